@@ -1,0 +1,1 @@
+"""Benchmarks. Each module measures one claim against its named anchor and writes bench/results/<name>.json."""

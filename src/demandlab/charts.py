@@ -1,0 +1,189 @@
+"""Charts: a tidy polars frame in, a plotly figure out. No function here queries anything.
+
+Labels are in simplified Chinese because policy staff read them; column names
+stay English. Every function documents the columns it needs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, sans-serif"
+PALETTE = ["#1f5fa8", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#0b7285", "#c2255c", "#5c940d", "#364fc7", "#a61e4d"]
+SOURCE_COLORS = {"12345": "#1f5fa8", "snapshot": "#e67700", "visit": "#2b8a3e", "message_board": "#862e9c"}
+SOURCE_NAMES = {"12345": "12345热线", "snapshot": "随手拍", "visit": "网格走访", "message_board": "网上留言"}
+
+
+def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT, "size": 13},
+        title={"text": title, "x": 0.01, "y": 0.98, "yanchor": "top", "font": {"size": 15}} if title else None,
+        height=height,
+        margin={"l": 48, "r": 16, "t": 84 if title else 40, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
+        hoverlabel={"font": {"family": FONT}},
+    )
+    return fig
+
+
+def _require(frame: pl.DataFrame, columns: list[str], chart: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{chart} needs columns {missing}; got {frame.columns}")
+
+
+def weekly_totals(summary: pl.DataFrame, title: str = "每周诉求量（按来源）") -> go.Figure:
+    """Stacked weekly bars by source.
+
+    ``summary``: ``iso_week`` and one ``n_<source>`` column per source (n_12345, n_snapshot, n_visit, n_other).
+    """
+    _require(summary, ["iso_week"], "weekly_totals")
+    fig = go.Figure()
+    for column in [c for c in summary.columns if c.startswith("n_") and c not in ("n_prev_week", "n_last_year")]:
+        source = column.removeprefix("n_")
+        if (source not in SOURCE_NAMES and source != "other") or not summary[column].sum():
+            continue
+        fig.add_bar(
+            x=summary["iso_week"].to_list(),
+            y=summary[column].to_list(),
+            name=SOURCE_NAMES.get(source, "其他来源"),
+            marker_color=SOURCE_COLORS.get(source, "#868e96"),
+        )
+    fig.update_layout(barmode="stack", xaxis_title=None, yaxis_title="件数")
+    return _layout(fig, title)
+
+
+def theme_trends(frame: pl.DataFrame, title: str = "主要问题周趋势") -> go.Figure:
+    """One line per theme.
+
+    ``frame``: ``iso_week``, ``theme_label``, ``n``; themes are drawn in order of first appearance.
+    """
+    _require(frame, ["iso_week", "theme_label", "n"], "theme_trends")
+    fig = go.Figure()
+    for i, label in enumerate(frame["theme_label"].unique(maintain_order=True).to_list()):
+        part = frame.filter(pl.col("theme_label") == label)
+        fig.add_scatter(
+            x=part["iso_week"].to_list(),
+            y=part["n"].to_list(),
+            name=label,
+            mode="lines",
+            line={"color": PALETTE[i % len(PALETTE)], "width": 2},
+        )
+    fig.update_layout(yaxis_title="件数")
+    return _layout(fig, title, height=380)
+
+
+def sparkline(frame: pl.DataFrame, color: str = "#1f5fa8") -> go.Figure:
+    """A small line without axes for a table cell. ``frame``: ``iso_week``, ``n``."""
+    _require(frame, ["iso_week", "n"], "sparkline")
+    fig = go.Figure(
+        go.Scatter(
+            x=frame["iso_week"].to_list(),
+            y=frame["n"].to_list(),
+            mode="lines",
+            line={"color": color, "width": 1.5},
+            fill="tozeroy",
+            fillcolor="rgba(31,95,168,0.12)",
+            hovertemplate="%{x}: %{y}件<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        template="plotly_white",
+        height=44,
+        width=180,
+        margin={"l": 0, "r": 0, "t": 2, "b": 2},
+        xaxis={"visible": False},
+        yaxis={"visible": False, "rangemode": "tozero"},
+        showlegend=False,
+        font={"family": FONT},
+    )
+    return fig
+
+
+def grid_small_multiples(frame: pl.DataFrame, columns: int = 3, title: str = "变化最大的网格") -> go.Figure:
+    """One panel per grid: weekly records and the trailing 8-week baseline.
+
+    ``frame``: ``grid_label``, ``iso_week``, ``n``, ``baseline_mean``; grids drawn in order of appearance.
+    """
+    _require(frame, ["grid_label", "iso_week", "n", "baseline_mean"], "grid_small_multiples")
+    grids = frame["grid_label"].unique(maintain_order=True).to_list()
+    rows = max(1, math.ceil(len(grids) / columns))
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=grids, vertical_spacing=0.16, horizontal_spacing=0.06)
+    for i, grid in enumerate(grids):
+        part = frame.filter(pl.col("grid_label") == grid)
+        row, col = i // columns + 1, i % columns + 1
+        fig.add_bar(
+            x=part["iso_week"].to_list(),
+            y=part["n"].to_list(),
+            marker_color="#1f5fa8",
+            name="本周件数",
+            showlegend=i == 0,
+            row=row,
+            col=col,
+            hovertemplate="%{x}: %{y}件<extra></extra>",
+        )
+        fig.add_scatter(
+            x=part["iso_week"].to_list(),
+            y=part["baseline_mean"].to_list(),
+            mode="lines",
+            line={"color": "#d9480f", "width": 1.5, "dash": "dot"},
+            name="前8周均值",
+            showlegend=i == 0,
+            row=row,
+            col=col,
+            hovertemplate="%{x}: 基线 %{y:.1f}<extra></extra>",
+        )
+    fig.update_xaxes(showticklabels=False)
+    fig.update_annotations(font={"size": 12, "family": FONT})
+    return _layout(fig, title, height=230 * rows + 60)
+
+
+def grid_theme_heatmap(frame: pl.DataFrame, title: str = "网格 × 问题 热力图") -> go.Figure:
+    """Records per grid (rows) × theme (columns). ``frame``: ``grid_label``, ``theme_label``, ``n``."""
+    _require(frame, ["grid_label", "theme_label", "n"], "grid_theme_heatmap")
+    grids = frame["grid_label"].unique(maintain_order=True).to_list()
+    themes = frame["theme_label"].unique(maintain_order=True).to_list()
+    lookup = {(g, t): n for g, t, n in frame.select("grid_label", "theme_label", "n").iter_rows()}
+    z = [[lookup.get((g, t), 0) for t in themes] for g in grids]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=themes,
+            y=grids,
+            colorscale="Blues",
+            hovertemplate="%{y}<br>%{x}: %{z}件<extra></extra>",
+            colorbar={"title": "件数"},
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickangle=-35)
+    return _layout(fig, title, height=max(320, 22 * len(grids) + 160))
+
+
+def rates(summary: pl.DataFrame, title: str = "三率走势") -> go.Figure:
+    """响应率, 解决率, 满意率 per week.
+
+    ``summary``: ``iso_week``, ``response_rate``, ``resolution_rate``, ``satisfaction_rate``.
+    """
+    _require(summary, ["iso_week", "response_rate", "resolution_rate", "satisfaction_rate"], "rates")
+    fig = go.Figure()
+    for column, name, color in (
+        ("response_rate", "响应率", PALETTE[0]),
+        ("resolution_rate", "解决率", PALETTE[2]),
+        ("satisfaction_rate", "满意率", PALETTE[1]),
+    ):
+        fig.add_scatter(
+            x=summary["iso_week"].to_list(),
+            y=summary[column].to_list(),
+            name=name,
+            mode="lines+markers",
+            line={"color": color},
+            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>",
+        )
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    return _layout(fig, title, height=320)

@@ -1,0 +1,331 @@
+"""The ``demandlab`` command line (Typer). Every command has ``--help`` with an example.
+
+Exit codes, for schedulers:
+
+== ==========================================================
+0  done
+1  an unexpected error (a bug: the message says where)
+2  bad usage or configuration (unknown option, bad config file)
+3  at least one input file could not be loaded (the others were)
+4  nothing to report, or the asked week / scope has no data
+== ==========================================================
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .config import Config, ConfigError, PathsConfig, PrivacyConfig, load_config
+from .ingest import IngestError
+from .pipeline import BatchReport, Pipeline
+from .report import ReportError, write_report
+from .store import Store, StoreError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_NO_DATA = 0, 1, 2, 3, 4
+
+app = typer.Typer(
+    name="demandlab",
+    help="社区诉求分析 demandlab: load 12345 / 随手拍 / 走访 exports, find recurring themes, "
+    "write the weekly report.\n\n"
+    "Example: demandlab demo",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+grids_app = typer.Typer(help="The grid registry (街道 / 社区 / 网格 / 楼栋).", no_args_is_help=True)
+app.add_typer(grids_app, name="grids")
+
+out = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True)
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default: the configured one).")]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", "-c", help="demandlab.toml (default: ./demandlab.toml if present).")
+]
+
+
+def _config(config: Path | None, db: Path | None) -> Config:
+    try:
+        return load_config(config).with_db(db)
+    except ConfigError as exc:
+        err.print(f"[red]config error:[/] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+
+
+def _store(cfg: Config) -> Store:
+    try:
+        return Store(cfg.paths.db)
+    except StoreError as exc:
+        err.print(f"[red]database error:[/] {exc}")
+        raise typer.Exit(EXIT_ERROR) from exc
+
+
+@contextlib.contextmanager
+def _progress_bars() -> Iterator[Callable]:
+    """A progress factory for :class:`Pipeline` drawing rich bars on stderr."""
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal,
+    ) as progress:
+
+        @contextlib.contextmanager
+        def step(description: str, total: int) -> Iterator[Callable[[int], None]]:
+            task = progress.add_task(description, total=total)
+            yield lambda n: progress.advance(task, n)
+            progress.update(task, completed=total)
+
+        yield step
+
+
+def _print_batches(reports: list[BatchReport]) -> None:
+    table = Table(title="ingest", show_lines=False)
+    for column in ("file", "status", "mapping", "read", "accepted", "rejected", "new", "updated", "reasons"):
+        table.add_column(
+            column, justify="right" if column in ("read", "accepted", "rejected", "new", "updated") else "left"
+        )
+    for r in reports:
+        reasons = ", ".join(f"{k} {v}" for k, v in r.reasons.items()) or r.message
+        table.add_row(
+            Path(r.path).name,
+            r.status,
+            r.mapping or "",
+            str(r.rows_read),
+            str(r.rows_accepted),
+            str(r.rows_rejected),
+            str(r.rows_new),
+            str(r.rows_updated),
+            reasons,
+        )
+    out.print(table)
+
+
+def _ingest_files(
+    pipe: Pipeline, files: list[Path], mapping: str | None, sheet: str | None
+) -> tuple[list[BatchReport], int]:
+    reports, failed = [], 0
+    for path in files:
+        try:
+            reports.append(pipe.ingest(path, mapping=mapping, sheet=sheet))
+        except IngestError as exc:
+            failed += 1
+            err.print(f"[red]cannot load[/] {exc}  [dim](reason: {exc.reason}; database unchanged for this file)[/]")
+            reports.append(BatchReport(str(path), "failed", message=str(exc)))
+    return reports, failed
+
+
+@app.command()
+def synth(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the district into.")] = Path(
+        "data/demo/synth"
+    ),
+    records: Annotated[int, typer.Option("--records", "-n", help="About how many valid records.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Seed; the same seed writes the same bytes.")] = 0,
+    end: Annotated[str, typer.Option(help="Last day of data (YYYY-MM-DD).")] = "2026-11-15",
+) -> None:
+    """Write a synthetic district: grid registry, three exports with planted bad rows, and ground truth.
+
+    Example: demandlab synth --out data/demo/synth --records 50000 --seed 0
+    """
+    from .synth import generate
+
+    started = time.perf_counter()
+    try:
+        result = generate(out_dir, n_records=records, seed=seed, end=dt.date.fromisoformat(end))
+    except ValueError as exc:
+        err.print(f"[red]synth:[/] {exc}")
+        raise typer.Exit(EXIT_USAGE) from exc
+    counts = result.truth["counts"]
+    out.print(
+        f"wrote {counts['records']:,} records ({', '.join(f'{k} {v:,}' for k, v in counts['by_source'].items())}) "
+        f"to {result.root} in {time.perf_counter() - started:.1f}s"
+    )
+    for path in [result.registry, *result.export_paths, result.root / "truth" / "truth.json"]:
+        out.print(f"  {path}")
+
+
+@grids_app.command("load")
+def grids_load(
+    registry: Annotated[
+        Path, typer.Argument(help="Registry CSV/Excel: 街道, 社区, 网格编号, 网格名称, 网格别名, 小区, 楼栋.")
+    ],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Replace the grid registry used to normalise place names and reject unknown grids.
+
+    Example: demandlab grids load data/demo/synth/grids.csv --db data/demo/demandlab.duckdb
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        try:
+            n = Pipeline(store, cfg).load_grids(registry)
+        except IngestError as exc:
+            err.print(f"[red]cannot load the registry[/] {exc}")
+            raise typer.Exit(EXIT_INPUT) from exc
+    out.print(f"grid registry: {n} grids from {registry}")
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Exports to load (CSV, XLSX, JSONL, Parquet).")],
+    mapping: Annotated[
+        str | None, typer.Option(help="Mapping preset name or a mapping TOML file; default: chosen from the headers.")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet to read (default: the first that fits).")] = None,
+    grids: Annotated[Path | None, typer.Option(help="Load this grid registry first.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the per-file results as JSON.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Load exports; print rows read / accepted / rejected per file. Loading a file twice changes nothing.
+
+    Example: demandlab ingest data/inbox/12345_2026-11.csv --db data/demandlab.duckdb
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        pipe = Pipeline(store, cfg)
+        if grids is not None:
+            pipe.load_grids(grids)
+        reports, failed = _ingest_files(pipe, files, mapping, sheet)
+    if as_json:
+        out.print_json(json.dumps([r.as_dict() for r in reports], ensure_ascii=False))
+    else:
+        _print_batches(reports)
+    if failed:
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def run(
+    refit: Annotated[
+        bool, typer.Option(help="Fit the theme model again instead of assigning to the current one.")
+    ] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Every stage after ingest, incrementally: clean + mask, segment, themes, marts.
+
+    Example: demandlab run --db data/demandlab.duckdb
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store, _progress_bars() as progress:
+        report = Pipeline(store, cfg, progress=progress).run(refit=refit)
+    out.print(
+        f"records {report.records:,}: cleaned {report.cleaned:,}, segmented {report.segmented:,}, "
+        f"assigned {report.assigned:,}{' (model fitted)' if report.refit else ''}; "
+        f"{report.n_themes} themes, {report.unassigned:,} unassigned; model {report.model_version}"
+    )
+    out.print("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items()))
+
+
+@app.command()
+def report(
+    week: Annotated[
+        str | None, typer.Option(help="ISO week such as 2026-W47 (default: the latest week with data).")
+    ] = None,
+    scope: Annotated[str | None, typer.Option(help="Limit to a street or community: street=东湖街道.")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="HTML file to write (default: <reports>/<week>.html).")
+    ] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the self-contained Chinese HTML weekly report.
+
+    Example: demandlab report --week 2026-W46 --out reports/2026-W46.html
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        try:
+            path = write_report(
+                store, out_file or cfg.paths.reports / f"{week or 'latest'}.html", week=week, scope=scope, config=cfg
+            )
+        except ReportError as exc:
+            err.print(f"[red]report:[/] {exc}")
+            raise typer.Exit(EXIT_NO_DATA) from exc
+    out.print(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command()
+def demo(
+    records: Annotated[int, typer.Option("--records", "-n", help="About how many synthetic records.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic district.")] = 0,
+    weeks: Annotated[int, typer.Option(help="How many of the latest weeks get a report file.")] = 4,
+    data_dir: Annotated[Path, typer.Option("--data", help="Where the demo data and database go.")] = Path("data/demo"),
+    reports_dir: Annotated[Path, typer.Option("--reports", help="Where the reports go.")] = Path("reports/demo"),
+) -> None:
+    """synth → ingest → run → report, into data/demo/ and reports/demo/ (latest.html plus a file per week).
+
+    Example: demandlab demo --records 50000
+    """
+    from .synth import generate
+
+    started = time.perf_counter()
+    cfg = demo_config(data_dir, reports_dir)
+    err.print(f"[bold]1/4[/] synthetic district → {data_dir / 'synth'}")
+    result = generate(data_dir / "synth", n_records=records, seed=seed)
+    with _store(cfg) as store, _progress_bars() as progress:
+        pipe = Pipeline(store, cfg, progress=progress)
+        err.print("[bold]2/4[/] ingest")
+        pipe.load_grids(result.registry)
+        reports, failed = _ingest_files(pipe, result.export_paths, None, None)
+        _print_batches(reports)
+        err.print("[bold]3/4[/] clean, segment, themes, marts")
+        summary = pipe.run()
+        err.print(f"    {summary.records:,} records, {summary.n_themes} themes, model {summary.model_version}")
+        err.print("[bold]4/4[/] reports")
+        recent = store.sql("select iso_week from mart_weeks order by week_start desc limit ?", [weeks])[
+            "iso_week"
+        ].to_list()
+        written = [write_report(store, reports_dir / f"{w}.html", week=w, config=cfg) for w in reversed(recent)]
+    latest = reports_dir / "latest.html"
+    shutil.copyfile(written[-1], latest)
+    out.print(f"demo done in {time.perf_counter() - started:.0f}s: open {latest}")
+    if failed:
+        raise typer.Exit(EXIT_INPUT)
+
+
+def demo_config(data_dir: Path, reports_dir: Path) -> Config:
+    """The configuration of the demo: everything under ``data_dir`` and ``reports_dir``."""
+    return Config(
+        paths=PathsConfig(
+            db=data_dir / "demandlab.duckdb",
+            models=data_dir / "models",
+            reports=reports_dir,
+            inbox=data_dir / "inbox",
+            archive=data_dir / "archive",
+        ),
+        privacy=PrivacyConfig(salt_file=data_dir / ".contact_salt"),
+    )
+
+
+def main() -> None:
+    """Console entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+"""Ingest: read exports, map their headers, validate rows, keep every reject with a reason."""
+
+from .grids import GridIndex, read_registry
+from .mapping import Mapping, available_mappings, choose_mapping, load_mapping_file, presets
+from .readers import IngestError, Table, read_table
+from .validate import REASONS, Prepared, prepare_batch
+
+__all__ = [
+    "REASONS",
+    "GridIndex",
+    "IngestError",
+    "Mapping",
+    "Prepared",
+    "Table",
+    "available_mappings",
+    "choose_mapping",
+    "load_mapping_file",
+    "prepare_batch",
+    "presets",
+    "read_registry",
+    "read_table",
+]

@@ -1,0 +1,93 @@
+"""Render a :class:`~.data.ReportData` into one self-contained HTML file.
+
+plotly.js is inlined once; every figure is JSON in the page and drawn by one
+small script. A Content-Security-Policy forbids every network request (no
+``connect-src``, no remote ``src``), and every piece of record text goes
+through Jinja2's HTML escaping. The page is readable on a phone and prints on A4.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from pathlib import Path
+
+import jinja2
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from .. import charts
+from ..schema import SOURCE_LABELS_ZH
+from .data import ReportData
+
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data: blob:; font-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'"
+)
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("demandlab.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["pct"] = lambda v, digits=1: "—" if v is None else f"{v * 100:.{digits}f}%"
+    env.filters["signed"] = lambda v: "—" if v is None else (f"+{v:,}" if v > 0 else f"{v:,}")
+    env.filters["signed_pct"] = lambda v: "—" if v is None else (f"+{v * 100:.1f}%" if v > 0 else f"{v * 100:.1f}%")
+    env.filters["num"] = lambda v, digits=0: "—" if v is None else f"{v:,.{digits}f}"
+    return env
+
+
+def _figure_json(figures: dict) -> str:
+    """All figures as one JSON object, safe inside a <script> element."""
+    parts = {key: json.loads(pio.to_json(fig, validate=False, pretty=False)) for key, fig in figures.items()}
+    text = json.dumps(parts, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def figures(data: ReportData) -> dict:
+    """The figures of the report, by element id."""
+    out = {"fig-weekly": charts.weekly_totals(data.weekly), "fig-rates": charts.rates(data.weekly)}
+    if data.theme_trend.height:
+        out["fig-trend"] = charts.theme_trends(data.theme_trend)
+    if data.grid_panels.height:
+        out["fig-grids"] = charts.grid_small_multiples(data.grid_panels)
+    if data.heatmap.height:
+        out["fig-heatmap"] = charts.grid_theme_heatmap(data.heatmap)
+    for i, theme in enumerate(data.top_themes):
+        out[f"spark-{i}"] = charts.sparkline(theme["spark"])
+    return out
+
+
+def render(data: ReportData) -> str:
+    """The report as one HTML string."""
+    figs = figures(data)
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        data=data,
+        figure_ids=list(figs),
+        figures_json=_figure_json(figs),
+        plotly_js=get_plotlyjs(),
+        csp=CSP,
+        source_labels=SOURCE_LABELS_ZH,
+        css=(Path(__file__).parent / "templates" / "report.css").read_text("utf-8"),
+    )
+
+
+def write(data: ReportData, out: str | Path) -> Path:
+    """Write the report to ``out`` atomically (a reader never sees half a file)."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    tmp.write_text(render(data), encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def generated_label(ts: dt.datetime) -> str:
+    return f"{ts:%Y年%m月%d日 %H:%M}"

@@ -1,0 +1,280 @@
+"""Write synthetic records the way real systems export them, bad rows included.
+
+* ``hotline_12345.csv`` — GB18030, Chinese headers, slash dates, grid written
+  in several ways (白鹭社区第1网格, 第1网格, 一网格, DH0101);
+* ``snapshot.xlsx`` — a title row above the header, a date column mixing text,
+  Excel datetimes and bare serial numbers, scrape residue in the text, and
+  hundreds of empty formatted rows at the end;
+* ``grid_visits.jsonl`` — UTF-8 JSON lines with Chinese keys.
+
+Each file carries a known number of bad rows, returned so the ground truth can
+count them. Row numbers follow what a person sees: the spreadsheet row for
+CSV and Excel (header = row 1, or row 2 below a title row), the line for JSON lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import opencc
+import xlsxwriter
+
+from .records import SynthRecord
+
+HOTLINE_FILE = "hotline_12345.csv"
+SNAPSHOT_FILE = "snapshot.xlsx"
+VISIT_FILE = "grid_visits.jsonl"
+
+HOTLINE_HEADER = [
+    "工单编号",
+    "来电时间",
+    "来电号码",
+    "诉求渠道",
+    "诉求类型",
+    "诉求分类",
+    "诉求内容",
+    "街道",
+    "社区",
+    "网格",
+    "事件地址",
+    "承办单位",
+    "受理时间",
+    "反馈时间",
+    "办结时间",
+    "办结期限",
+    "办理状态",
+    "是否解决",
+    "回访满意度",
+    "办结层级",
+    "重办次数",
+]
+SNAPSHOT_HEADER = [
+    "上报编号",
+    "上报时间",
+    "上报人",
+    "问题类型",
+    "问题描述",
+    "所在网格",
+    "位置描述",
+    "处置状态",
+    "处置完成时间",
+]
+BAD_ROWS = {
+    HOTLINE_FILE: {"missing_id": 6, "bad_time": 5, "unknown_grid": 4, "duplicate_id": 6},
+    SNAPSHOT_FILE: {"missing_id": 3, "bad_time": 4, "unknown_grid": 3, "duplicate_id": 3},
+    VISIT_FILE: {"missing_id": 2, "bad_time": 3, "unknown_grid": 2, "duplicate_id": 2},
+}
+_BAD_TIMES = ["2025-02-30 10:00:00", "待核实", "2025/13/01 08:00", "不详", "20250-1-1", "昨天下午"]
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class BadRow:
+    file: str
+    row: int
+    reason: str
+    record_id: str
+
+
+def _slash(ts: dt.datetime | None) -> str:
+    return "" if ts is None else f"{ts.year}/{ts.month}/{ts.day} {ts:%H:%M:%S}"
+
+
+def _iso(ts: dt.datetime | None) -> str:
+    return "" if ts is None else f"{ts:%Y-%m-%d %H:%M:%S}"
+
+
+def _inject_bad_rows(
+    rows: list[dict], file: str, id_key: str, rnd: random.Random, make_bad: dict
+) -> tuple[list[dict], list[tuple[int, str, str]]]:
+    """Insert bad rows at random places; returns the rows and (index, reason, id) of each bad one."""
+    plan: list[tuple[int, str]] = []
+    for reason, count in BAD_ROWS[file].items():
+        plan += [(rnd.randrange(len(rows)), reason) for _ in range(count)]
+    inserted: list[tuple[int, dict, str]] = []
+    for position, reason in plan:
+        template = rows[position]
+        bad = dict(template)
+        if reason == "missing_id":
+            bad[id_key] = ""
+        elif reason == "duplicate_id":
+            if rnd.random() < 0.5:  # a later, different row that reuses the id
+                bad = dict(rows[rnd.randrange(len(rows))])
+                bad[id_key] = template[id_key]
+            position += rnd.randint(1, 40)
+        else:
+            bad[id_key] = template[id_key] + {"bad_time": "T", "unknown_grid": "G"}[reason]
+            make_bad[reason](bad)
+        inserted.append((min(position, len(rows)), bad, reason))
+    inserted.sort(key=lambda item: item[0], reverse=True)
+    out = list(rows)
+    markers: list[object] = [None] * len(rows)
+    for position, bad, reason in inserted:
+        out.insert(position + 1, bad)
+        markers.insert(position + 1, reason)
+    bad_rows = [(i, reason, out[i][id_key]) for i, reason in enumerate(markers) if reason is not None]
+    return out, bad_rows
+
+
+def _hotline_grid(rec: SynthRecord, rnd: random.Random) -> str:
+    r, g = rnd.random(), rec.grid
+    if r < 0.55:
+        return g.name
+    if r < 0.9:
+        return rnd.choice(g.aliases)
+    return g.grid_id
+
+
+def write_hotline(records: list[SynthRecord], path: Path, rnd: random.Random) -> list[BadRow]:
+    rows = []
+    for rec in records:
+        f = rec.fields
+        address = f"{rec.grid.street}{rec.grid.community}{rec.compound}{rec.building}栋"
+        if rnd.random() < 0.3:
+            address += f"{rnd.randint(1, 3)}单元{rnd.randint(1, 6)}0{rnd.randint(1, 4)}室"
+        rows.append(
+            {
+                "工单编号": rec.record_id,
+                "来电时间": _slash(rec.created_at),
+                "来电号码": f["contact"] or "",
+                "诉求渠道": f["channel"],
+                "诉求类型": f["kind"],
+                "诉求分类": f["category"],
+                "诉求内容": rec.text,
+                "街道": rec.grid.street,
+                "社区": rec.grid.community,
+                "网格": _hotline_grid(rec, rnd),
+                "事件地址": address,
+                "承办单位": f["dept"],
+                "受理时间": _slash(f["accepted_at"]),
+                "反馈时间": _slash(f["responded_at"]),
+                "办结时间": _slash(f["closed_at"]),
+                "办结期限": _slash(f["due_at"]),
+                "办理状态": f["status"],
+                "是否解决": f["resolved"] or "",
+                "回访满意度": f["satisfaction"] or "",
+                "办结层级": f["resolved_level"] or "",
+                "重办次数": str(f["reopen_count"]),
+            }
+        )
+    make_bad = {
+        "bad_time": lambda row: row.update({"来电时间": rnd.choice(_BAD_TIMES)}),
+        "unknown_grid": lambda row: row.update({"网格": f"{row['社区']}第{rnd.randint(9, 12)}网格"}),
+    }
+    rows, bad = _inject_bad_rows(rows, HOTLINE_FILE, "工单编号", rnd, make_bad)
+    # GB18030 as the hotline system writes it; newline="" keeps the csv module's CRLF
+    with path.open("w", encoding="gb18030", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=HOTLINE_HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    return [BadRow(HOTLINE_FILE, i + 2, reason, rid) for i, reason, rid in bad]
+
+
+def _scrape(text: str, rnd: random.Random, to_traditional: opencc.OpenCC) -> str:
+    """Residue that real portal scrapes leave in text."""
+    if rnd.random() < 0.03:
+        text = to_traditional.convert(text)
+    if rnd.random() < 0.12:
+        text = text.replace("。", "。&nbsp;", 1)
+    if rnd.random() < 0.06:
+        text = text.replace("。", "。<br/>", 1)
+    if rnd.random() < 0.05:
+        text = rnd.choice(["■", "★", "◆", "●"]) + text
+    if rnd.random() < 0.04:
+        text = text.replace("，", "，\u200b", 1)
+    if rnd.random() < 0.5:
+        text = "\n\t\t\t\t\t\n\t\t\t\t\t" + text
+    if rnd.random() < 0.1:
+        text += "\u3000\u3000\n\t\t\t\t"
+    return text
+
+
+def write_snapshot(records: list[SynthRecord], path: Path, rnd: random.Random, title: str) -> list[BadRow]:
+    to_traditional = opencc.OpenCC("s2t")
+    rows = []
+    for rec in records:
+        f = rec.fields
+        rows.append(
+            {
+                "上报编号": rec.record_id,
+                "上报时间": rec.created_at,
+                "上报人": f["contact"] or "",
+                "问题类型": f["category"],
+                "问题描述": _scrape(rec.text, rnd, to_traditional),
+                "所在网格": rec.grid.grid_id,
+                "位置描述": f"{rnd.choice(rec.grid.roads)}{rec.compound}附近",
+                "处置状态": f["status"],
+                "处置完成时间": f["closed_at"],
+            }
+        )
+    make_bad = {
+        "bad_time": lambda row: row.update({"上报时间": rnd.choice(_BAD_TIMES)}),
+        "unknown_grid": lambda row: row.update({"所在网格": f"ZZ{rnd.randint(10, 99)}{rnd.randint(10, 99)}"}),
+    }
+    rows, bad = _inject_bad_rows(rows, SNAPSHOT_FILE, "上报编号", rnd, make_bad)
+
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook.set_properties({"created": dt.datetime(2026, 1, 1)})  # same bytes for the same seed
+    sheet = workbook.add_worksheet("随手拍问题清单")
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    empty_format = workbook.add_format({"border": 1})
+    sheet.write_row(0, 0, [title])
+    sheet.write_row(1, 0, SNAPSHOT_HEADER)
+    for i, row in enumerate(rows, start=2):
+        for j, key in enumerate(SNAPSHOT_HEADER):
+            value = row[key]
+            if isinstance(value, dt.datetime):
+                style = rnd.random() if key == "上报时间" else 0.0
+                if style < 0.6:
+                    sheet.write_datetime(i, j, value, date_format)
+                elif style < 0.75:
+                    sheet.write_number(i, j, (value - _EXCEL_EPOCH).total_seconds() / 86400)
+                elif style < 0.9:
+                    sheet.write_string(i, j, _slash(value))
+                else:
+                    sheet.write_string(i, j, f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}")
+            elif value is None or value == "":
+                continue
+            else:
+                sheet.write_string(i, j, str(value))
+    for i in range(len(rows) + 2, len(rows) + 2 + 400):  # empty rows that still carry a format
+        sheet.write_blank(i, 0, None, empty_format)
+    workbook.close()
+    return [BadRow(SNAPSHOT_FILE, i + 3, reason, rid) for i, reason, rid in bad]
+
+
+def write_visits(records: list[SynthRecord], path: Path, rnd: random.Random) -> list[BadRow]:
+    rows = []
+    for rec in records:
+        f = rec.fields
+        rows.append(
+            {
+                "走访编号": rec.record_id,
+                "走访时间": _iso(rec.created_at),
+                "网格员": f["grid_worker"],
+                "网格编号": rec.grid.grid_id,
+                "小区": rec.compound,
+                "楼栋": f"{rec.building}栋",
+                "房号": f["room"],
+                "走访对象": f["target"],
+                "走访情况": rec.text,
+                "发现问题": f["found_problem"],
+                "处理情况": f["outcome"],
+                "办结时间": _iso(f["closed_at"]) or None,
+                "办结层级": f["resolved_level"],
+            }
+        )
+    make_bad = {
+        "bad_time": lambda row: row.update({"走访时间": rnd.choice(_BAD_TIMES)}),
+        "unknown_grid": lambda row: row.update({"网格编号": f"XX{rnd.randint(1000, 9999)}"}),
+    }
+    rows, bad = _inject_bad_rows(rows, VISIT_FILE, "走访编号", rnd, make_bad)
+    with path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return [BadRow(VISIT_FILE, i + 1, reason, rid) for i, reason, rid in bad]

@@ -1,0 +1,24 @@
+"""Worker process for :func:`demandlab.text.segment.tokens_frame`.
+
+Run as ``python -m demandlab.text._segment_worker``: reads a pickled
+``(Segmenter, texts)`` from stdin and writes the pickled list of space-joined
+tokens to stdout. A plain subprocess, unlike a multiprocessing pool, never
+re-imports the caller's ``__main__`` — so a user's script without an
+``if __name__ == "__main__"`` guard cannot start itself again.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+
+
+def main() -> None:
+    segmenter, texts = pickle.load(sys.stdin.buffer)
+    joined = [" ".join(segmenter.tokens(t)) for t in texts]
+    pickle.dump(joined, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main()

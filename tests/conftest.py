@@ -1,0 +1,67 @@
+"""Shared fixtures: one small synthetic district, generated and run through the pipeline once per session."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import demandlab as dl
+from demandlab.cli import demo_config
+from demandlab.report import write_report
+from demandlab.synth import SynthResult, generate
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SMALL_RECORDS = 6_000
+SMALL_SEED = 3
+
+
+@pytest.fixture(scope="session")
+def district(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
+    """A small synthetic district (about 6,000 records) with its ground truth."""
+    return generate(tmp_path_factory.mktemp("district"), n_records=SMALL_RECORDS, seed=SMALL_SEED)
+
+
+@pytest.fixture(scope="session")
+def demo_run(district: SynthResult, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The district ingested, run through every stage, and its latest week reported."""
+    root = tmp_path_factory.mktemp("run")
+    cfg = demo_config(root / "data", root / "reports")
+    store = dl.connect(cfg.paths.db)
+    pipe = dl.Pipeline(store, cfg)
+    pipe.load_grids(district.registry)
+    batches = {path.name: pipe.ingest(path) for path in district.export_paths}
+    summary = pipe.run()
+    report = write_report(store, root / "reports" / "latest.html", config=cfg)
+    return {"store": store, "config": cfg, "pipeline": pipe, "batches": batches, "summary": summary, "report": report}
+
+
+@pytest.fixture(scope="session")
+def truth_records(district: SynthResult) -> pl.DataFrame:
+    return pl.read_parquet(district.root / "truth" / "records.parquet")
+
+
+@pytest.fixture(scope="session")
+def truth_pii(district: SynthResult) -> pl.DataFrame:
+    return pl.read_parquet(district.root / "truth" / "pii.parquet")
+
+
+@pytest.fixture
+def store() -> dl.Store:
+    with dl.connect(":memory:") as s:
+        yield s
+
+
+@pytest.fixture
+def fixed_now() -> dt.datetime:
+    return dt.datetime(2026, 11, 16, 9, 0, 0)
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data; the test is skipped when it is absent (a fresh clone has none)."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not available: {path}")
+    return path

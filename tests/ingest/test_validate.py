@@ -1,0 +1,104 @@
+import datetime as dt
+
+import polars as pl
+
+from demandlab.ingest import GridIndex, prepare_batch, presets, read_table
+
+NOW = dt.datetime(2026, 11, 16, 9, 0)
+GRIDS = GridIndex.from_frame(
+    pl.DataFrame(
+        {
+            "grid_id": ["DH0101"],
+            "grid_name": ["白鹭社区第1网格"],
+            "street": ["东湖街道"],
+            "community": ["白鹭社区"],
+            "aliases": [["第1网格"]],
+        }
+    )
+)
+
+
+def _csv(tmp_path, text: str):
+    path = tmp_path / "orders.csv"
+    path.write_text(text, encoding="utf-8")
+    return read_table(path)
+
+
+HEADER = "工单编号,来电时间,来电号码,诉求内容,社区,网格,办结时间,办理状态,是否解决,回访满意度,办结层级\n"
+
+
+def test_each_bad_row_is_rejected_with_its_reason_column_and_row(tmp_path):
+    table = _csv(
+        tmp_path,
+        HEADER
+        + "GD1,2025/3/1 10:00:00,13800138000,楼道飞线充电,白鹭社区,第1网格,2025/3/2 10:00:00,已办结,是,满意,网格\n"
+        + ",2025/3/1 10:00:00,,没有编号,白鹭社区,第1网格,,,,,\n"
+        + "GD3,待核实,,时间不对,白鹭社区,第1网格,,,,,\n"
+        + "GD4,1999/1/1 10:00:00,,太早,白鹭社区,第1网格,,,,,\n"
+        + "GD5,2027/1/1 10:00:00,,未来,白鹭社区,第1网格,,,,,\n"
+        + "GD6,2025/3/1 10:00:00,,网格不存在,白鹭社区,第9网格,,,,,\n"
+        + "GD7,2025/3/1 10:00:00,,,白鹭社区,第1网格,,,,,\n"
+        + "GD1,2025/3/5 10:00:00,,重复编号,白鹭社区,第1网格,,,,,\n"
+        + "GD8,2025/3/1 10:00:00,,没有网格,,,,,,,\n",
+    )
+    prepared = prepare_batch(table, presets()["hotline_12345"], GRIDS, NOW)
+    assert prepared.rows_read == 9
+    assert prepared.accepted["record_id"].to_list() == ["GD1", "GD8"]
+    assert prepared.rejects.select("row_number", "reason", "column_name").rows() == [
+        (3, "missing_id", "工单编号"),
+        (4, "bad_time", "来电时间"),
+        (5, "time_out_of_range", "来电时间"),
+        (6, "time_out_of_range", "来电时间"),
+        (7, "unknown_grid", "网格"),
+        (8, "empty_text", "诉求内容"),
+        (9, "duplicate_id", "工单编号"),
+    ]
+    messages = prepared.rejects["message"].to_list()
+    assert messages[1] == "来电时间 待核实 is not a date/time"
+    assert messages[6] == "工单编号 GD1 already appears at row 2"
+    assert '"诉求内容":"重复编号"' in prepared.rejects["raw"][6]
+
+
+def test_accepted_rows_are_typed_and_coded(tmp_path):
+    table = _csv(
+        tmp_path,
+        HEADER
+        + "GD1,2025/3/1 10:00:00,13800138000,飞线充电,白鹭社区,第1网格,2025/3/2 10:00:00,处理中,是,基本满意,网格\n",
+    )
+    row = prepare_batch(table, presets()["hotline_12345"], GRIDS, NOW).accepted.row(0, named=True)
+    assert row["source"] == "12345"
+    assert row["created_at"] == dt.datetime(2025, 3, 1, 10, 0)
+    assert row["grid_id"] == "DH0101" and row["street"] == "东湖街道" and row["grid_raw"] == "第1网格"
+    assert row["status"] == "closed"  # a closing time means closed
+    assert (row["resolved"], row["satisfaction"], row["resolved_level"]) == (True, "basic", "grid")
+    assert row["contact"] == "13800138000"
+    assert len(row["content_hash"]) == 32
+
+
+def test_unreadable_optional_values_are_warnings_not_rejects(tmp_path):
+    table = _csv(tmp_path, HEADER + "GD1,2025/3/1 10:00:00,,漏水,白鹭社区,第1网格,待定,办完了,也许,很好,\n")
+    prepared = prepare_batch(table, presets()["hotline_12345"], GRIDS, NOW)
+    assert prepared.accepted.height == 1 and prepared.rejects.height == 0
+    assert sorted(prepared.warnings.select("column_name", "reason", "value").rows()) == [
+        ("办理状态", "unknown_value", "办完了"),
+        ("办结时间", "bad_time", "待定"),
+        ("回访满意度", "unknown_value", "很好"),
+        ("是否解决", "unknown_value", "也许"),
+    ]
+
+
+def test_without_a_registry_grids_are_kept_as_written(tmp_path):
+    table = _csv(tmp_path, HEADER + "GD1,2025/3/1 10:00:00,,漏水,白鹭社区,第9网格,,,,,\n")
+    prepared = prepare_batch(table, presets()["hotline_12345"], None, NOW)
+    assert prepared.accepted["grid_id"].to_list() == ["第9网格"]
+
+
+def test_content_hash_changes_only_with_content(tmp_path):
+    one = _csv(tmp_path, HEADER + "GD1,2025/3/1 10:00:00,,漏水,白鹭社区,第1网格,,处理中,,,\n")
+    h1 = prepare_batch(one, presets()["hotline_12345"], GRIDS, NOW).accepted["content_hash"][0]
+    h1_again = prepare_batch(one, presets()["hotline_12345"], GRIDS, NOW + dt.timedelta(days=1)).accepted[
+        "content_hash"
+    ][0]
+    two = _csv(tmp_path, HEADER + "GD1,2025/3/1 10:00:00,,漏水,白鹭社区,第1网格,2025/3/4 10:00:00,已办结,是,满意,\n")
+    h2 = prepare_batch(two, presets()["hotline_12345"], GRIDS, NOW).accepted["content_hash"][0]
+    assert h1 == h1_again != h2

@@ -1,0 +1,73 @@
+import re
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from demandlab.cli import EXIT_INPUT, EXIT_NO_DATA, app
+
+runner = CliRunner()
+
+
+def _commands(group=None, prefix=()):
+    group = group or get_command(app)
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+@pytest.mark.parametrize("command", list(_commands()), ids=" ".join)
+def test_every_command_has_help_with_an_example(command):
+    result = runner.invoke(app, [*command, "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    assert re.search(r"Example: demandlab " + " ".join(command), result.output), result.output
+
+
+def test_synth_ingest_run_report_from_the_command_line(tmp_path):
+    db = str(tmp_path / "db.duckdb")
+    out = tmp_path / "synth"
+    result = runner.invoke(app, ["synth", "--out", str(out), "--records", "1500", "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["grids", "load", str(out / "grids.csv"), "--db", db]).exit_code == 0
+    result = runner.invoke(app, ["ingest", *map(str, sorted((out / "exports").iterdir())), "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"status": "loaded"' in result.output and '"rows_rejected": 21' in result.output
+    again = runner.invoke(app, ["ingest", str(out / "exports" / "grid_visits.jsonl"), "--db", db])
+    assert "skipped" in again.output
+    assert runner.invoke(app, ["run", "--db", db]).exit_code == 0
+    report = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "--db", db, "--out", str(report)])
+    assert result.exit_code == 0 and report.exists(), result.output
+    result = runner.invoke(app, ["report", "--db", db, "--week", "2001-W01", "--out", str(report)])
+    assert result.exit_code == EXIT_NO_DATA and "no data for week 2001-W01" in result.output
+
+
+def test_a_file_that_cannot_be_loaded_gives_exit_code_3_and_names_the_file(tmp_path):
+    bad = tmp_path / "notes.csv"
+    bad.write_text("编号,内容\n1,x\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(bad), "--db", str(tmp_path / "db.duckdb")])
+    assert result.exit_code == EXIT_INPUT
+    assert "notes.csv" in result.output and "no mapping fits" in result.output
+
+
+def test_demo_writes_latest_and_a_file_per_week(tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "demo",
+            "--records",
+            "1500",
+            "--weeks",
+            "2",
+            "--data",
+            str(tmp_path / "data"),
+            "--reports",
+            str(tmp_path / "reports"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert names == ["2026-W45.html", "2026-W46.html", "latest.html"]
+    assert (tmp_path / "data" / "demandlab.duckdb").exists()

@@ -1,0 +1,129 @@
+import datetime as dt
+
+import polars as pl
+import pytest
+
+import demandlab as dl
+from demandlab.config import Config, PathsConfig, PrivacyConfig
+from demandlab.ingest import IngestError
+
+HEADER = "工单编号,来电时间,来电号码,诉求内容,办结时间,办理状态,回访满意度\n"
+
+
+@pytest.fixture
+def pipe(tmp_path, fixed_now):
+    cfg = Config(
+        paths=PathsConfig(db=tmp_path / "db.duckdb", models=tmp_path / "models"),
+        privacy=PrivacyConfig(salt_file=tmp_path / "salt"),
+    )
+    store = dl.connect(cfg.paths.db)
+    yield dl.Pipeline(store, cfg, now=lambda: fixed_now)
+    store.close()
+
+
+def _write(path, rows):
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+def test_a_record_that_comes_back_with_a_later_status_updates_and_keeps_history(pipe, tmp_path):
+    first = _write(
+        tmp_path / "w1.csv",
+        ["GD1,2025/3/1 10:00:00,13800138000,楼上漏水,,处理中,\n", "GD2,2025/3/1 11:00:00,,电梯坏了,,处理中,\n"],
+    )
+    report = pipe.ingest(first)
+    assert (report.rows_new, report.rows_updated, report.rows_unchanged) == (2, 0, 0)
+    pipe.clean()
+    second = _write(
+        tmp_path / "w2.csv",
+        [
+            "GD1,2025/3/1 10:00:00,13800138000,楼上漏水,2025/3/3 09:00:00,已办结,满意\n",
+            "GD2,2025/3/1 11:00:00,,电梯坏了,,处理中,\n",
+        ],
+    )
+    report = pipe.ingest(second)
+    assert (report.rows_new, report.rows_updated, report.rows_unchanged) == (0, 1, 1)
+    assert pipe.clean() == 1
+    store = pipe.store
+    assert store.sql("select record_id, version, status from raw_records order by record_id, version").rows() == [
+        ("GD1", 1, "responded"),
+        ("GD1", 2, "closed"),
+        ("GD2", 1, "responded"),
+    ]
+    assert store.sql("select record_id, status, satisfaction, version from records order by record_id").rows() == [
+        ("GD1", "closed", "satisfied", 2),
+        ("GD2", "responded", None, 1),
+    ]
+    assert store.count("records") == 2
+
+
+def test_records_never_hold_the_callers_number(pipe, tmp_path):
+    pipe.ingest(_write(tmp_path / "w.csv", ["GD1,2025/3/1 10:00:00,13800138000,电话13800138000漏水,,,\n"]))
+    pipe.clean()
+    row = pipe.store.sql("select * from records").row(0, named=True)
+    assert "contact" not in row and "13800138000" not in str(row)
+    assert row["text"] == "电话〔手机号〕漏水" and len(row["contact_key"]) == 20
+    assert pipe.store.sql("select contact from raw_records")["contact"][0] == "13800138000"
+
+
+def test_a_file_that_fails_leaves_the_database_unchanged(pipe, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("编号,内容\n1,x\n", encoding="utf-8")
+    with pytest.raises(IngestError, match="no mapping fits"):
+        pipe.ingest(bad)
+    assert pipe.store.count("batches") == pipe.store.count("raw_records") == pipe.store.count("rejects") == 0
+
+
+def test_a_stage_that_fails_midway_rolls_back(pipe, tmp_path, monkeypatch):
+    pipe.ingest(_write(tmp_path / "w.csv", ["GD1,2025/3/1 10:00:00,,漏水,,,\n"]))
+
+    def broken(con, table, frame, keys):
+        con.execute("delete from records")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(dl.Store, "replace_keys", staticmethod(broken))
+    with pytest.raises(RuntimeError, match="disk full"):
+        pipe.clean()
+    assert pipe.store.count("records") == 0
+    monkeypatch.undo()
+    assert pipe.clean() == 1
+
+
+def test_stages_only_work_on_what_changed(pipe, tmp_path):
+    rows = [
+        f"GD{i},2025/3/{1 + i % 20} 10:00:00,,{text},,,\n"
+        for i, text in enumerate(
+            ["楼道飞线充电 电瓶车", "垃圾清运 臭味", "电梯故障 困人", "广场舞 音响", "油烟 饭店"] * 18
+        )
+    ]
+    pipe.ingest(_write(tmp_path / "w.csv", rows))
+    first = pipe.run()
+    assert first.cleaned == first.segmented == first.assigned == 90 and first.refit
+    second = pipe.run()
+    assert (second.cleaned, second.segmented, second.assigned, second.refit) == (0, 0, 0, False)
+    pipe.ingest(_write(tmp_path / "w2.csv", ["GD900,2025/3/9 10:00:00,,电瓶车 飞线充电,,,\n"]))
+    third = pipe.run()
+    assert (third.cleaned, third.segmented, third.assigned, third.refit) == (1, 1, 1, False)
+    assert pipe.store.scalar("select count(*) from assignments where model_version = ?", [third.model_version]) == 91
+
+
+def test_marts_are_built_in_dependency_order():
+    names = [name for name, _ in dl.pipeline.sql_models()]
+    assert names.index("mart_records") < names.index("mart_weeks") < names.index("mart_grid_theme_week")
+    assert names.index("stg_records") < names.index("mart_records")
+
+
+def test_weeks_are_iso_weeks(pipe, tmp_path):
+    pipe.ingest(_write(tmp_path / "w.csv", ["GD1,2026/1/1 10:00:00,,漏水,,,\n", "GD2,2024/12/30 10:00:00,,漏水,,,\n"]))
+    pipe.clean()
+    got = pipe.store.sql("select record_id, iso_week, week_start from records order by record_id").rows()
+    assert got == [("GD1", "2026-W01", dt.date(2025, 12, 29)), ("GD2", "2025-W01", dt.date(2024, 12, 30))]
+
+
+def test_updates_do_not_duplicate_records_across_files(pipe, tmp_path):
+    for i in range(3):
+        pipe.ingest(_write(tmp_path / f"w{i}.csv", [f"GD1,2025/3/1 10:00:00,,漏水{i},,,\n"]))
+    pipe.clean()
+    assert pipe.store.count("records") == 1
+    assert pipe.store.sql("select max(version) as v from raw_records")["v"][0] == 3
+    assert pl.Series(pipe.store.sql("select text from records")["text"]).to_list() == ["漏水2"]
