@@ -71,3 +71,17 @@ def test_demo_writes_latest_and_a_file_per_week(tmp_path):
     names = sorted(p.name for p in (tmp_path / "reports").iterdir())
     assert names == ["2026-W45.html", "2026-W46.html", "latest.html"]
     assert (tmp_path / "data" / "demandlab.duckdb").exists()
+
+
+def test_ingest_from_the_inbox(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demandlab.toml").write_text(
+        '[paths]\ninbox = "in"\narchive = "done"\ndb = "x.duckdb"\n', encoding="utf-8"
+    )
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv").write_text("工单编号,来电时间,诉求内容\nGD1,2025/3/1 10:00,漏水\n", encoding="utf-8")
+    (tmp_path / "in" / "b.csv").write_text("x,y\n1,2\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", "--inbox"])
+    assert result.exit_code == EXIT_INPUT
+    assert sorted(p.name for p in (tmp_path / "in").iterdir()) == ["b.csv", "b.csv.error.txt"]
+    assert runner.invoke(app, ["ingest"]).exit_code == 2

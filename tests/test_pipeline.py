@@ -127,3 +127,12 @@ def test_updates_do_not_duplicate_records_across_files(pipe, tmp_path):
     assert pipe.store.count("records") == 1
     assert pipe.store.sql("select max(version) as v from raw_records")["v"][0] == 3
     assert pl.Series(pipe.store.sql("select text from records")["text"]).to_list() == ["漏水2"]
+
+
+def test_the_same_content_in_another_file_is_unchanged(pipe, tmp_path):
+    pipe.ingest(_write(tmp_path / "a.csv", ["GD1,2025/3/1 10:00:00,,漏水,,处理中,\n"]))
+    reordered = tmp_path / "b.csv"
+    reordered.write_text("诉求内容,工单编号,来电时间,办理状态\n漏水,GD1,2025-03-01 10:00,处理中\n\n", encoding="utf-8")
+    report = pipe.ingest(reordered)
+    assert report.status == "loaded" and (report.rows_new, report.rows_updated, report.rows_unchanged) == (0, 0, 1)
+    assert pipe.store.count("raw_records") == 1

@@ -186,11 +186,18 @@ def grids_load(
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="Exports to load (CSV, XLSX, JSONL, Parquet).")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Exports to load (CSV, XLSX, XLS, JSONL, Parquet).")
+    ] = None,
     mapping: Annotated[
         str | None, typer.Option(help="Mapping preset name or a mapping TOML file; default: chosen from the headers.")
     ] = None,
-    sheet: Annotated[str | None, typer.Option(help="Excel sheet to read (default: the first that fits).")] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read (default: every sheet that holds records).")
+    ] = None,
+    inbox: Annotated[
+        bool, typer.Option("--inbox", help="Load every file in the configured inbox and archive what loaded.")
+    ] = False,
     grids: Annotated[Path | None, typer.Option(help="Load this grid registry first.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the per-file results as JSON.")] = False,
     db: DbOption = None,
@@ -198,14 +205,27 @@ def ingest(
 ) -> None:
     """Load exports; print rows read / accepted / rejected per file. Loading a file twice changes nothing.
 
+    A file that cannot be loaded at all (unknown format, no mapping fits, binary or truncated)
+    is named with the reason, leaves the database unchanged, and makes the exit code 3.
+
     Example: demandlab ingest data/inbox/12345_2026-11.csv --db data/demandlab.duckdb
     """
     cfg = _config(config, db)
+    if bool(files) == inbox:
+        err.print("[red]ingest:[/] give files to load, or --inbox (not both)")
+        raise typer.Exit(EXIT_USAGE)
     with _store(cfg) as store:
         pipe = Pipeline(store, cfg)
         if grids is not None:
             pipe.load_grids(grids)
-        reports, failed = _ingest_files(pipe, files, mapping, sheet)
+        if inbox:
+            reports = pipe.ingest_inbox()
+            failed = sum(r.status == "failed" for r in reports)
+            for r in reports:
+                if r.status == "failed":
+                    err.print(f"[red]cannot load[/] {r.message}  [dim](left in the inbox with an .error.txt)[/]")
+        else:
+            reports, failed = _ingest_files(pipe, files or [], mapping, sheet)
     if as_json:
         out.print_json(json.dumps([r.as_dict() for r in reports], ensure_ascii=False))
     else:

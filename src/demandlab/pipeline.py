@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -28,14 +29,32 @@ import polars as pl
 
 from . import schema
 from .config import Config
-from .ingest import GridIndex, IngestError, choose_mapping, prepare_batch, read_registry, read_table
+from .ingest import (
+    GridIndex,
+    IngestError,
+    choose_mapping,
+    merge_sheets,
+    prepare_batch,
+    read_registry,
+    read_tables,
+)
 from .ingest.mapping import available_mappings
-from .store import Store
+from .store import Store, quote, registered
 from .text import Segmenter, clean_records, tokens_frame
 from .text.segment import governance_lexicon, read_user_words
 from .themes.model import UNASSIGNED, ThemeModel
 from .themes.taxonomy import load_taxonomy, map_to_categories
 
+ERROR_SUFFIX = ".error.txt"
+_EPOCH = "timestamp '1900-01-01'"
+#: How far along the closed loop a version is; the most advanced version of a record is its current one.
+PROGRESS = (
+    "coalesce(r.reopen_count, 0) desc, "
+    f"greatest(coalesce(r.closed_at, {_EPOCH}), coalesce(r.responded_at, {_EPOCH}), "
+    f"coalesce(r.replied_at, {_EPOCH}), coalesce(r.accepted_at, {_EPOCH})) desc, "
+    "case r.status when 'closed' then 5 when 'reopened' then 4 when 'responded' then 3 when 'dispatched' then 2 "
+    "when 'open' then 1 else 0 end desc, (r.satisfaction is not null) desc, r.version desc"
+)
 Progress = Callable[[str, int], contextlib.AbstractContextManager[Callable[[int], None]]]
 
 
@@ -135,7 +154,7 @@ class Pipeline:
 
     # --- ingest ------------------------------------------------------------------------------
     def ingest(self, path: str | Path, mapping: str | None = None, sheet: str | None = None) -> BatchReport:
-        """Load one export. Loading the same bytes again changes nothing.
+        """Load one export (every sheet of a workbook that holds records). The same bytes twice change nothing.
 
         Raises :class:`~demandlab.ingest.IngestError` when the file cannot be
         loaded at all; the database is then unchanged.
@@ -149,104 +168,157 @@ class Pipeline:
             return BatchReport(
                 str(path), "skipped", batch_id=previous, message=f"already loaded as batch {previous}; nothing changed"
             )
-        known = {h for m in available_mappings(self.config.paths.mappings).values() for h in m.headers}
-        table = read_table(path, sheet=sheet, known_headers=known)
-        chosen = choose_mapping(path, table.headers, mapping, self.config.paths.mappings)
+        user_mappings = self.config.paths.mappings
+        known = {h for m in available_mappings(user_mappings).values() for h in m.headers}
+        tables = read_tables(path, sheet=sheet, known_headers=known)
         loaded_at = self.now().replace(microsecond=0)
-        prepared = prepare_batch(table, chosen, self.grid_index(), loaded_at)
+        grids = self.grid_index()
+        mappings, parts = [], []
+        for table in tables:
+            chosen = choose_mapping(path, table.headers, mapping, user_mappings)
+            mappings.append(chosen.name)
+            parts.append((table.sheet, prepare_batch(table, chosen, grids, loaded_at)))
+        prepared = merge_sheets(parts)
         batch_id = f"b{loaded_at:%Y%m%d%H%M%S}-{digest[:10]}"
         report = BatchReport(
             str(path),
             "loaded",
             batch_id=batch_id,
-            mapping=chosen.name,
-            format=table.format,
-            encoding=table.encoding,
+            mapping=", ".join(dict.fromkeys(mappings)),
+            format=tables[0].format,
+            encoding=tables[0].encoding,
             rows_read=prepared.rows_read,
             rows_accepted=prepared.accepted.height,
             rows_rejected=prepared.rejects.height,
-            rows_blank=table.blank_rows,
+            rows_blank=sum(t.blank_rows for t in tables),
             warnings=prepared.warnings.height,
         )
         report.reasons = dict(prepared.rejects.group_by("reason").len().sort("reason").iter_rows())
+        sheets = ", ".join(t.sheet for t in tables if t.sheet) or None
         with self.store.transaction() as con:
-            incoming = self._versions(con, prepared.accepted)
-            new_rows = (
-                incoming.filter(pl.col("__state") != "unchanged")
-                .drop("__state")
-                .with_columns(pl.lit(batch_id).alias("batch_id"), pl.lit(loaded_at, schema.DATETIME).alias("loaded_at"))
-            )
-            Store.insert(con, "raw_records", new_rows)
-            Store.insert(
-                con,
-                "rejects",
-                prepared.rejects.with_columns(pl.lit(batch_id).alias("batch_id"), pl.lit(path.name).alias("file_name")),
-            )
-            Store.insert(
-                con,
-                "load_warnings",
-                prepared.warnings.with_columns(
-                    pl.lit(batch_id).alias("batch_id"), pl.lit(path.name).alias("file_name")
-                ),
-            )
-            states = dict(incoming.group_by("__state").len().iter_rows())
-            report.rows_new, report.rows_updated = states.get("new", 0), states.get("updated", 0)
-            report.rows_unchanged = states.get("unchanged", 0)
+            states, unknown = self._write_versions(con, prepared.accepted, prepared.provided, batch_id, loaded_at)
+            rejects = pl.concat([prepared.rejects, unknown], how="diagonal_relaxed")
+            if unknown.height:
+                report.rows_accepted -= unknown.height
+                report.rows_rejected += unknown.height
+                report.reasons = dict(rejects.group_by("reason").len().sort("reason").iter_rows())
+            tag = [pl.lit(batch_id).alias("batch_id"), pl.lit(path.name).alias("file_name")]
+            Store.insert(con, "rejects", rejects.with_columns(tag))
+            Store.insert(con, "load_warnings", prepared.warnings.with_columns(tag))
+            report.rows_new, report.rows_updated = states["new"], states["updated"]
+            report.rows_unchanged = states["unchanged"]
             con.execute(
                 "insert into batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    batch_id,
-                    str(path.resolve()),
-                    path.name,
-                    digest,
-                    path.stat().st_size,
-                    table.format,
-                    table.encoding,
-                    table.sheet,
-                    table.header_row,
-                    chosen.name,
-                    report.rows_read,
-                    report.rows_accepted,
-                    report.rows_rejected,
-                    report.rows_blank,
-                    report.rows_new,
-                    report.rows_updated,
-                    report.rows_unchanged,
-                    loaded_at,
+                    batch_id, str(path.resolve()), path.name, digest, path.stat().st_size, report.format,
+                    report.encoding, sheets, tables[0].header_row, report.mapping, report.rows_read,
+                    report.rows_accepted, report.rows_rejected, report.rows_blank, report.rows_new,
+                    report.rows_updated, report.rows_unchanged, loaded_at,
                 ],
-            )
+            )  # fmt: skip
         return report
 
     @staticmethod
-    def _versions(con, accepted: pl.DataFrame) -> pl.DataFrame:
-        """Number each accepted row's version: new, updated (content changed) or unchanged."""
-        con.register("_keys", accepted.select("source", "record_id").to_arrow())
-        try:
-            latest = con.sql(
-                "select r.source, r.record_id, max(r.version) as __old_version, "
-                "arg_max(r.content_hash, r.version) as __old_hash "
-                "from raw_records r join _keys k on r.source = k.source and r.record_id = k.record_id group by all"
+    def _write_versions(
+        con, accepted: pl.DataFrame, provided: frozenset[str], batch_id: str, loaded_at: dt.datetime
+    ) -> tuple[dict[str, int], pl.DataFrame]:
+        """Append each accepted row to ``raw_records`` as a new version unless nothing changed.
+
+        Returns the counts of new, updated and unchanged rows, and the rows refused because
+        a partial export named a record that was never loaded (``unknown_record``).
+
+        A column the file does not carry at all keeps the value of the record's previous
+        version (a 回访 export without 诉求内容 must not erase the text). The content hash is
+        DuckDB's md5 over the canonical values, stable across library versions, computed where
+        the rows are written, on every core.
+        """
+        merged = {c: (f"a.{quote(c)}" if c in provided or c in schema.KEY else f"l.{quote(c)}") for c in schema.HASHED}
+        values = ", ".join(f"coalesce(cast({expr} as varchar), chr(0))" for expr in merged.values())
+        columns = ", ".join(f"{expr} as {quote(c)}" for c, expr in merged.items())
+        with registered(con, "_accepted", accepted):
+            con.execute(
+                "create or replace temp table _latest as select r.* from raw_records r "
+                "semi join _accepted a on r.source = a.source and r.record_id = a.record_id "
+                "qualify row_number() over (partition by r.source, r.record_id order by r.version desc) = 1"
+            )
+            unknown = con.sql(
+                "select a.row_number, a.record_id from _accepted a anti join _latest l "
+                "on l.source = a.source and l.record_id = a.record_id where a.created_at is null"
             ).pl()
-        finally:
-            con.unregister("_keys")
-        joined = accepted.join(latest, on=["source", "record_id"], how="left")
-        return joined.with_columns(
-            pl.when(pl.col("__old_version").is_null())
-            .then(pl.lit("new"))
-            .when(pl.col("__old_hash") == pl.col("content_hash"))
-            .then(pl.lit("unchanged"))
-            .otherwise(pl.lit("updated"))
-            .alias("__state"),
-            (pl.col("__old_version").fill_null(0) + 1).cast(pl.Int32).alias("version"),
-        ).drop("__old_version", "__old_hash")
+            con.execute(
+                "insert into raw_records by name select * exclude (previous) from ("
+                f" select {columns}, a.row_number, md5(concat_ws(chr(31), {values})) as content_hash,"
+                " l.content_hash as previous, (coalesce(l.version, 0) + 1)::integer as version,"
+                " ?::varchar as batch_id, ?::timestamp as loaded_at"
+                " from _accepted a left join _latest l on l.source = a.source and l.record_id = a.record_id"
+                ") where previous is distinct from content_hash and created_at is not null",
+                [batch_id, loaded_at],
+            )
+        con.execute("drop table if exists _latest")
+        new, updated = con.execute(
+            "select count(*) filter (where version = 1), count(*) filter (where version > 1) "
+            "from raw_records where batch_id = ?",
+            [batch_id],
+        ).fetchall()[0]
+        refused = unknown.select(
+            "row_number",
+            pl.lit("record_id").alias("column_name"),
+            pl.lit("unknown_record").alias("reason"),
+            pl.format("record_id {} was never loaded and this file has no creation time for it", "record_id").alias(
+                "message"
+            ),
+            "record_id",
+        )
+        counts = {"new": new, "updated": updated, "unchanged": accepted.height - new - updated - unknown.height}
+        return counts, refused
+
+    def ingest_inbox(self, inbox: Path | None = None, archive: Path | None = None) -> list[BatchReport]:
+        """Load every file in the inbox; move each to the archive only once its batch committed.
+
+        A file that cannot be loaded stays in the inbox with ``<name>.error.txt`` beside it
+        saying why; it is tried again next time (fix the mapping, or replace the file).
+        Files are taken in name order; hidden files and error files are left alone.
+        """
+        inbox = inbox or self.config.paths.inbox
+        archive = archive or self.config.paths.archive
+        inbox.mkdir(parents=True, exist_ok=True)
+        reports = []
+        for path in sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")):
+            if path.name.endswith(ERROR_SUFFIX):
+                continue
+            error = path.with_name(path.name + ERROR_SUFFIX)
+            try:
+                report = self.ingest(path)
+            except IngestError as exc:
+                error.write_text(f"{exc}\nreason: {exc.reason}\nat: {self.now():%Y-%m-%d %H:%M:%S}\n", encoding="utf-8")
+                reports.append(BatchReport(str(path), "failed", message=str(exc)))
+                continue
+            target = archive / f"{self.now():%Y-%m-%d}" / path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target = target.with_name(f"{target.stem}.{report.batch_id}{target.suffix}")
+            shutil.move(str(path), target)
+            error.unlink(missing_ok=True)
+            report.message = (report.message + f" archived to {target}").strip()
+            reports.append(report)
+        return reports
 
     # --- clean ---------------------------------------------------------------------------------
     def clean(self) -> int:
-        """Normalise and mask every raw version not yet in ``records``."""
+        """Normalise and mask the current version of every record that has a version not yet seen.
+
+        The current version is the most advanced one, not the last loaded: reopened before
+        closed before responded, then the latest closed-loop time, then a 回访 answer, then the
+        version number — so an older export loaded after a newer one does not undo it.
+        """
         raw = self.store.sql(
-            "with pending as (select r.* from raw_records r anti join records c "
-            "on r.source = c.source and r.record_id = c.record_id and r.version <= c.version) "
-            "select * from pending qualify row_number() over (partition by source, record_id order by version desc) = 1"
+            "with pending as (select distinct r.source, r.record_id from raw_records r anti join records c "
+            "  on r.source = c.source and r.record_id = c.record_id and r.version <= c.version), "
+            "current as (select r.* from raw_records r semi join pending p "
+            "  on r.source = p.source and r.record_id = p.record_id "
+            f"  qualify row_number() over (partition by r.source, r.record_id order by {PROGRESS}) = 1) "
+            "select c.* from current c anti join records x "
+            "  on c.source = x.source and c.record_id = x.record_id and c.version = x.version"
         )
         if raw.height == 0:
             return 0

@@ -42,14 +42,16 @@ RECORD: dict[str, pl.DataType] = {
 }
 
 #: Columns only the restricted ``raw_records`` table holds: personal data in clear,
-#: the place as written, unmapped source columns and the original row.
+#: the place as written, and the source columns no mapping names (as JSON).
 RAW_ONLY: dict[str, pl.DataType] = {
     "contact": pl.String(),
     "room": pl.String(),
     "grid_raw": pl.String(),
     "extra": pl.String(),
-    "raw": pl.String(),
 }
+
+#: What the content hash covers: everything a record says, nothing about where it was loaded.
+HASHED = [*RECORD, *RAW_ONLY]
 
 #: Lineage columns on ``raw_records``.
 RAW_LINEAGE: dict[str, pl.DataType] = {

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from . import schema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: f"""
@@ -30,7 +31,7 @@ create table batches (
 );
 create table raw_records (
     {schema.columns_ddl(schema.RECORD)},
-    {schema.columns_ddl(schema.RAW_ONLY)},
+    contact varchar, room varchar, grid_raw varchar, extra varchar, raw varchar,
     {schema.columns_ddl(schema.RAW_LINEAGE)}
 );
 create table records (
@@ -74,6 +75,12 @@ create table runs (
     status varchar, summary varchar
 );
 """,
+    # 2: the sheet of a workbook a reject or warning came from; the original row is kept for rejects only
+    2: """
+alter table rejects add column sheet varchar;
+alter table load_warnings add column sheet varchar;
+alter table raw_records drop column raw;
+""",
 }
 
 
@@ -85,6 +92,25 @@ def first(con: duckdb.DuckDBPyConnection, query: str, params: list | None = None
     """
     rows = con.execute(query, params or []).fetchall()
     return rows[0] if rows else None
+
+
+@contextlib.contextmanager
+def registered(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> Iterator[None]:
+    """Make ``frame`` queryable as ``name`` for the duration of the block.
+
+    A large frame is handed over in several Arrow batches: DuckDB scans one batch per
+    thread, and a single batch would leave all but one core idle.
+    """
+    table = frame.to_arrow()
+    if table.num_rows > 20_000:
+        table = pa.Table.from_batches(table.to_batches(max_chunksize=max(8_192, table.num_rows // 16)))
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        # an aborted transaction refuses even this; the error that aborted it is the one that matters
+        with contextlib.suppress(duckdb.Error):
+            con.unregister(name)
 
 
 class StoreError(RuntimeError):
@@ -120,6 +146,10 @@ class Store:
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: cannot open the database: {exc}") from exc
         if not read_only:
+            # one checkpoint when the store closes rather than one per large commit: a weekly run
+            # commits a stage at a time and would otherwise rewrite the file after each
+            self.con.execute("set checkpoint_threshold = '1GB'")
+            self.con.execute("set preserve_insertion_order = false")
             self._migrate()
 
     # --- lifecycle ---------------------------------------------------------------------
@@ -184,11 +214,8 @@ class Store:
         """Insert ``frame`` into ``table`` by column name; returns the number of rows."""
         if frame.height == 0:
             return 0
-        con.register("_incoming", frame.to_arrow())
-        try:
+        with registered(con, "_incoming", frame):
             con.execute(f"insert into {quote(table)} by name select * from _incoming")
-        finally:
-            con.unregister("_incoming")
         return frame.height
 
     @staticmethod
@@ -196,13 +223,10 @@ class Store:
         """Delete the rows of ``table`` whose ``keys`` appear in ``frame``, then insert ``frame``."""
         if frame.height == 0:
             return 0
-        con.register("_incoming", frame.to_arrow())
-        try:
+        with registered(con, "_incoming", frame):
             on = " and ".join(f"t.{quote(k)} = i.{quote(k)}" for k in keys)
             con.execute(f"delete from {quote(table)} t where exists (select 1 from _incoming i where {on})")
             con.execute(f"insert into {quote(table)} by name select * from _incoming")
-        finally:
-            con.unregister("_incoming")
         return frame.height
 
     @staticmethod

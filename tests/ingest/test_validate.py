@@ -72,7 +72,6 @@ def test_accepted_rows_are_typed_and_coded(tmp_path):
     assert row["status"] == "closed"  # a closing time means closed
     assert (row["resolved"], row["satisfaction"], row["resolved_level"]) == (True, "basic", "grid")
     assert row["contact"] == "13800138000"
-    assert len(row["content_hash"]) == 32
 
 
 def test_unreadable_optional_values_are_warnings_not_rejects(tmp_path):
@@ -91,14 +90,3 @@ def test_without_a_registry_grids_are_kept_as_written(tmp_path):
     table = _csv(tmp_path, HEADER + "GD1,2025/3/1 10:00:00,,漏水,白鹭社区,第9网格,,,,,\n")
     prepared = prepare_batch(table, presets()["hotline_12345"], None, NOW)
     assert prepared.accepted["grid_id"].to_list() == ["第9网格"]
-
-
-def test_content_hash_changes_only_with_content(tmp_path):
-    one = _csv(tmp_path, HEADER + "GD1,2025/3/1 10:00:00,,漏水,白鹭社区,第1网格,,处理中,,,\n")
-    h1 = prepare_batch(one, presets()["hotline_12345"], GRIDS, NOW).accepted["content_hash"][0]
-    h1_again = prepare_batch(one, presets()["hotline_12345"], GRIDS, NOW + dt.timedelta(days=1)).accepted[
-        "content_hash"
-    ][0]
-    two = _csv(tmp_path, HEADER + "GD1,2025/3/1 10:00:00,,漏水,白鹭社区,第1网格,2025/3/4 10:00:00,已办结,是,满意,\n")
-    h2 = prepare_batch(two, presets()["hotline_12345"], GRIDS, NOW).accepted["content_hash"][0]
-    assert h1 == h1_again != h2

@@ -2,8 +2,8 @@
 
 from .grids import GridIndex, read_registry
 from .mapping import Mapping, available_mappings, choose_mapping, load_mapping_file, presets
-from .readers import IngestError, Table, read_table
-from .validate import REASONS, Prepared, prepare_batch
+from .readers import IngestError, Table, read_table, read_tables
+from .validate import REASONS, Prepared, merge_sheets, prepare_batch
 
 __all__ = [
     "REASONS",
@@ -15,8 +15,10 @@ __all__ = [
     "available_mappings",
     "choose_mapping",
     "load_mapping_file",
+    "merge_sheets",
     "prepare_batch",
     "presets",
     "read_registry",
     "read_table",
+    "read_tables",
 ]

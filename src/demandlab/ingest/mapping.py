@@ -10,6 +10,7 @@ A mapping is a TOML file (see ``mappings/*.toml`` for the shipped presets)::
     record_id = ["工单编号", "工单号"]
     [combine]              # canonical column = several headers joined
     building = ["小区", "楼栋"]
+    created_at = { columns = ["来电日期", "来电时刻"], sep = " " }
     [values.satisfaction]  # added to / overriding the shared mappings/values.toml
     "非常满意" = "satisfied"
     date_formats = ["%Y.%m.%d %H:%M"]   # tried before the built-in formats
@@ -39,7 +40,7 @@ class Mapping:
     columns: dict[str, tuple[str, ...]]
     required: tuple[str, ...] = ("record_id", "created_at", "text")
     constants: dict[str, str] = field(default_factory=dict)
-    combine: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    combine: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # column → (headers, separator)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     date_formats: tuple[str, ...] = ()
     description: str = ""
@@ -49,7 +50,7 @@ class Mapping:
     def headers(self) -> set[str]:
         """Every source header this mapping knows."""
         known = {h for hs in self.columns.values() for h in hs}
-        return known | {h for hs in self.combine.values() for h in hs}
+        return known | {h for hs, _ in self.combine.values() for h in hs}
 
     def resolve(self, headers: list[str]) -> dict[str, str]:
         """canonical column → the header of this file it comes from."""
@@ -68,7 +69,7 @@ class Mapping:
         return [c for c in self.required if c not in found and c not in self.constants and c not in self.combine]
 
     def score(self, headers: list[str]) -> int:
-        return len(self.resolve(headers)) + sum(all(h in headers for h in hs) for hs in self.combine.values())
+        return len(self.resolve(headers)) + sum(all(h in headers for h in hs) for hs, _ in self.combine.values())
 
 
 def _values_file() -> dict[str, dict[str, Any]]:
@@ -86,7 +87,12 @@ def parse_mapping(raw: dict[str, Any], origin: str) -> Mapping:
     if unknown:
         raise IngestError(origin, "bad_mapping", f"unknown key(s) {sorted(unknown)}; known: {sorted(known_keys)}")
     columns = {k: tuple([v] if isinstance(v, str) else v) for k, v in raw.get("columns", {}).items()}
-    combine = {k: tuple(v) for k, v in raw.get("combine", {}).items()}
+    combine = {}
+    for column, spec in raw.get("combine", {}).items():
+        if isinstance(spec, dict):  # {columns = ["来电日期", "来电时刻"], sep = " "}
+            combine[column] = (tuple(spec.get("columns", ())), str(spec.get("sep", "")))
+        else:
+            combine[column] = (tuple(spec), "")
     constants = dict(raw.get("constants", {}))
     for section, names in (("columns", columns), ("combine", combine), ("constants", constants)):
         bad = set(names) - CANONICAL
@@ -170,7 +176,8 @@ def choose_mapping(
         path,
         "no_mapping",
         f"no mapping fits the headers {headers[:12]}; closest is {closest.name!r}, which needs "
-        f"{_explain(closest, closest.missing(headers))}. Pass --mapping FILE.toml (see docs/mappings.md).",
+        f"{_explain(closest, closest.missing(headers))}. "
+        "Pass --mapping FILE.toml (see docs/mappings.md in the demandlab repository).",
     )
 
 

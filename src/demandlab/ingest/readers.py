@@ -89,13 +89,13 @@ def detect_format(path: Path) -> str:
 
 
 def read_table(path: str | Path, *, sheet: str | None = None, known_headers: Iterable[str] = ()) -> Table:
-    """Read ``path`` into a :class:`Table` of strings.
+    """Read ``path`` into a :class:`Table` of strings (for a workbook: the first sheet that fits).
 
     Parameters
     ----------
     sheet : for Excel, the sheet to read; by default the first sheet whose header matches.
     known_headers : header names the mappings know; used to find the header row of
-        a spreadsheet that has a title above it.
+        a spreadsheet that has a title above it, and the sheets that hold records.
 
     Examples
     --------
@@ -103,28 +103,47 @@ def read_table(path: str | Path, *, sheet: str | None = None, known_headers: Ite
     >>> table.encoding, table.headers[:2]  # doctest: +SKIP
     ('gb18030', ['工单编号', '来电时间'])
     """
+    return read_tables(path, sheet=sheet, known_headers=known_headers, first_only=True)[0]
+
+
+def read_tables(
+    path: str | Path, *, sheet: str | None = None, known_headers: Iterable[str] = (), first_only: bool = False
+) -> list[Table]:
+    """Every table in ``path``: one for CSV, JSON lines and Parquet; for a workbook, each sheet whose
+    header holds at least two known headers (a 说明 or 汇总 sheet is left alone), or only ``sheet``."""
     path = Path(path)
     if not path.is_file():
         raise IngestError(path, "not_found", "no such file")
     fmt = detect_format(path)
     if path.stat().st_size == 0:
         raise IngestError(path, "empty_file", "the file is empty")
-    if fmt == "csv":
-        table = _read_csv(path)
-    elif fmt == "xlsx":
-        table = _read_excel(path, sheet, set(known_headers))
-    elif fmt == "xls":
-        raise IngestError(path, "unsupported_format", "legacy .xls is not supported; save it as .xlsx")
+    if fmt in ("xlsx", "xls"):
+        tables = _read_excel(path, sheet, set(known_headers), first_only)
+    elif fmt == "csv":
+        tables = [_read_csv(path)]
     elif fmt == "jsonl":
-        table = _read_jsonl(path)
+        tables = [_read_jsonl(path)]
     else:
-        table = _read_parquet(path)
-    return _drop_blank_rows(table)
+        tables = [_read_parquet(path)]
+    tables = [_drop_blank_rows(t) for t in tables]
+    for table in tables:
+        if not table.headers:
+            raise IngestError(path, "no_header", "no columns found: the file holds no table")
+    return tables
 
 
 # --- CSV --------------------------------------------------------------------------------
+REPLACEMENT = "\ufffd"
+_MAX_BAD_BYTES = 0.001  # share of undecodable bytes beyond which a file is in some other encoding
+
+
 def sniff_encoding(path: Path) -> str:
-    """``utf-8``, ``utf-8-sig``, ``utf-16`` or ``gb18030``, from the BOM and the first megabyte."""
+    """``utf-8``, ``utf-8-sig``, ``utf-16`` or ``gb18030``, from the BOM and the first megabyte.
+
+    A file valid in neither is read in the encoding it breaks least, when it breaks rarely: a
+    few bad bytes (a truncated copy, a stray byte) cost only their rows (``bad_encoding``
+    rejects); a file in some other encoding altogether is refused.
+    """
     with path.open("rb") as handle:
         head = handle.read(_SNIFF_BYTES)
     if head.startswith(codecs.BOM_UTF8):
@@ -133,51 +152,88 @@ def sniff_encoding(path: Path) -> str:
         return "utf-16"
     if b"\x00" in head:
         raise IngestError(path, "binary_file", "contains NUL bytes: not a text file (binary or UTF-16 without BOM)")
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < _SNIFF_BYTES)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(head, final=len(head) < _SNIFF_BYTES)
-        return "gb18030"
-    except UnicodeDecodeError as exc:
-        raise IngestError(path, "unknown_encoding", f"neither UTF-8 nor GB18030 (byte {exc.start})") from exc
-
-
-def transcode_to_utf8(path: Path, encoding: str, target: Path) -> None:
-    """Decode ``path`` chunk by chunk into a UTF-8 file (never the whole file in memory)."""
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset = 0
-    with path.open("rb") as src, target.open("wb") as dst:
-        while chunk := src.read(_CHUNK):
-            try:
-                dst.write(decoder.decode(chunk).encode("utf-8"))
-            except UnicodeDecodeError as exc:
-                raise IngestError(
-                    path, "bad_encoding", f"invalid {encoding} byte at offset {offset + exc.start}"
-                ) from exc
-            offset += len(chunk)
+    final = len(head) < _SNIFF_BYTES
+    bad = {}
+    for encoding in ("utf-8", "gb18030"):
         try:
-            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise IngestError(path, "truncated_file", f"file ends inside a {encoding} character") from exc
+            codecs.getincrementaldecoder(encoding)().decode(head, final=final)
+            return encoding
+        except UnicodeDecodeError:
+            decoded = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=final)
+            bad[encoding] = decoded.count(REPLACEMENT) - head.count(REPLACEMENT.encode("utf-8"))
+    encoding = min(bad, key=bad.get)
+    if bad[encoding] > max(2, _MAX_BAD_BYTES * len(head)):
+        raise IngestError(
+            path, "unknown_encoding",
+            f"neither UTF-8 nor GB18030: {bad['utf-8']} / {bad['gb18030']} undecodable bytes in the first "
+            f"{len(head):,} bytes; convert it to UTF-8",
+        )  # fmt: skip
+    return encoding
+
+
+def transcode_to_utf8(path: Path, encoding: str, target: Path, errors: str = "strict") -> int:
+    """Decode ``path`` chunk by chunk into a UTF-8 file (never the whole file in memory).
+
+    Line endings become ``\\n`` (exports that were pasted together mix ``\\r\\n``, ``\\n`` and ``\\r``).
+    With ``errors="replace"`` undecodable bytes become U+FFFD; returns how many.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
+    offset, replaced, pending_cr = 0, 0, False
+    with path.open("rb") as src, target.open("wb") as dst:
+        while True:
+            chunk = src.read(_CHUNK)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                reason = "truncated_file" if not chunk else "bad_encoding"
+                raise IngestError(path, reason, f"invalid {encoding} byte at offset {offset + exc.start}") from exc
+            if pending_cr:
+                text = "\r" + text
+            pending_cr = text.endswith("\r") and bool(chunk)
+            if pending_cr:
+                text = text[:-1]
+            replaced += text.count(REPLACEMENT)
+            dst.write(text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8"))
+            offset += len(chunk)
+            if not chunk:
+                break
+    return replaced
 
 
 def _read_csv(path: Path) -> Table:
+    """DuckDB reads UTF-8 directly; anything else, or a file DuckDB cannot make sense of as it is,
+    is transcoded to a temporary UTF-8 file with normalised line endings and read again."""
     encoding = sniff_encoding(path)
     if encoding in ("utf-8", "utf-8-sig", "utf-16"):
         try:
             return _duckdb_csv(path, path, encoding)
         except IngestError as exc:
-            if exc.reason != "bad_encoding" or encoding != "utf-8":
+            if exc.reason not in ("bad_encoding", "unreadable_csv"):
                 raise
-            encoding = "gb18030"  # valid UTF-8 in the first megabyte only
+            first_error = exc
+    else:
+        first_error = None
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="demandlab-")
     os.close(fd)
     try:
-        transcode_to_utf8(path, encoding, Path(tmp))
-        return _duckdb_csv(path, Path(tmp), encoding)
+        decode_as = "utf-16" if encoding == "utf-16" else encoding
+        try:
+            transcode_to_utf8(path, decode_as, Path(tmp))
+        except IngestError:
+            if encoding == "utf-8":  # valid UTF-8 in the first megabyte only: try GB18030 strictly first
+                try:
+                    transcode_to_utf8(path, "gb18030", Path(tmp))
+                    decode_as = "gb18030"
+                except IngestError:
+                    transcode_to_utf8(path, decode_as, Path(tmp), errors="replace")
+            else:
+                transcode_to_utf8(path, decode_as, Path(tmp), errors="replace")
+        try:
+            return _duckdb_csv(path, Path(tmp), decode_as)
+        except IngestError:
+            if first_error is not None:
+                raise first_error from None
+            raise
     finally:
         Path(tmp).unlink(missing_ok=True)
 
@@ -204,7 +260,12 @@ def _duckdb_csv(original: Path, path: Path, encoding: str) -> Table:
         con.close()
     broken_lines = [int(r[0]) for r in rejects]
     broken = [
-        BrokenRow(row=int(line), reason="malformed_row", message=f"{etype}: {msg}", raw=raw or "")
+        BrokenRow(
+            row=int(line),
+            reason="bad_encoding" if etype == "INVALID ENCODING" else "malformed_row",
+            message=f"{etype}: {msg}",
+            raw=raw or "",
+        )
         for line, etype, msg, raw in rejects
     ]
     rows = _row_numbers(frame.height, broken_lines, first=2)
@@ -224,36 +285,51 @@ def _row_numbers(n_good: int, skipped: list[int], first: int) -> list[int]:
 
 
 # --- Excel ------------------------------------------------------------------------------
-def _read_excel(path: Path, sheet: str | None, known: set[str]) -> Table:
+def _read_excel(path: Path, sheet: str | None, known: set[str], first_only: bool) -> list[Table]:
     try:
         reader = fastexcel.read_excel(str(path))
     except Exception as exc:  # calamine raises its own error types for zips and XML
-        raise IngestError(path, "unreadable_excel", f"not a readable .xlsx file ({type(exc).__name__}: {exc})") from exc
+        raise IngestError(path, "unreadable_excel", f"not a readable workbook ({type(exc).__name__}: {exc})") from exc
     names = reader.sheet_names
     if sheet is not None and sheet not in names:
         raise IngestError(path, "no_such_sheet", f"no sheet named {sheet!r}; sheets: {names}")
-    best: tuple[int, str, pl.DataFrame, int] | None = None
+    fitting: list[Table] = []
+    fallback: Table | None = None
     for name in [sheet] if sheet else names:
-        raw = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_polars()
-        if raw.height == 0:
+        try:
+            # eager (Arrow) loading is what polars.read_excel uses: faster than the lazy sheet here
+            raw = pl.DataFrame(reader.load_sheet_eager(name, header_row=None, skip_rows=0, dtypes="string"))
+        except Exception as exc:
+            raise IngestError(
+                path, "unreadable_excel", f"sheet {name!r} cannot be read ({type(exc).__name__}: {exc})"
+            ) from exc
+        if raw.height == 0 or raw.width == 0:
             continue
         header_index, score = _find_header(raw, known)
-        if best is None or score > best[0]:
-            best = (score, name, raw, header_index)
-        if known and score >= 2:
-            break
-    if best is None:
-        raise IngestError(path, "empty_file", "no sheet holds any data")
-    _, name, raw, header_index = best
+        table = _sheet_table(path, name, raw, header_index)
+        if sheet or (known and score >= 2):
+            fitting.append(table)
+            if first_only:
+                break
+        elif fallback is None:
+            fallback = table
+    if fitting:
+        return fitting
+    if fallback is not None:  # no sheet has known headers: let the mapping step say what is missing
+        return [fallback]
+    raise IngestError(path, "empty_file", "no sheet holds any data")
+
+
+def _sheet_table(path: Path, name: str, raw: pl.DataFrame, header_index: int) -> Table:
     header = [(v or "").strip() for v in raw.row(header_index)]
     keep = [i for i, h in enumerate(header) if h]
     if not keep:
         raise IngestError(path, "no_header", f"sheet {name!r}: no header row found")
-    names_out = _dedupe([header[i] for i in keep])
     data = raw.slice(header_index + 1).select([raw.columns[i] for i in keep])
-    data.columns = names_out
+    data.columns = _dedupe([header[i] for i in keep])
     data = data.with_columns(pl.int_range(header_index + 2, header_index + 2 + data.height, dtype=pl.Int64).alias(ROW))
-    return Table(frame=data, format="xlsx", sheet=name, header_row=header_index + 1)
+    return Table(frame=data, format="xlsx" if path.suffix.lower() != ".xls" else "xls", sheet=name,
+                 header_row=header_index + 1)  # fmt: skip
 
 
 def _find_header(raw: pl.DataFrame, known: set[str]) -> tuple[int, int]:
@@ -342,7 +418,7 @@ def _drop_blank_rows(table: Table) -> Table:
     values = [c for c in table.frame.columns if c != ROW]
     if not values or table.frame.height == 0:
         return table
-    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in values])
+    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c) == "") for c in values])
     n_blank = table.frame.select(blank.sum()).item()
     if n_blank:
         table.frame = table.frame.filter(~blank)
