@@ -138,3 +138,31 @@ def test_report_shows_the_headline_the_themes_and_the_changed_grids(demo_run):
     for element in ('id="fig-weekly"', 'id="fig-trend"', 'id="fig-grids"', 'id="spark-0"'):
         assert element in html
     assert demo_run["report"].stat().st_size < 6_000_000
+
+
+MOBILE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")
+
+
+def _no_numbers_left(where: str, text: str) -> None:
+    flat = _digits_joined(text)
+    for pattern in (MOBILE, ID_NUMBER):
+        found = pattern.findall(flat)
+        assert not found, f"{where}: {found[:3]}"
+
+
+def test_nothing_that_looks_like_a_mobile_or_id_number_survives_in_any_output(demo_run):
+    """Not only the planted numbers: any string of those shapes, in every table people read and the report."""
+    store = demo_run["store"]
+    tables = [t for t in store.tables() if t.startswith(("mart_", "stg_")) or t in ("records", "tokens", "themes")]
+    assert {"records", "tokens", "mart_records", "mart_grid_theme_week"} <= set(tables)
+    for table in tables:
+        frame = store.table(table)
+        for column, dtype in frame.schema.items():
+            if dtype == pl.String or dtype == pl.List(pl.String):
+                values = frame[column].cast(pl.List(pl.String)).list.join(" ") if dtype != pl.String else frame[column]
+                _no_numbers_left(f"{table}.{column}", "\n".join(values.drop_nulls().to_list()))
+    html = demo_run["report"].read_text("utf-8")
+    page = re.sub(r"<script>/\*\*\s*\n\* plotly\.js.*?</script>", "", html, count=1, flags=re.S)
+    assert len(page) < len(html) / 2, "the plotly.js bundle was not found to set aside"
+    _no_numbers_left("report", page)

@@ -62,7 +62,7 @@ def test_records_never_hold_the_callers_number(pipe, tmp_path):
     pipe.clean()
     row = pipe.store.sql("select * from records").row(0, named=True)
     assert "contact" not in row and "13800138000" not in str(row)
-    assert row["text"] == "电话〔手机号〕漏水" and len(row["contact_key"]) == 20
+    assert row["text"] == "电话〔手机号〕漏水" and len(row["contact_key"]) == 16
     assert pipe.store.sql("select contact from raw_records")["contact"][0] == "13800138000"
 
 

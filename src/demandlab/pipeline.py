@@ -229,8 +229,9 @@ class Pipeline:
 
         A column the file does not carry at all keeps the value of the record's previous
         version (a 回访 export without 诉求内容 must not erase the text). The content hash is
-        DuckDB's md5 over the canonical values, stable across library versions, computed where
-        the rows are written, on every core.
+        DuckDB's md5 over the canonical values (stable across library versions), in base64 so
+        that no run of its characters reads as a phone number; computed where the rows are
+        written, on every core.
         """
         merged = {c: (f"a.{quote(c)}" if c in provided or c in schema.KEY else f"l.{quote(c)}") for c in schema.HASHED}
         values = ", ".join(f"coalesce(cast({expr} as varchar), chr(0))" for expr in merged.values())
@@ -247,7 +248,7 @@ class Pipeline:
             ).pl()
             con.execute(
                 "insert into raw_records by name select * exclude (previous) from ("
-                f" select {columns}, a.row_number, md5(concat_ws(chr(31), {values})) as content_hash,"
+                f" select {columns}, a.row_number, {_hash(values)} as content_hash,"
                 " l.content_hash as previous, (coalesce(l.version, 0) + 1)::integer as version,"
                 " ?::varchar as batch_id, ?::timestamp as loaded_at"
                 " from _accepted a left join _latest l on l.source = a.source and l.record_id = a.record_id"
@@ -332,9 +333,12 @@ class Pipeline:
 
     # --- segment -------------------------------------------------------------------------------
     def segmenter(self) -> Segmenter:
-        places = self.store.sql("select distinct compound as name from places where compound is not null")[
-            "name"
-        ].to_list()
+        """The segmenter for this database: shipped lexicon, the user's words, and the registry's place names."""
+        places = self.store.sql(
+            "select distinct compound as name from places where compound is not null "
+            "union select distinct community from grids where community is not null "
+            "union select distinct street from grids where street is not null order by name"
+        )["name"].to_list()
         user = read_user_words(str(self.config.text.user_words)) if self.config.text.user_words else ()
         extra_stop = ()
         if self.config.text.stopwords:
@@ -537,6 +541,11 @@ class Pipeline:
         report.n_themes = self.store.scalar("select count(*) from themes where theme_id >= 0")
         report.unassigned = self.store.scalar("select count(*) from assignments where theme_id < 0")
         return report
+
+
+def _hash(values: str) -> str:
+    """SQL for the content hash of a row: base64 of md5 over its canonical values joined by \\x1f."""
+    return f"rtrim(to_base64(unhex(md5(concat_ws(chr(31), {values})))), '=')"
 
 
 def sql_models() -> list[tuple[str, str]]:

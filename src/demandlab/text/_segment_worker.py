@@ -1,8 +1,8 @@
 """Worker process for :func:`demandlab.text.segment.tokens_frame`.
 
 Run as ``python -m demandlab.text._segment_worker``: reads a pickled
-``(Segmenter, texts)`` from stdin and writes the pickled list of space-joined
-tokens to stdout. A plain subprocess, unlike a multiprocessing pool, never
+``(Segmenter, blocks)`` from stdin and writes the pickled list of space-joined
+tokens of each block to stdout. A plain subprocess, unlike a multiprocessing pool, never
 re-imports the caller's ``__main__`` — so a user's script without an
 ``if __name__ == "__main__"`` guard cannot start itself again.
 """
@@ -14,8 +14,10 @@ import sys
 
 
 def main() -> None:
-    segmenter, texts = pickle.load(sys.stdin.buffer)
-    joined = [" ".join(segmenter.tokens(t)) for t in texts]
+    from demandlab.text.segment import _cut_blocks
+
+    segmenter, blocks = pickle.load(sys.stdin.buffer)
+    joined = _cut_blocks(segmenter, blocks)
     pickle.dump(joined, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     sys.stdout.buffer.flush()
 

@@ -23,6 +23,7 @@ routes, building and unit numbers. Text is expected to be normalised first
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Callable
@@ -89,6 +90,10 @@ NAME_LABELS = (
 )
 
 _CN = "\u4e00-\u9fa5"
+_LABELS = "|".join(NAME_LABELS)
+_COMPOUND = "|".join(COMPOUND_SURNAMES)
+# where a name written after a label without a colon ends: the verb or particle that follows it
+_AFTER_NAME = "反映|称|表示|说|来电|投诉|举报|要求|希望|家|住|的|在|于|女士|先生|同志|报警|求助|诉求"
 _SUR = "[" + SURNAMES + "]"
 _SUR_HON = "[" + "".join(c for c in SURNAMES if c not in _NOT_BEFORE_HONORIFIC) + "]"
 _SUR_TITLE = "[" + "".join(c for c in SURNAMES if c not in _NOT_BEFORE_HONORIFIC | {"向", "于"}) + "]"
@@ -130,7 +135,7 @@ def _value_group(kind: str) -> Callable[[re.Match[str]], str]:
 
 
 def _id18(m: re.Match[str]) -> str | None:
-    number = m.group(0)
+    number = m.group(0).replace(" ", "")
     date_ok = re.fullmatch(r"\d{6}" + _DATE8 + r"\d{3}[\dXx]", number) is not None
     return PLACEHOLDER["id_number"] if date_ok or id_checksum_ok(number) else None
 
@@ -140,22 +145,50 @@ def _card(m: re.Match[str]) -> str | None:
     return PLACEHOLDER["bank_card"] if 16 <= len(digits) <= 19 and luhn_ok(digits) else None
 
 
+# two characters ending in a surname that name a role, not a person: 保安 (安), 社区 (区), 语文 (文) …
+ROLE_WORDS = frozenset(
+    """
+    保安 门卫 维修 装修 宿管 社区 语文 音乐 主任 物管 网格 楼长 班长 村长 队长 校长 院长 所长 站长 店长
+    厂长 组长 科长 局长 处长 部长 司机 保洁 护工 月嫂 家政 厨房 食堂 后勤 城管 交警 民警 辅警 法官 律师
+    医生 护士 党员 居民 市民 业主 住户 租户 网友 同事 邻居 老人 小孩 孩子 学生 家长 员工 领导 干部
+    """.split()
+)
+
+
+def _unless_role(m: re.Match[str]) -> str | None:
+    """Mask the surname unless it ends a role word (保安师傅, 社区阿姨)."""
+    start = m.start()
+    if start > 0 and m.string[start - 1 : start + 1] in ROLE_WORDS:
+        return None
+    return PLACEHOLDER["name"]
+
+
 def _room(m: re.Match[str]) -> str:
     return m.group(1) + PLACEHOLDER["room"]
 
 
 RULES: list[Rule] = [
     ("email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"), _whole("email")),
-    ("id_number", re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])"), _id18),
+    ("id_number", re.compile(r"(?<![0-9A-Za-z])\d{6} ?\d{4} ?\d{4} ?\d{3}[0-9Xx](?![0-9A-Za-z])"), _id18),
     ("id_number", re.compile(r"(?<![0-9A-Za-z])\d{6}" + _DATE6 + r"\d{3}(?![0-9A-Za-z])"), _whole("id_number")),
     ("bank_card", re.compile(r"(?<![0-9])\d(?:[ -]?\d){15,18}(?![0-9])"), _card),
-    ("mobile", re.compile(r"(?<![0-9])(?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?![0-9])"), _whole("mobile")),
+    (
+        "mobile",
+        re.compile(r"(?<![0-9])(?:\(?(?:\+|00)?86\)?[ -]?)?1[ -]?[3-9](?:[ -]?\d){9}(?![0-9])"),
+        _whole("mobile"),
+    ),
     (
         "landline",
         re.compile(
-            r"(?<![0-9])(?:\(0\d{2,3}\)|0\d{2,3})[ -]?[2-9]\d{2,3}[ -]?\d{4}(?:[ -]?(?:转|-|ext)\d{1,5})?(?![0-9])"
+            r"(?<![0-9])(?:[(（]0\d{2,3}[)）]|0\d{2,3})[ -]?[2-9]\d{2,3}[ -]?\d{4}"
+            r"(?:[ -]?(?:转|-|ext)\d{1,5})?(?![0-9])"
         ),
         _whole("landline"),
+    ),
+    (
+        "landline",
+        re.compile(r"((?:电话|座机|固话|办公电话|家里电话)[:： ]*)[2-9]\d{6,7}(?![0-9])"),
+        _value_group("landline"),
     ),
     ("qq", re.compile(r"((?:QQ|qq|扣扣)(?:号码?)?[:： ]*)[1-9]\d{4,10}(?![0-9])"), _value_group("qq")),
     (
@@ -167,7 +200,7 @@ RULES: list[Rule] = [
         "plate",
         re.compile(
             r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][ ·•.]?"
-            r"(?:[DF][A-HJ-NP-Z0-9]\d{4}|\d{5}[DF]|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])(?![A-Za-z0-9])"
+            r"(?:[DF][A-HJ-NP-Z0-9]\d{4}|\d{5}[DF]|[A-HJ-NP-Z0-9]{4}[A-HJ-NP-Z0-9挂学警港澳])[挂学警港澳]?(?![A-Za-z0-9])"
         ),
         _whole("plate"),
     ),
@@ -181,29 +214,23 @@ RULES: list[Rule] = [
     ("room", re.compile(rf"([{_NUM_CN}]+\s*(?:栋|幢|号楼)\s*)\d{{3,4}}\s*(?:室|号|房)(?![0-9])"), _room),
     ("room", re.compile(r"(?<![0-9-])(\d{1,3}-\d{1,2}-)\d{3,4}(?![0-9-])"), _room),
     ("room", re.compile(r"(?<![0-9])()\d{3,4}\s*室"), _room),
-    (
-        "name",
-        re.compile(rf"((?:{'|'.join(NAME_LABELS)})(?:\s*[:：]\s*))[{_CN}·]{{2,4}}(?![{_CN}])"),
-        _value_group("name"),
-    ),
-    (
-        "name",
-        re.compile(rf"((?:{'|'.join(NAME_LABELS)})\s*[:：]\s*)(?:{'|'.join(COMPOUND_SURNAMES)}|{_SUR})[{_CN}]{{1,2}}"),
-        _value_group("name"),
-    ),
+    # 姓名：张三 / 联系人：欧阳娜娜 — after a colon, the name runs to the next punctuation
+    ("name", re.compile(rf"((?:{_LABELS})\s*[:：]\s*)[{_CN}·]{{2,4}}(?![{_CN}])"), _value_group("name")),
+    # 姓名：张三住在… — the name runs on into the sentence: a surname and one or two characters
+    ("name", re.compile(rf"((?:{_LABELS})\s*[:：]\s*)(?:{_COMPOUND}|{_SUR})[{_CN}]{{1,2}}"), _value_group("name")),
+    # 投诉人王伟 / 举报人刘洋反映 — no colon: a surname, then the name ends where a verb begins
     (
         "name",
         re.compile(
-            rf"((?:{'|'.join(NAME_LABELS)}))(?:{'|'.join(COMPOUND_SURNAMES)}|{_SUR})[{_CN}]{{1,2}}(?=[^{_CN}]|$)"
+            rf"((?:{_LABELS}))(?:{_COMPOUND}|{_SUR})(?!{'|'.join(HONORIFICS + TITLES)})"
+            rf"[{_CN}]{{1,2}}?(?=[^{_CN}]|$|{_AFTER_NAME})"
         ),
         _value_group("name"),
     ),
-    (
-        "name",
-        re.compile(rf"(?:{'|'.join(COMPOUND_SURNAMES)}|{_SUR_HON})(?=(?:{'|'.join(HONORIFICS)}))"),
-        _whole("name"),
-    ),
-    ("name", re.compile(rf"(?:{_SUR_TITLE})(?=(?:{'|'.join(TITLES)}))"), _whole("name")),
+    # 王女士 / 欧阳先生 / 李阿姨, but not 保安大爷 or 社区阿姨
+    ("name", re.compile(rf"(?:{_COMPOUND}|{_SUR_HON})(?=(?:{'|'.join(HONORIFICS)}))"), _unless_role),
+    # 王师傅 / 李老师, but not 向老师反映 or 维修师傅
+    ("name", re.compile(rf"(?:{_SUR_TITLE})(?=(?:{'|'.join(TITLES)}))"), _unless_role),
     ("name", re.compile(rf"(我姓|本人姓)({_SUR})"), lambda m: m.group(1) + PLACEHOLDER["name"]),
     ("name", re.compile(rf"((?:我叫|本人叫|名叫|我的名字是))[{_CN}]{{2,3}}(?=[^{_CN}]|$)"), _value_group("name")),
 ]
@@ -268,9 +295,10 @@ def contact_keys(contacts: list[str | None], salt: bytes) -> list[str | None]:
     out: list[str | None] = []
     for value in contacts:
         canonical = normalize_contact(value)
-        out.append(
-            None
-            if canonical is None
-            else hashlib.blake2b(canonical.encode(), key=salt[:64], digest_size=10).hexdigest()
-        )
+        if canonical is None:
+            out.append(None)
+            continue
+        digest = hashlib.blake2b(canonical.encode(), key=salt[:64], digest_size=10).digest()
+        # base32 (a-z, 2-7) rather than hex: a key never reads as a phone or ID number to a scanner
+        out.append(base64.b32encode(digest).decode("ascii").lower())
     return out

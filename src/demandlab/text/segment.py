@@ -21,12 +21,21 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:
+    import polars as pl
 
 from .pii import PLACEHOLDER_PATTERN
 
 _CONTENT = re.compile(r"[\u4e00-\u9fa5A-Za-z]")
+# jieba and jieba-rs cut a text block by block, the blocks separated by characters outside
+# [CJK, A-Z, a-z, 0-9, +#&._%-]; splitting there first and cutting each block gives the same
+# tokens, and lets a block seen before come from the cache
+_BLOCK_CHARS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1fA-Za-z0-9+#&._%\\-"
+_BLOCK_SPLIT = re.compile(f"[^{_BLOCK_CHARS}]+")
+BLOCK_PATTERN = f"[{_BLOCK_CHARS}]+"
+CACHE_SIZE = 500_000
 _NUMBER = re.compile(r"^[0-9.%\-:/一二三四五六七八九十百千万两零几]+[个号栋楼层点天年月日次户人元米路]?$")
 KEEP_SINGLE = frozenset("水电气狗猫树灯车房桥井窗门墙油烟臭脏吵堵漏")
 
@@ -94,8 +103,11 @@ class Segmenter:
     user_words: Sequence[LexiconEntry] = ()
     stopwords: Iterable[str] = ()
     places: Iterable[str] = ()
+    cache: bool = True
     _tokenizer: object = field(default=None, init=False, repr=False, compare=False)
     _stop: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _blocks: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _verdicts: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # token → kept form or ""
 
     def __post_init__(self) -> None:
         if self.backend not in ("rjieba", "jieba"):
@@ -108,7 +120,14 @@ class Segmenter:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_tokenizer"] = None  # rebuilt in the receiving process
+        state["_blocks"] = {}
+        state["_verdicts"] = {}
         return state
+
+    @property
+    def stop_words(self) -> frozenset[str]:
+        """Every token left out as a stopword (shipped, user and place names)."""
+        return self._stop
 
     @property
     def name(self) -> str:
@@ -160,12 +179,47 @@ class Segmenter:
             return False
         return len(token) > 1 or token in KEEP_SINGLE
 
+    def _block_tokens(self, block: str) -> tuple[str, ...]:
+        verdicts = self._verdicts
+        out = []
+        for token in self.cut(block):
+            kept = verdicts.get(token)
+            if kept is None:
+                kept = verdicts[token] = token.lower() if self.keep(token) else ""
+            if kept:
+                out.append(kept)
+        return tuple(out)
+
     def tokens(self, text: str | None) -> list[str]:
-        """Content tokens of one text (see the module docstring for what is left out)."""
+        """Content tokens of one text (see the module docstring for what is left out).
+
+        Blocks of text already seen come from a cache (hotline text repeats its phrases:
+        市民来电反映, 希望相关部门尽快处理 …); the tokens are the same as cutting the whole text.
+        """
         if not text:
             return []
         text = PLACEHOLDER_PATTERN.sub(" ", text)
-        return [t.lower() for t in self.cut(text) if self.keep(t)]
+        if not self.cache:
+            return [t.lower() for t in self.cut(text) if self.keep(t)]
+        blocks = self._blocks
+        out: list[str] = []
+        for block in _BLOCK_SPLIT.split(text):
+            if not block:
+                continue
+            found = blocks.get(block)
+            if found is None:
+                found = self._block_tokens(block)
+                if len(blocks) >= CACHE_SIZE:
+                    blocks.clear()
+                blocks[block] = found
+            out.extend(found)
+        return out
+
+    def segment_blocks(self, text: str | None) -> list[str]:
+        """The blocks jieba cuts ``text`` into before cutting words (runs of CJK, letters, digits)."""
+        if not text:
+            return []
+        return [b for b in _BLOCK_SPLIT.split(PLACEHOLDER_PATTERN.sub(" ", text)) if b]
 
     def segment(self, texts: Iterable[str | None]) -> list[list[str]]:
         return [self.tokens(t) for t in texts]
@@ -187,21 +241,25 @@ def segment(texts: list[str | None]) -> list[list[str]]:
     return _default().segment(texts)
 
 
-def _segment_chunk(segmenter: Segmenter, texts: list[str | None]) -> list[str]:
-    return [" ".join(segmenter.tokens(t)) for t in texts]
+def _cut_blocks(segmenter: Segmenter, blocks: list[str]) -> list[str]:
+    """The space-joined content tokens of each block (see :meth:`Segmenter._block_tokens`)."""
+    return [" ".join(segmenter._block_tokens(b)) for b in blocks]
 
 
-def _segment_in_workers(segmenter: Segmenter, texts: list[str | None], workers: int) -> list[str]:
-    """Split ``texts`` over ``workers`` subprocesses (see ``_segment_worker``) and join the results in order."""
+def _cut_in_workers(segmenter: Segmenter, blocks: list[str], workers: int) -> list[str]:
+    """Cut ``blocks`` in this process and ``workers - 1`` subprocesses (see ``_segment_worker``).
+
+    A plain subprocess, unlike a multiprocessing pool, never re-imports the caller's ``__main__``.
+    """
     import concurrent.futures
     import pickle
     import subprocess
     import sys
 
-    size = -(-len(texts) // workers)
-    parts = [texts[i : i + size] for i in range(0, len(texts), size)]
+    size = -(-len(blocks) // workers)
+    parts = [blocks[i : i + size] for i in range(0, len(blocks), size)]
 
-    def run(part: list[str | None]) -> list[str]:
+    def run(part: list[str]) -> list[str]:
         done = subprocess.run(
             [sys.executable, "-m", "demandlab.text._segment_worker"],
             input=pickle.dumps((segmenter, part), protocol=pickle.HIGHEST_PROTOCOL),
@@ -214,8 +272,10 @@ def _segment_in_workers(segmenter: Segmenter, texts: list[str | None], workers: 
             )
         return pickle.loads(done.stdout)
 
-    with concurrent.futures.ThreadPoolExecutor(len(parts)) as pool:
-        return [t for chunk in pool.map(run, parts) for t in chunk]
+    with concurrent.futures.ThreadPoolExecutor(max(1, len(parts) - 1)) as pool:
+        futures = [pool.submit(run, part) for part in parts[:-1]]
+        own = _cut_blocks(segmenter, parts[-1])
+        return [t for future in futures for t in future.result()] + own
 
 
 def tokens_frame(records: pl.DataFrame, segmenter: Segmenter, workers: int = 1) -> pl.DataFrame:
@@ -225,23 +285,46 @@ def tokens_frame(records: pl.DataFrame, segmenter: Segmenter, workers: int = 1) 
     ----------
     records : rows with ``source``, ``record_id``, ``content_hash``, ``title``, ``text``.
     segmenter : the cut to use; it is pickled to the workers (its tokenizer is rebuilt there).
-    workers : processes to spread the work over; 1 keeps it in this process.
+    workers : processes to cut with; 1 keeps it in this process.
 
-    Tokens travel as one space-joined string per record: cheap to send between
-    processes and what the theme vectorizer reads.
+    How it is fast without changing a token: jieba cuts a text block by block (runs of CJK,
+    Latin letters and digits); hotline text repeats its blocks (市民来电反映, 希望相关部门尽快处理,
+    the same compound names). polars splits every text into blocks, each distinct block is cut
+    once (over the workers when there are many), and the tokens are put back in order. The
+    result equals ``segmenter.tokens(text)`` for every record (tests/text/test_segment.py).
+    Tokens travel as one space-joined string per record: cheap to send between processes and
+    what the theme vectorizer reads.
     """
-    texts = (
-        records.select(pl.concat_str([pl.col("title").fill_null(""), pl.col("text").fill_null("")], separator=" "))
-        .to_series()
-        .to_list()
+    import polars as pl
+
+    text = pl.concat_str([pl.col("title").fill_null(""), pl.col("text").fill_null("")], separator=" ")
+    # the streaming engine splits the regex work over the cores (row order is kept: a select)
+    split = (
+        records.lazy()
+        .select(text.str.replace_all(PLACEHOLDER_PATTERN.pattern, " ").str.extract_all(BLOCK_PATTERN).alias("block"))
+        .collect(engine="streaming")
     )
-    if workers > 1 and len(texts) > 20_000:
-        joined = _segment_in_workers(segmenter, texts, workers)
+    blocks = split.with_row_index("__doc").explode("block").drop_nulls("block")
+    distinct = blocks.select("block").unique().with_row_index("__block")
+    names = distinct["block"].to_list()
+    if workers > 1 and len(names) > 300_000:  # below that a second process costs more than it saves
+        cut = _cut_in_workers(segmenter, names, workers)
     else:
-        joined = _segment_chunk(segmenter, texts)
-    series = pl.Series("tokens", joined, dtype=pl.String)
+        cut = _cut_blocks(segmenter, names)
+    distinct = distinct.with_columns(pl.Series("tokens", cut, dtype=pl.String)).filter(pl.col("tokens") != "")
+    per_doc = (
+        blocks.join(distinct, on="block", how="inner", maintain_order="left")
+        .group_by("__doc", maintain_order=True)
+        .agg(pl.col("tokens").str.join(" "))
+    )
+    tokens = (
+        pl.DataFrame({"__doc": pl.int_range(records.height, dtype=pl.UInt32, eager=True)})
+        .join(per_doc, on="__doc", how="left", maintain_order="left")
+        .select(pl.col("tokens").fill_null(""))
+        .to_series()
+    )
     return records.select("source", "record_id", "content_hash").with_columns(
-        series,
-        (series.str.count_matches(" ") + (series.str.len_chars() > 0).cast(pl.UInt32)).cast(pl.Int32).alias("n_tokens"),
+        tokens.alias("tokens"),
+        (tokens.str.count_matches(" ") + (tokens.str.len_chars() > 0).cast(pl.UInt32)).cast(pl.Int32).alias("n_tokens"),
         pl.lit(segmenter.name).alias("segmenter"),
     )
