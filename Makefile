@@ -8,6 +8,7 @@ TOOLS    := .tools
 UV       := $(TOOLS)/bin/uv
 VENV     := .venv
 STAMP    := $(VENV)/.synced-$(UV_VERSION)
+ANCHORS  := .venv-anchors
 RUN      := $(UV) run --frozen --no-sync
 
 export UV_PROJECT_ENVIRONMENT := $(VENV)
@@ -15,7 +16,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test lint format bench clean env lock
+.PHONY: demo test lint format bench bench-anchors clean env lock
 
 ## demo: generate the synthetic district, run the pipeline, write reports/demo/latest.html
 demo: $(STAMP)
@@ -34,9 +35,17 @@ format: $(STAMP)
 	$(RUN) ruff format src tests bench
 	$(RUN) ruff check --fix src tests bench
 
-## bench: the benchmarks under bench/, results written to bench/results/
-bench: $(STAMP)
+## bench: the benchmarks under bench/, results written to bench/results/ (anchors installed first)
+bench: $(STAMP) $(ANCHORS)/.synced
 	$(RUN) python -m bench
+
+## bench-anchors: the pinned BERTopic environment the theme benchmarks compare against
+bench-anchors: $(ANCHORS)/.synced
+
+$(ANCHORS)/.synced: bench/anchors.txt $(UV)
+	$(UV) venv --allow-existing -q $(ANCHORS)
+	VIRTUAL_ENV=$(ANCHORS) $(UV) pip install -q --no-deps -r bench/anchors.txt
+	touch $@
 
 env: $(STAMP)
 
@@ -53,4 +62,4 @@ lock: $(UV)
 	$(UV) lock
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache .ruff_cache reports/demo data/demo
+	rm -rf $(VENV) $(TOOLS) $(ANCHORS) .pytest_cache .ruff_cache reports/demo data/demo

@@ -14,8 +14,20 @@ from importlib.metadata import version
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
-PACKAGES = ("demandlab", "duckdb", "polars", "pyarrow", "numpy", "scikit-learn", "jieba", "rjieba", "opencc", "plotly",
-            "fastexcel", "xlsxwriter")  # fmt: skip
+PACKAGES = (
+    "demandlab",
+    "duckdb",
+    "polars",
+    "pyarrow",
+    "numpy",
+    "scikit-learn",
+    "jieba",
+    "rjieba",
+    "opencc",
+    "plotly",
+    "fastexcel",
+    "xlsxwriter",
+)
 
 
 def machine() -> dict:

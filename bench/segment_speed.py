@@ -61,11 +61,21 @@ def real_texts() -> list[str] | None:
 def frame_of(texts: list[str]) -> pl.DataFrame:
     n = len(texts)
     return pl.DataFrame(
-        {"source": ["b"] * n, "record_id": [str(i) for i in range(n)], "content_hash": [""] * n,
-         "title": [None] * n, "text": texts},
-        schema={"source": pl.String, "record_id": pl.String, "content_hash": pl.String, "title": pl.String,
-                "text": pl.String},
-    )  # fmt: skip
+        {
+            "source": ["b"] * n,
+            "record_id": [str(i) for i in range(n)],
+            "content_hash": [""] * n,
+            "title": [None] * n,
+            "text": texts,
+        },
+        schema={
+            "source": pl.String,
+            "record_id": pl.String,
+            "content_hash": pl.String,
+            "title": pl.String,
+            "text": pl.String,
+        },
+    )
 
 
 def measure(texts: list[str], jieba_docs: int | None = None) -> dict:
@@ -88,13 +98,17 @@ def measure(texts: list[str], jieba_docs: int | None = None) -> dict:
     jieba_mb_s = sample_mb / jieba_s
     ours_mb_s = megabytes / ours_s
     return {
-        "documents": len(texts), "megabytes": round(megabytes, 1),
-        "jieba_lcut_mb_s": round(jieba_mb_s, 2), "jieba_documents_timed": len(sample),
-        "demandlab_2_workers_mb_s": round(ours_mb_s, 2), "demandlab_1_worker_mb_s": round(megabytes / one_core_s, 2),
+        "documents": len(texts),
+        "megabytes": round(megabytes, 1),
+        "jieba_lcut_mb_s": round(jieba_mb_s, 2),
+        "jieba_documents_timed": len(sample),
+        "demandlab_2_workers_mb_s": round(ours_mb_s, 2),
+        "demandlab_1_worker_mb_s": round(megabytes / one_core_s, 2),
         "speedup": round(ours_mb_s / jieba_mb_s, 1),
         "identical_to_jieba_same_dictionary": round(identical / len(texts), 5),
-        "text_blocks": len(blocks), "distinct_blocks": len(set(blocks)),
-    }  # fmt: skip
+        "text_blocks": len(blocks),
+        "distinct_blocks": len(set(blocks)),
+    }
 
 
 def main() -> dict:
@@ -102,10 +116,12 @@ def main() -> dict:
     real = real_texts()
     result = {
         "synthetic": synthetic,
-        "claims": {"speedup_at_least_20": synthetic["speedup"] >= 20,
-                   "identical_at_least_99_9_percent": synthetic["identical_to_jieba_same_dictionary"] >= 0.999},
+        "claims": {
+            "speedup_at_least_20": synthetic["speedup"] >= 20,
+            "identical_at_least_99_9_percent": synthetic["identical_to_jieba_same_dictionary"] >= 0.999,
+        },
         "real_messages": measure(real) if real else "skipped: ../shared/data/taidi2020c absent",
-    }  # fmt: skip
+    }
     return write_result("segment_speed", result)
 
 

@@ -1,5 +1,7 @@
+import json
 import re
 
+import polars as pl
 import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -85,3 +87,44 @@ def test_ingest_from_the_inbox(tmp_path, monkeypatch):
     assert result.exit_code == EXIT_INPUT
     assert sorted(p.name for p in (tmp_path / "in").iterdir()) == ["b.csv", "b.csv.error.txt"]
     assert runner.invoke(app, ["ingest"]).exit_code == 2
+
+
+def test_themes_and_classify_commands(tmp_path):
+    db = str(tmp_path / "db.duckdb")
+    data, reports = tmp_path / "data", tmp_path / "reports"
+    assert (
+        runner.invoke(
+            app, ["demo", "--records", "1500", "--weeks", "1", "--data", str(data), "--reports", str(reports)]
+        ).exit_code
+        == 0
+    )
+    db = str(data / "demandlab.duckdb")
+    models = ["--config", str(_config(tmp_path, data))]
+    listed = runner.invoke(app, ["themes", "list", "--db", db, *models], terminal_width=200)
+    assert listed.exit_code == 0 and "未归类" in listed.output
+    result = runner.invoke(app, ["themes", "evaluate", "--label-column", "category", "--db", db, *models])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert (
+        figures["against"]["labelled"] > 0 and 0 <= figures["unassigned_share"] <= 1 and figures["stability_ari"] > 0.5
+    )
+    out = tmp_path / "themes.parquet"
+    assert runner.invoke(app, ["themes", "export", "--out", str(out), "--db", db, *models]).exit_code == 0
+    exported = pl.read_parquet(out)
+    assert exported.columns[:6] == ["record_id", "source", "theme_id", "theme_label", "category", "score"]
+    result = runner.invoke(
+        app,
+        ["classify", "cv", "--label-column", "category", "--source", "snapshot", "--folds", "3", "--db", db, *models],
+    )
+    assert result.exit_code == 0, result.output
+    assert 0 < json.loads(result.output)["macro_f1"] <= 1
+    result = runner.invoke(app, ["classify", "route", "--label-column", "category", "--db", db, *models])
+    assert result.exit_code == 0 and "routed" in result.output
+
+
+def _config(tmp_path, data):
+    path = tmp_path / "demandlab.toml"
+    path.write_text(
+        f'[paths]\nmodels = "{data / "models"}"\n[privacy]\nsalt_file = "{data / ".contact_salt"}"\n', encoding="utf-8"
+    )
+    return path

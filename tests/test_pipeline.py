@@ -107,6 +107,34 @@ def test_stages_only_work_on_what_changed(pipe, tmp_path):
     assert pipe.store.scalar("select count(*) from assignments where model_version = ?", [third.model_version]) == 91
 
 
+def _mart_records_from_scratch(store) -> pl.DataFrame:
+    sql = dict(dl.pipeline.sql_models())["mart_records"]
+    return store.sql(f"select * from ({sql}) order by source, record_id")
+
+
+def test_mart_records_is_updated_row_by_row_and_equals_a_rebuild(pipe, tmp_path):
+    rows = [
+        f"GD{i},2025/3/{1 + i % 20} 10:00:00,,{text},,处理中,\n"
+        for i, text in enumerate(["楼道飞线充电 电瓶车", "垃圾清运 臭味", "电梯故障 困人", "油烟 饭店"] * 10)
+    ]
+    pipe.ingest(_write(tmp_path / "w.csv", rows))
+    pipe.run()
+    store = pipe.store
+    before = store.sql("select * from mart_records order by source, record_id")
+    assert before.equals(_mart_records_from_scratch(store)) and before.height == 40
+    # one record closes, one is new: only those two rows are written again
+    pipe.ingest(_write(tmp_path / "w2.csv", [
+        "GD1,2025/3/2 10:00:00,,垃圾清运 臭味,2025/3/4 10:00:00,已办结,满意\n",
+        "GD99,2025/3/21 10:00:00,,电梯故障 困人,,处理中,\n",
+    ]))  # fmt: skip
+    pipe.run()
+    after = store.sql("select * from mart_records order by source, record_id")
+    assert after.equals(_mart_records_from_scratch(store)) and after.height == 41
+    assert after.filter(pl.col("record_id") == "GD1")["status"].to_list() == ["closed"]
+    unchanged = before.filter(pl.col("record_id") != "GD1")
+    assert unchanged.equals(after.filter(pl.col("record_id").is_in(unchanged["record_id"].to_list())))
+
+
 def test_marts_are_built_in_dependency_order():
     names = [name for name, _ in dl.pipeline.sql_models()]
     assert names.index("mart_records") < names.index("mart_weeks") < names.index("mart_grid_theme_week")
@@ -136,3 +164,37 @@ def test_the_same_content_in_another_file_is_unchanged(pipe, tmp_path):
     report = pipe.ingest(reordered)
     assert report.status == "loaded" and (report.rows_new, report.rows_updated, report.rows_unchanged) == (0, 0, 1)
     assert pipe.store.count("raw_records") == 1
+
+
+def test_signals_for_a_new_batch_equal_signals_computed_from_scratch(pipe, tmp_path, monkeypatch):
+    texts = ["翠湖小区楼道飞线充电 电瓶车 充电", "秀水华庭垃圾清运不及时 臭味 垃圾桶", "春江花园电梯故障 困人 维修",
+             "和平路广场舞 音响 扰民", "湘味轩饭店油烟 排烟 扰民"]  # fmt: skip
+    rows = [
+        f"GD{i},2025/3/{1 + i % 28} {8 + i % 12}:00:00,1380013{i % 7:04d},{texts[i % 5]} 第{i % 3}次,,处理中,\n"
+        for i in range(120)
+    ]
+    pipe.ingest(_write(tmp_path / "w1.csv", rows))
+    pipe.run()
+    more = [
+        f"GD{500 + i},2025/4/{1 + i % 6} 10:00:00,1380013{i % 7:04d},{texts[i % 5]} 又一次,,处理中,\n"
+        for i in range(30)
+    ]
+    pipe.ingest(_write(tmp_path / "w2.csv", more))
+    updates = []
+    real_update = dl.pipeline.update_repeats
+    monkeypatch.setattr(dl.pipeline, "update_repeats", lambda *a, **k: updates.append(a[2]) or real_update(*a, **k))
+    incremental = pipe.run()
+    assert updates == [dt.datetime(2025, 4, 1, 10)]  # repeats were brought up to date, not found again
+    assert incremental.assigned == 30 and not incremental.refit
+    store = pipe.store
+    tables = ("mart_alerts", "mart_repeats", "mart_hot_issues")
+    after = {t: store.sql(f"select * from {t} order by all") for t in tables}
+    assert after["mart_repeats"].height > 0
+    assert after["mart_repeats"]["created_at"].max() >= dt.datetime(2025, 4, 1)  # new records joined groups
+    with store.transaction() as con:
+        con.execute("insert or replace into meta values ('signals_since', 'all')")
+    pipe.signals()
+    for table in tables:
+        assert store.sql(f"select * from {table} order by all").equals(after[table]), table
+    # and a run with nothing new does nothing
+    assert pipe.run().cleaned == 0 and store.meta("signals_since") is None

@@ -187,3 +187,130 @@ def rates(summary: pl.DataFrame, title: str = "三率走势") -> go.Figure:
         )
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return _layout(fig, title, height=320)
+
+
+ALERT_COLORS = {"surge": "#d9480f", "crowd": "#862e9c", "repeat_caller": "#0b7285"}
+ALERT_NAMES = {"surge": "激增预警", "crowd": "多人同诉", "repeat_caller": "一人多诉"}
+
+
+def alert_trend(cells: pl.DataFrame, alerts: pl.DataFrame, title: str | None = None) -> go.Figure:
+    """One grid × theme over the weeks: records, the expected count, and its alerts marked.
+
+    ``cells``: ``iso_week``, ``n`` and optionally ``expected`` (from ``signals.score_surges``) or
+    ``baseline_mean`` (from ``mart_grid_theme_week``), one row per week in order.
+    ``alerts``: ``iso_week``, ``kind``, ``evidence`` (rows of ``mart_alerts``; may be empty).
+    """
+    _require(cells, ["iso_week", "n"], "alert_trend")
+    _require(alerts, ["iso_week", "kind", "evidence"], "alert_trend")
+    fig = go.Figure()
+    fig.add_scatter(
+        x=cells["iso_week"].to_list(),
+        y=cells["n"].to_list(),
+        mode="lines+markers",
+        name="每周件数",
+        line={"color": PALETTE[0]},
+        marker={"size": 4},
+        hovertemplate="%{x}: %{y}件<extra></extra>",
+    )
+    reference = next((c for c in ("expected", "baseline_mean") if c in cells.columns), None)
+    if reference:
+        fig.add_scatter(
+            x=cells["iso_week"].to_list(),
+            y=cells[reference].to_list(),
+            mode="lines",
+            name="预期" if reference == "expected" else "前8周均值",
+            line={"color": "#868e96", "dash": "dot"},
+            hovertemplate="%{x}: %{y:.1f}<extra></extra>",
+        )
+    counts = dict(cells.select("iso_week", "n").iter_rows())
+    for kind, part in alerts.partition_by("kind", as_dict=True, maintain_order=True).items():
+        kind = kind[0]
+        fig.add_scatter(
+            x=part["iso_week"].to_list(),
+            y=[counts.get(w, 0) for w in part["iso_week"].to_list()],
+            mode="markers",
+            name=ALERT_NAMES.get(kind, kind),
+            marker={"color": ALERT_COLORS.get(kind, "#000"), "size": 13, "symbol": "triangle-up"},
+            text=part["evidence"].to_list(),
+            hovertemplate="%{x}<br>%{text}<extra></extra>",
+        )
+    fig.update_yaxes(title="件数", rangemode="tozero")
+    return _layout(fig, title, height=320)
+
+
+def hot_issue_timeline(hot: pl.DataFrame, records: pl.DataFrame, title: str = "热点问题时间线") -> go.Figure:
+    """One row per hot issue: a bar from its first to its last record and a dot for every record.
+
+    ``hot``: ``hot_id``, ``place``, ``theme_label``, ``n``, ``first_at``, ``last_at`` in rank order.
+    ``records``: ``hot_id``, ``created_at`` and optionally ``likes`` (dot size).
+    """
+    _require(hot, ["hot_id", "place", "theme_label", "n", "first_at", "last_at"], "hot_issue_timeline")
+    _require(records, ["hot_id", "created_at"], "hot_issue_timeline")
+    labels = {h: f"{p}｜{t.split(' · ')[0]}" for h, p, t in hot.select("hot_id", "place", "theme_label").iter_rows()}
+    order = [labels[h] for h in hot["hot_id"].to_list()]
+    fig = go.Figure()
+    for i, (hot_id, first, last, n) in enumerate(hot.select("hot_id", "first_at", "last_at", "n").iter_rows()):
+        fig.add_scatter(
+            x=[first, last],
+            y=[labels[hot_id]] * 2,
+            mode="lines",
+            line={"color": PALETTE[i % len(PALETTE)], "width": 8},
+            opacity=0.35,
+            showlegend=False,
+            hovertemplate=f"{labels[hot_id]}<br>{n}件<extra></extra>",
+        )
+    dots = records.filter(pl.col("hot_id").is_in(list(labels)))
+    likes = dots["likes"].fill_null(0).to_list() if "likes" in dots.columns else [0] * dots.height
+    fig.add_scatter(
+        x=dots["created_at"].to_list(),
+        y=[labels[h] for h in dots["hot_id"].to_list()],
+        mode="markers",
+        marker={"size": [6 + min(14, 2 * math.log1p(v)) for v in likes], "color": "#1f5fa8", "opacity": 0.8},
+        showlegend=False,
+        hovertemplate="%{x|%Y-%m-%d}<extra></extra>",
+    )
+    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1])
+    return _layout(fig, title, height=max(260, 34 * len(order) + 120))
+
+
+KPI_METRICS = {
+    "response_rate": "响应率",
+    "resolution_rate": "解决率",
+    "satisfaction_rate": "满意率",
+    "ontime_rate": "按期办结率",
+    "grid_closed_share": "网格内办结占比",
+    "hours_to_close_median": "办结时长中位数（小时）",
+}
+
+
+def kpi_small_multiples(
+    frame: pl.DataFrame, unit: str, metrics: dict[str, str] | None = None, columns: int = 3, title: str = "闭环办理指标"
+) -> go.Figure:
+    """One panel per KPI, one bar per unit (street, grid, handling unit …).
+
+    ``frame``: rows of ``mart_kpi`` at one level; ``unit`` names the column that labels the bars;
+    ``metrics``: column → Chinese name (default :data:`KPI_METRICS`). Rates are drawn as percentages.
+    """
+    metrics = metrics or KPI_METRICS
+    _require(frame, [unit, *metrics], "kpi_small_multiples")
+    units = [str(u) if u is not None else "未知" for u in frame[unit].to_list()]
+    rows = max(1, math.ceil(len(metrics) / columns))
+    fig = make_subplots(
+        rows=rows, cols=columns, subplot_titles=list(metrics.values()), vertical_spacing=0.2, horizontal_spacing=0.08
+    )
+    for i, column in enumerate(metrics):
+        rate = column.endswith(("_rate", "_share"))
+        fig.add_bar(
+            x=units,
+            y=frame[column].to_list(),
+            marker_color=PALETTE[i % len(PALETTE)],
+            showlegend=False,
+            row=i // columns + 1,
+            col=i % columns + 1,
+            hovertemplate="%{x}: %{y:.1%}<extra></extra>" if rate else "%{x}: %{y:.1f}<extra></extra>",
+        )
+        if rate:
+            fig.update_yaxes(tickformat=".0%", row=i // columns + 1, col=i % columns + 1)
+    fig.update_xaxes(tickangle=-35)
+    fig.update_annotations(font={"size": 12, "family": FONT})
+    return _layout(fig, title, height=300 * rows + 80)

@@ -23,11 +23,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from . import marts
 from .config import Config, ConfigError, PathsConfig, PrivacyConfig, load_config
 from .ingest import IngestError
 from .pipeline import BatchReport, Pipeline
@@ -47,6 +49,14 @@ app = typer.Typer(
 )
 grids_app = typer.Typer(help="The grid registry (街道 / 社区 / 网格 / 楼栋).", no_args_is_help=True)
 app.add_typer(grids_app, name="grids")
+themes_app = typer.Typer(help="Themes: list, evaluate, export.", no_args_is_help=True)
+app.add_typer(themes_app, name="themes")
+classify_app = typer.Typer(
+    help="The category classifier: cross-validate, route records without a category.", no_args_is_help=True
+)
+app.add_typer(classify_app, name="classify")
+signals_app = typer.Typer(help="Signals: alerts, hot issues, closed-loop KPIs.", no_args_is_help=True)
+app.add_typer(signals_app, name="signals")
 
 out = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
@@ -242,7 +252,7 @@ def run(
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Every stage after ingest, incrementally: clean + mask, segment, themes, marts.
+    """Every stage after ingest, incrementally: clean + mask, segment, themes, marts, signals.
 
     Example: demandlab run --db data/demandlab.duckdb
     """
@@ -254,6 +264,8 @@ def run(
         f"assigned {report.assigned:,}{' (model fitted)' if report.refit else ''}; "
         f"{report.n_themes} themes, {report.unassigned:,} unassigned; model {report.model_version}"
     )
+    alerts = ", ".join(f"{k} {v}" for k, v in sorted(report.alerts.items())) or "none"
+    out.print(f"alerts: {alerts}; repeat groups {report.repeat_groups:,}; hot issues {report.hot_issues:,}")
     out.print("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items()))
 
 
@@ -322,6 +334,210 @@ def demo(
     out.print(f"demo done in {time.perf_counter() - started:.0f}s: open {latest}")
     if failed:
         raise typer.Exit(EXIT_INPUT)
+
+
+@themes_app.command("list")
+def themes_list(
+    all_themes: Annotated[bool, typer.Option("--all", help="Also dormant and merged themes.")] = False,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """The themes, largest first: id, label, category, size, status, keywords.
+
+    Example: demandlab themes list --db data/demo/demandlab.duckdb
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        where = "" if all_themes else "where status = 'active'"
+        themes = store.sql(
+            f"select theme_id, label, category, size, status, keywords from themes {where} "
+            "order by theme_id < 0, size desc nulls last"
+        )
+    table = Table(show_lines=False)
+    for column in ("id", "label", "category", "size", "status", "keywords"):
+        table.add_column(column, justify="right" if column in ("id", "size") else "left")
+    for t, label, category, size, status, keywords in themes.iter_rows():
+        table.add_row(str(t), label, category or "", str(size or 0), status or "", " ".join((keywords or [])[:6]))
+    out.print(table)
+
+
+@themes_app.command("evaluate")
+def themes_evaluate(
+    label_column: Annotated[str | None, typer.Option(help="A records column to compare with (NMI, ARI).")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Print theme quality as JSON: NMI/ARI against a label column, topic diversity, NPMI coherence,
+    unassigned share and stability (ARI between two seeds).
+
+    Example: demandlab themes evaluate --label-column category --db data/demo/demandlab.duckdb
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        try:
+            figures = Pipeline(store, cfg).evaluate_themes(label_column)
+        except ValueError as exc:
+            err.print(f"[red]themes evaluate:[/] {exc}")
+            raise typer.Exit(EXIT_NO_DATA) from exc
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+@themes_app.command("export")
+def themes_export(
+    out_file: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write each record's theme: record_id, source, theme_id, theme_label, category, score.
+
+    Example: demandlab themes export --out data/themes.parquet --db data/demo/demandlab.duckdb
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        n = Pipeline(store, cfg).export_themes(out_file)
+    out.print(f"{n:,} records written to {out_file}")
+
+
+@classify_app.command("cv")
+def classify_cv(
+    label_column: Annotated[str, typer.Option(help="The records column to learn (category, kind …).")] = "category",
+    folds: Annotated[int, typer.Option(help="Cross-validation folds.")] = 5,
+    source: Annotated[str | None, typer.Option(help="Only records of this source (12345, snapshot …).")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Print cross-validated macro-F1 and per-class figures of the category classifier as JSON.
+
+    Example: demandlab classify cv --label-column category --folds 5 --db data/demo/demandlab.duckdb
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        try:
+            figures = Pipeline(store, cfg).cross_validate_categories(label_column, folds, source)
+        except ValueError as exc:
+            err.print(f"[red]classify cv:[/] {exc}")
+            raise typer.Exit(EXIT_NO_DATA) from exc
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+@classify_app.command("route")
+def classify_route(
+    label_column: Annotated[str, typer.Option(help="The records column to learn and fill in.")] = "category",
+    source: Annotated[str | None, typer.Option(help="Only records of this source.")] = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Train on records that carry the label and route those that lack it (table routed_categories).
+
+    Example: demandlab classify route --label-column category --source message_board
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        n = Pipeline(store, cfg).route(label_column, source)
+    out.print(f"{n:,} records routed (see table routed_categories)")
+
+
+FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
+
+
+def _signal_mart(store: Store, table: str) -> None:
+    if table not in store.tables():
+        err.print(f"[red]{table} is missing:[/] run `demandlab run` first")
+        raise typer.Exit(EXIT_NO_DATA)
+
+
+def _print_frame(frame: pl.DataFrame, fmt: str, columns: dict[str, str]) -> None:
+    if fmt == "json":
+        print(frame.write_json())
+        return
+    if fmt != "table":
+        err.print(f"[red]--format must be table or json, got {fmt!r}[/]")
+        raise typer.Exit(EXIT_USAGE)
+    table = Table(show_lines=False)
+    for header in columns.values():
+        table.add_column(header)
+    for row in frame.select(list(columns)).iter_rows():
+        table.add_row(*("" if v is None else f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+    out.print(table)
+
+
+@signals_app.command("hot")
+def signals_hot(
+    top: Annotated[int, typer.Option("--top", help="How many hot issues.")] = 10,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Hot issues (热点问题): place × theme groups ranked by the heat index, as of the latest week.
+
+    Example: demandlab signals hot --top 5 --db data/demo/demandlab.duckdb
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        _signal_mart(store, "mart_hot_issues")
+        hot = marts.hot_issues(store, top=top)
+    if fmt == "json":
+        print(hot.drop("records").write_json())
+        return
+    columns = {
+        "rank": "#", "place": "地点", "theme_label": "问题", "n": "件数", "n_contacts": "人数", "likes": "点赞",
+        "first_at": "首次", "last_at": "最近", "heat": "热度",
+    }  # fmt: skip
+    _print_frame(hot.with_columns(pl.col("first_at", "last_at").dt.strftime("%Y-%m-%d")), fmt, columns)
+
+
+@signals_app.command("alerts")
+def signals_alerts(
+    week: Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2026-W46 (default: all).")] = None,
+    kind: Annotated[str | None, typer.Option(help="surge, crowd or repeat_caller.")] = None,
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Alerts with their evidence: surges (激增), 多人同诉, 一人多诉.
+
+    Example: demandlab signals alerts --week 2026-W46 --db data/demo/demandlab.duckdb
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        _signal_mart(store, "mart_alerts")
+        found = marts.alerts(store, iso_week=week, kind=kind)
+    columns = {
+        "iso_week": "周", "kind": "类型", "grid_id": "网格", "place": "地点", "theme_label": "问题",
+        "n": "件数", "evidence": "依据",
+    }  # fmt: skip
+    _print_frame(found, fmt, columns)
+
+
+@signals_app.command("kpi")
+def signals_kpi(
+    level: Annotated[str, typer.Option(help="total, street, community, grid, dept, theme, week or street_week.")] = (
+        "street"
+    ),
+    fmt: FormatOption = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Closed-loop KPIs (响应率, 解决率, 满意率, on time, 网格内办结, durations) per unit.
+
+    Example: demandlab signals kpi --level dept --db data/demo/demandlab.duckdb
+    """
+    cfg = _config(config, db)
+    with _store(cfg) as store:
+        _signal_mart(store, "mart_kpi")
+        try:
+            frame = marts.kpi(store, level)
+        except ValueError as exc:
+            err.print(f"[red]signals kpi:[/] {exc}")
+            raise typer.Exit(EXIT_USAGE) from exc
+    unit = {"total": "level", "week": "iso_week", "street_week": "iso_week", "theme": "theme_label"}.get(level, level)
+    unit = {"grid": "grid_id"}.get(unit, unit)
+    columns = {
+        unit: "单位", "n": "件数", "response_rate": "响应率", "resolution_rate": "解决率",
+        "satisfaction_rate": "满意率", "ontime_rate": "按期率", "grid_closed_share": "网格内办结",
+        "hours_to_close_median": "办结中位(时)", "overdue_open": "逾期未结",
+    }  # fmt: skip
+    _print_frame(frame, fmt, columns)
 
 
 def demo_config(data_dir: Path, reports_dir: Path) -> Config:

@@ -13,7 +13,7 @@ Example ``demandlab.toml``::
     reports = "reports"
 
     [themes]
-    max_themes = 60
+    max_themes = 150
 
     [report]
     district = "明湖区"
@@ -61,11 +61,32 @@ class TextConfig:
 
 @dataclass(frozen=True)
 class ThemesConfig:
-    min_themes: int = 8
-    max_themes: int = 60
-    n_components: int = 100
+    min_themes: int = 2
+    max_themes: int = 150
+    n_components: int = 150
     seed: int = 0
-    taxonomy: Path | None = None  # user taxonomy TOML replacing the shipped seed list
+    taxonomy: Path | None = None  # user taxonomy (TOML or a 一级/二级/三级分类 table) replacing the seed list
+    overrides: Path = Path("themes.toml")  # analysts' renames, merges, pinned labels, categories
+    window_weeks: int = 104  # a fit learns from the records of the last this many weeks (0: all)
+    refit_after_weeks: int = 13  # refit when the newest data is this many weeks past the fit's window
+    refit_unassigned_share: float = 0.1  # or when more than this share of newer records stays 未归类
+
+
+@dataclass(frozen=True)
+class SignalsConfig:
+    """Parameters of the signals (see ``demandlab.signals`` for the models they tune)."""
+
+    surge_window: int = 12  # trailing weeks a grid × theme is compared with
+    surge_fdr: float = 0.01  # false-discovery rate across the grid × theme cells of a week
+    surge_min_count: int = 3  # a week with fewer records is never a surge
+    crowd_min_contacts: int = 5  # 多人同诉: distinct contacts on one theme at one place …
+    crowd_days: int = 7  # … within this many days
+    repeat_caller_min_records: int = 3  # 一人多诉: records by one contact on one theme …
+    repeat_caller_gap_days: int = 180  # … with at most this many days between successive ones
+    repeat_similarity: float = 0.6  # cosine at or above which two records are repeats …
+    repeat_window_days: int = 30  # … when at most this many days apart
+    hot_weeks: int = 13  # hot issues: the period ending at the latest week (0: all the data)
+    hot_min_records: int = 3
 
 
 @dataclass(frozen=True)
@@ -83,6 +104,7 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     text: TextConfig = field(default_factory=TextConfig)
     themes: ThemesConfig = field(default_factory=ThemesConfig)
+    signals: SignalsConfig = field(default_factory=SignalsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     source: Path | None = None  # the file this was read from
 
@@ -107,6 +129,7 @@ _SECTIONS = {
     "privacy": PrivacyConfig,
     "text": TextConfig,
     "themes": ThemesConfig,
+    "signals": SignalsConfig,
     "report": ReportConfig,
 }
 
@@ -142,7 +165,7 @@ def load_config(path: str | Path | None = None) -> Config:
     --------
     >>> cfg = load_config(None)
     >>> cfg.themes.max_themes
-    60
+    150
     """
     if path is None:
         path = os.environ.get(CONFIG_ENV) or ("demandlab.toml" if Path("demandlab.toml").exists() else None)

@@ -61,3 +61,65 @@ def rejects(store: Store) -> pl.DataFrame:
         "select batch_id, file_name, row_number, column_name, reason, message, record_id from rejects "
         "order by file_name, row_number"
     )
+
+
+KPI_LEVELS = ("total", "street", "community", "grid", "dept", "theme", "week", "street_week")
+
+
+def kpi(
+    store: Store,
+    level: str = "total",
+    *,
+    street: str | None = None,
+    grid_id: str | None = None,
+    dept: str | None = None,
+) -> pl.DataFrame:
+    """Closed-loop KPIs (三率, durations, on time, 网格内办结, reopen, overdue) at one level.
+
+    ``level``: one of :data:`KPI_LEVELS`. Definitions in ``sql/mart_kpi.sql``.
+    """
+    if level not in KPI_LEVELS:
+        raise ValueError(f"level must be one of {KPI_LEVELS}, got {level!r}")
+    where, params = _where({"level": level, "street": street, "grid_id": grid_id, "dept": dept})
+    return store.sql(
+        f"select * from mart_kpi{where} order by week_start nulls first, street nulls first, community nulls first, "
+        "grid_id nulls first, dept nulls first, theme_id nulls first",
+        params,
+    )
+
+
+def area_category_month(
+    store: Store, level: str = "street", *, street: str | None = None, category: str | None = None
+) -> pl.DataFrame:
+    """Records per street (``level="street"``) or community × category × month, with changes and baseline."""
+    if level not in ("street", "community"):
+        raise ValueError(f"level must be 'street' or 'community', got {level!r}")
+    where, params = _where({"level": level, "street": street, "category": category})
+    return store.sql(
+        f"select * from mart_area_category_month{where} order by street, community, category, month", params
+    )
+
+
+def alerts(
+    store: Store, *, iso_week: str | None = None, kind: str | None = None, grid_id: str | None = None
+) -> pl.DataFrame:
+    """Alerts (kind ``surge``, ``crowd`` or ``repeat_caller``) with their evidence and records, latest first."""
+    where, params = _where({"iso_week": iso_week, "kind": kind, "grid_id": grid_id})
+    return store.sql(f"select * from mart_alerts{where} order by week_start desc, kind, p_value nulls last", params)
+
+
+def hot_issues(store: Store, *, top: int | None = None) -> pl.DataFrame:
+    """Hot issues (place × theme) ranked by heat, as of the latest week; see ``demandlab.signals.hot``."""
+    limit = f" limit {int(top)}" if top else ""
+    return store.sql(f"select * from mart_hot_issues order by rank{limit}")
+
+
+def repeats(store: Store, *, repeat_group_id: str | None = None) -> pl.DataFrame:
+    """Records that repeat another (same matter, place and time window) with their ``repeat_group_id``."""
+    where, params = _where({"repeat_group_id": repeat_group_id})
+    return store.sql(
+        "select p.*, r.created_at, r.grid_id, r.theme_label, r.text from mart_repeats p "
+        "join mart_records r using (source, record_id)"
+        f"{where.replace('repeat_group_id', 'p.repeat_group_id')} order by p.repeat_group_id, r.created_at",
+        params,
+    )

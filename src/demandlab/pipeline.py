@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from . import schema
@@ -39,11 +40,24 @@ from .ingest import (
     read_tables,
 )
 from .ingest.mapping import available_mappings
+from .signals import (
+    PlaceFinder,
+    SurgeModel,
+    crowd_alerts,
+    find_places,
+    find_repeats,
+    hot_issues,
+    repeat_caller_alerts,
+    surge_alerts,
+    unify_keys,
+    update_repeats,
+)
 from .store import Store, quote, registered
 from .text import Segmenter, clean_records, tokens_frame
 from .text.segment import governance_lexicon, read_user_words
 from .themes.model import UNASSIGNED, ThemeModel
-from .themes.taxonomy import load_taxonomy, map_to_categories
+from .themes.registry import Matching, Overrides, describe_clusters, first_fit, match_clusters
+from .themes.taxonomy import load_taxonomy
 
 ERROR_SUFFIX = ".error.txt"
 _EPOCH = "timestamp '1900-01-01'"
@@ -56,6 +70,8 @@ PROGRESS = (
     "when 'open' then 1 else 0 end desc, (r.satisfaction is not null) desc, r.version desc"
 )
 Progress = Callable[[str, int], contextlib.AbstractContextManager[Callable[[int], None]]]
+#: Marts kept up to date row by row (by these keys) instead of rebuilt: see :meth:`Pipeline.marts`.
+INCREMENTAL_MARTS = {"mart_records": ["source", "record_id"]}
 
 
 @contextlib.contextmanager
@@ -97,9 +113,14 @@ class RunReport:
     segmented: int = 0
     assigned: int = 0
     refit: bool = False
+    refit_reason: str | None = None
     model_version: str | None = None
     n_themes: int = 0
     unassigned: int = 0
+    placed: int = 0
+    alerts: dict[str, int] = field(default_factory=dict)
+    repeat_groups: int = 0
+    hot_issues: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
@@ -210,12 +231,26 @@ class Pipeline:
             con.execute(
                 "insert into batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    batch_id, str(path.resolve()), path.name, digest, path.stat().st_size, report.format,
-                    report.encoding, sheets, tables[0].header_row, report.mapping, report.rows_read,
-                    report.rows_accepted, report.rows_rejected, report.rows_blank, report.rows_new,
-                    report.rows_updated, report.rows_unchanged, loaded_at,
+                    batch_id,
+                    str(path.resolve()),
+                    path.name,
+                    digest,
+                    path.stat().st_size,
+                    report.format,
+                    report.encoding,
+                    sheets,
+                    tables[0].header_row,
+                    report.mapping,
+                    report.rows_read,
+                    report.rows_accepted,
+                    report.rows_rejected,
+                    report.rows_blank,
+                    report.rows_new,
+                    report.rows_updated,
+                    report.rows_unchanged,
+                    loaded_at,
                 ],
-            )  # fmt: skip
+            )
         return report
 
     @staticmethod
@@ -378,14 +413,49 @@ class Pipeline:
             return None
         return version, ThemeModel.load(path)
 
+    def overrides(self) -> Overrides:
+        return Overrides.load(self.config.themes.overrides)
+
+    def refit_reason(self, version: str) -> str | None:
+        """Why the current model should be fitted again, by the configured policy (None: it need not)."""
+        cfg = self.config.themes
+        row = self.store.sql(
+            "select m.window_end, (select max(week_start) from records) as data_end from theme_models m "
+            "where m.model_version = ?",
+            [version],
+        )
+        if row.height == 0 or row["window_end"][0] is None:
+            return "the current model has no recorded window"
+        window_end, data_end = row.row(0)
+        weeks = (data_end - window_end).days // 7 if data_end else 0
+        if cfg.refit_after_weeks and weeks >= cfg.refit_after_weeks:
+            return f"the data runs {weeks} weeks past the model's window (bound {cfg.refit_after_weeks})"
+        newer = self.store.sql(
+            "select count(*) as n, avg(case when a.theme_id < 0 then 1.0 else 0.0 end) as share "
+            "from assignments a join records r using (source, record_id) where r.week_start > ?",
+            [window_end],
+        ).row(0)
+        if newer[0] >= 200 and newer[1] > cfg.refit_unassigned_share:
+            return f"{newer[1]:.1%} of {newer[0]} newer records are 未归类 (bound {cfg.refit_unassigned_share:.0%})"
+        return None
+
     def themes(self, refit: bool = False) -> tuple[int, bool, str | None]:
-        """Assign new records to themes; fit (or refit) the model when there is none or asked.
+        """Assign new records to the current themes; fit (or refit) the model when the policy says so.
+
+        The policy (``[themes]`` in the config): fit when there is no model, when asked, when the
+        data runs ``refit_after_weeks`` past the model's window, or when more than
+        ``refit_unassigned_share`` of the records since stay 未归类. Analysts' overrides
+        (``themes.toml``) are applied every time.
 
         Returns (records assigned, whether the model was fitted, model version).
         """
-        current = None if refit else self.current_model()
-        if current is None:
-            return self._fit_themes()
+        overrides = self.overrides()
+        current = self.current_model()
+        reason = "asked" if refit else ("no model yet" if current is None else self.refit_reason(current[0]))
+        if reason:
+            fitted = self._fit_themes(reason, overrides)
+            if fitted is not None or current is None:
+                return fitted or (0, False, None)
         version, model = current
         pending = self.store.sql(
             "select t.source, t.record_id, t.content_hash, t.tokens from tokens t "
@@ -394,118 +464,241 @@ class Pipeline:
             "order by t.source, t.record_id",
             [version],
         )
-        if pending.height == 0:
-            return 0, False, version
-        labels, scores, reasons = model.assign(pending["tokens"].to_list())
-        assignments = self._assignments(pending, labels, scores, reasons, version)
+        final = self._final_mapping(version, overrides)
+        assignments = None
+        if pending.height:
+            clusters, scores, reasons = model.assign(pending["tokens"].to_list())
+            assignments = self._assignments(pending, clusters, scores, reasons, version, final)
         with self.store.transaction() as con:
-            Store.replace_keys(con, "assignments", assignments, schema.KEY)
+            if assignments is not None:
+                Store.replace_keys(con, "assignments", assignments, schema.KEY)
+            self._apply_overrides(con, version, overrides, final)
             self._refresh_theme_stats(con)
-        return assignments.height, False, version
+        return pending.height, False, version
 
-    def _fit_themes(self) -> tuple[int, bool, str | None]:
-        tokens = self.store.sql(
-            "select t.source, t.record_id, t.content_hash, t.tokens, r.text from tokens t "
-            "join records r using (source, record_id) order by t.source, t.record_id"
-        )
-        if tokens.height < 50:
-            return 0, False, None
+    def _fit_themes(self, reason: str, overrides: Overrides) -> tuple[int, bool, str] | None:
         cfg = self.config.themes
+        data_end = self.store.scalar("select max(week_start) from records")
+        if data_end is None:
+            return None
+        start = data_end - dt.timedelta(weeks=cfg.window_weeks - 1) if cfg.window_weeks else dt.date(1900, 1, 1)
+        tokens = self.store.sql(
+            "select t.source, t.record_id, t.content_hash, t.tokens, r.text, r.week_start >= ? as in_window "
+            "from tokens t join records r using (source, record_id) order by t.source, t.record_id",
+            [start],
+        )
+        window = tokens.filter(pl.col("in_window"))
+        if window.height < 50:
+            return None
         model = ThemeModel(
             min_themes=cfg.min_themes, max_themes=cfg.max_themes, n_components=cfg.n_components, random_state=cfg.seed
         )
+        # a refit starts from the themes the records had, so that ids do not churn (ThemeModel.fit)
+        prior = window.select("source", "record_id").join(
+            self.store.sql("select source, record_id, cluster from assignments where cluster is not null"),
+            on=["source", "record_id"],
+            how="left",
+            maintain_order="left",
+        )["cluster"]
         with self.progress("主题发现 themes", 1) as advance:
-            model.fit(tokens["tokens"].to_list())
+            model.fit(
+                window["tokens"].to_list(),
+                prior_labels=prior.fill_null(-1).to_numpy() if prior.is_not_null().any() else None,
+            )
             advance(1)
         fingerprint = hashlib.blake2b(
             json.dumps(model.params_json(), sort_keys=True).encode()
-            + "".join(tokens["content_hash"].to_list()).encode(),
+            + "".join(window["content_hash"]).encode()
+            + (self.store.meta("theme_model") or "").encode(),  # the fit depends on the model it starts from
             digest_size=6,
         ).hexdigest()
         version = f"tm-{fingerprint}"
         model.save(self._model_path(version))
-        labels, scores = model.labels_, model.scores_
         reasons = [
-            None if lab >= 0 else ("no_known_terms" if s == 0 else "too_far_from_themes")
-            for lab, s in zip(labels.tolist(), scores.tolist(), strict=True)
+            None if c >= 0 else ("no_known_terms" if s == 0 else "too_far_from_themes")
+            for c, s in zip(model.labels_.tolist(), model.scores_.tolist(), strict=True)
         ]
-        assignments = self._assignments(tokens, labels, scores, reasons, version)
-        themes = self._theme_table(model, tokens, labels, scores, version)
+        fitted = window.select("source", "record_id", "content_hash", "text").with_columns(
+            pl.Series("cluster", model.labels_, dtype=pl.Int32),
+            pl.Series("score", model.scores_, dtype=pl.Float64),
+            pl.Series("reason", reasons, dtype=pl.String),
+        )
+        outside = tokens.filter(~pl.col("in_window"))
+        if outside.height:
+            clusters, scores, why = model.assign(outside["tokens"].to_list())
+            fitted = pl.concat(
+                [
+                    fitted,
+                    outside.select("source", "record_id", "content_hash", "text").with_columns(
+                        pl.Series("cluster", clusters, dtype=pl.Int32),
+                        pl.Series("score", scores, dtype=pl.Float64),
+                        pl.Series("reason", why, dtype=pl.String),
+                    ),
+                ]
+            )
+        matching = self._match(fitted, model)
+        taxonomy = load_taxonomy(cfg.taxonomy)
+        prefer = {e.word for e in governance_lexicon()} | {t for c in taxonomy for t in c.seed_terms}
+        described = describe_clusters(model, fitted, taxonomy, prefer).with_columns(
+            pl.col("cluster").replace_strict(matching.cluster_theme, return_dtype=pl.Int32).alias("theme_id")
+        )
+        final = {c: overrides.resolve(t) for c, t in matching.cluster_theme.items()}
+        assignments = self._assignments(
+            fitted, fitted["cluster"].to_numpy(), fitted["score"].to_numpy(), fitted["reason"].to_list(), version, final
+        )
         now = self.now().replace(microsecond=0)
         with self.store.transaction() as con:
+            Store.insert(
+                con,
+                "theme_clusters",
+                pl.DataFrame(
+                    {"cluster": list(matching.cluster_theme), "theme_id": list(matching.cluster_theme.values())},
+                    schema={"cluster": pl.Int32, "theme_id": pl.Int32},
+                ).with_columns(pl.lit(version).alias("model_version")),
+            )
             con.execute("delete from assignments")
-            con.execute("delete from themes")
             Store.insert(con, "assignments", assignments)
-            Store.insert(con, "themes", themes)
+            self._write_themes(con, described, matching, version)
             Store.insert(
                 con,
                 "theme_events",
-                themes.select(
+                pl.DataFrame(matching.events, schema=["theme_id", "event", "detail"], orient="row").with_columns(
+                    pl.col("theme_id").cast(pl.Int32),
                     pl.lit(version).alias("model_version"),
-                    "theme_id",
-                    pl.lit("new").alias("event"),
-                    pl.col("label").alias("detail"),
                     pl.lit(now, schema.DATETIME).alias("recorded_at"),
                 ),
             )
+            params = {
+                **model.params_json(),
+                "n_themes_": model.n_themes_,
+                "merge_trace": getattr(model, "merge_trace_", None),
+            }
             con.execute(
-                "insert or replace into theme_models values (?, ?, ?, ?, ?)",
+                "insert or replace into theme_models by name select ? as model_version, ? as created_at, "
+                "? as n_records, ? as params, ? as path, ? as window_start, ? as window_end, ? as refit_reason",
                 [
                     version,
                     now,
-                    tokens.height,
-                    json.dumps(
-                        {
-                            **model.params_json(),
-                            "n_themes_": model.n_themes_,
-                            "merge_trace": getattr(model, "merge_trace_", None),
-                        },
-                        ensure_ascii=False,
-                    ),
+                    window.height,
+                    json.dumps(params, ensure_ascii=False),
                     str(self._model_path(version)),
+                    start if cfg.window_weeks else None,
+                    data_end,
+                    reason,
                 ],
             )
             Store.set_meta(con, "theme_model", version)
+            self._apply_overrides(con, version, overrides, final)
             self._refresh_theme_stats(con)
         return assignments.height, True, version
 
+    def _match(self, fitted: pl.DataFrame, model: ThemeModel) -> Matching:
+        """Stable ids for a new fit's clusters, matched against the themes of the previous model."""
+        # the theme each record's cluster had in the previous fit, before analysts' merges: a merge
+        # stays an override (and can be taken back) instead of becoming the new fit's identity
+        previous = self.store.sql(
+            "select a.source, a.record_id, c.theme_id from assignments a join theme_clusters c "
+            "on c.model_version = a.model_version and c.cluster = a.cluster where a.cluster >= 0"
+        )
+        known = self.store.sql(
+            "select theme_id, keywords, coalesce(fit_status, status) as status from themes where theme_id >= 0"
+        )
+        next_id = int(known["theme_id"].max() + 1) if known.height else 0
+        if previous.height == 0 or known.height == 0:
+            return first_fit(model.n_themes_, start=next_id)
+        shared = previous.join(
+            fitted.filter(pl.col("cluster") >= 0).select("source", "record_id", "cluster"), on=["source", "record_id"]
+        )
+        return match_clusters(
+            shared.select("theme_id", "cluster"),
+            [list(k) for k in model.keywords_],
+            {t: list(k or []) for t, k in known.select("theme_id", "keywords").iter_rows()},
+            dict(known.select("theme_id", "status").iter_rows()),
+            next_id,
+        )
+
+    def _final_mapping(self, version: str, overrides: Overrides) -> dict[int, int]:
+        """Cluster → the theme its records count as, analysts' merges applied."""
+        rows = self.store.sql("select cluster, theme_id from theme_clusters where model_version = ?", [version])
+        return {c: overrides.resolve(t) for c, t in rows.iter_rows()}
+
     @staticmethod
-    def _assignments(frame: pl.DataFrame, labels, scores, reasons, version: str) -> pl.DataFrame:
+    def _assignments(
+        frame: pl.DataFrame, clusters, scores, reasons, version: str, final: dict[int, int]
+    ) -> pl.DataFrame:
+        cluster = pl.Series("cluster", clusters, dtype=pl.Int32)
+        theme = cluster.replace_strict(final, default=UNASSIGNED, return_dtype=pl.Int32).alias("theme_id")
         return frame.select("source", "record_id", "content_hash").with_columns(
-            pl.Series("theme_id", labels, dtype=pl.Int32),
+            cluster,
+            theme,
             pl.Series("score", scores, dtype=pl.Float64).round(4),
             pl.Series("reason", reasons, dtype=pl.String),
             pl.lit(version).alias("model_version"),
         )
 
-    def _theme_table(self, model: ThemeModel, tokens: pl.DataFrame, labels, scores, version: str) -> pl.DataFrame:
-        taxonomy = load_taxonomy(self.config.themes.taxonomy)
-        categories = map_to_categories(model.keywords_, model.keyword_weights_, taxonomy)
-        prefer = {e.word for e in governance_lexicon()} | {t for c in taxonomy for t in c.seed_terms}
-        frame = tokens.select("text").with_columns(
-            pl.Series("theme_id", labels, dtype=pl.Int32), pl.Series("score", scores, dtype=pl.Float64)
+    @staticmethod
+    def _write_themes(con, described: pl.DataFrame, matching: Matching, version: str) -> None:
+        """Upsert the themes of this fit; every other theme keeps its row with its new status."""
+        rows = described.with_columns(
+            pl.lit(version).alias("model_version"), pl.lit("active").alias("fit_status")
+        ).drop("cluster")
+        if rows["theme_id"].n_unique() < rows.height:  # cannot happen: the matching is one to one
+            raise RuntimeError("two clusters matched one theme id")
+        con.execute(
+            "insert into themes (theme_id, label, label_source, category, keywords, status) "
+            "select -1, '未归类', 'auto', '其他', [], 'active' where not exists "
+            "(select 1 from themes where theme_id = -1)"
         )
-        representatives = (
-            frame.filter(pl.col("theme_id") >= 0)
-            .sort(["theme_id", "score"], descending=[False, True])
-            .group_by("theme_id", maintain_order=True)
-            .agg(pl.col("text").unique(maintain_order=True).head(3).alias("representatives"))
+        with registered(con, "_described", rows):
+            con.execute(
+                "insert into themes (theme_id, label_source) select d.theme_id, 'auto' from _described d "
+                "anti join themes t on t.theme_id = d.theme_id"
+            )
+            con.execute(
+                "update themes set auto_label = d.auto_label, keywords = d.keywords, auto_category = d.auto_category, "
+                "representatives = d.representatives, model_version = d.model_version, fit_status = 'active' "
+                "from _described d where themes.theme_id = d.theme_id"
+            )
+        for theme, status in matching.status.items():
+            if theme not in matching.cluster_theme.values():
+                con.execute("update themes set fit_status = ? where theme_id = ?", [status, theme])
+
+    @staticmethod
+    def _apply_overrides(con, version: str, overrides: Overrides, final: dict[int, int]) -> None:
+        """Bring assignments and theme rows in line with ``themes.toml`` (idempotent, reversible)."""
+        mapping = pl.DataFrame(
+            {"cluster": list(final), "final": list(final.values())}, schema={"cluster": pl.Int32, "final": pl.Int32}
         )
-        rows = pl.DataFrame(
-            {
-                "theme_id": [*range(model.n_themes_), UNASSIGNED],
-                "label": [*(model.label(t, prefer=prefer) for t in range(model.n_themes_)), "未归类"],
-                "keywords": [*model.keywords_, []],
-                "category": [*categories, "其他"],
-            },
-            schema={"theme_id": pl.Int32, "label": pl.String, "keywords": pl.List(pl.String), "category": pl.String},
+        with registered(con, "_final", mapping):
+            con.execute(
+                "update assignments set theme_id = f.final from _final f where assignments.model_version = ? "
+                "and assignments.cluster = f.cluster and assignments.theme_id is distinct from f.final",
+                [version],
+            )
+        con.execute("update themes set status = coalesce(fit_status, status) where theme_id >= 0")
+        for theme, target in overrides.merges.items():
+            con.execute("update themes set status = 'merged' where theme_id = ?", [theme])
+            del target
+        con.execute(
+            "update themes set label = auto_label, label_source = 'auto' where theme_id >= 0 and "
+            "(label_source is null or label_source = 'auto' "
+            "or (label_source = 'analyst' and not list_contains(?, theme_id)) "
+            "or (label_source = 'pinned' and not list_contains(?, theme_id)))",
+            [list(overrides.labels), list(overrides.pinned)],
         )
-        return rows.join(representatives, on="theme_id", how="left").with_columns(
-            pl.lit(version).alias("model_version"), pl.lit("active").alias("status")
-        )
+        for theme, label in overrides.labels.items():
+            con.execute("update themes set label = ?, label_source = 'analyst' where theme_id = ?", [label, theme])
+        for theme in overrides.pinned - set(overrides.labels):
+            con.execute(
+                "update themes set label_source = 'pinned' where theme_id = ? and label_source = 'auto'", [theme]
+            )
+        con.execute("update themes set category = auto_category where theme_id >= 0")
+        for theme, category in overrides.categories.items():
+            con.execute("update themes set category = ? where theme_id = ?", [category, theme])
 
     @staticmethod
     def _refresh_theme_stats(con) -> None:
+        con.execute("update themes set size = 0 where theme_id >= 0")
         con.execute(
             "update themes set size = s.n, first_seen = s.first_seen, last_seen = s.last_seen from ("
             " select a.theme_id, count(*) as n,"
@@ -514,18 +707,328 @@ class Pipeline:
             " where themes.theme_id = s.theme_id"
         )
 
+    # --- theme quality, export, routing ------------------------------------------------------
+    def _label_column(self, name: str) -> str:
+        if name not in schema.RECORD:
+            raise ValueError(f"unknown label column {name!r}; a records column such as 'category' or 'kind'")
+        return quote(name)
+
+    def evaluate_themes(self, label_column: str | None = None, stability_sample: int = 20_000) -> dict:
+        """Quality figures of the current themes (see :mod:`demandlab.themes.evaluate`) as a dict."""
+        from .themes import evaluate
+
+        current = self.current_model()
+        if current is None:
+            raise ValueError("no theme model yet: run the pipeline first")
+        version, model = current
+        label = f"r.{self._label_column(label_column)}" if label_column else "null"
+        frame = self.store.sql(
+            f"select a.theme_id, t.tokens, {label} as label from assignments a "
+            "join tokens t using (source, record_id) join records r using (source, record_id) "
+            "order by a.source, a.record_id"
+        )
+        docs = frame["tokens"].to_list()
+        keywords = self.store.sql("select keywords from themes where theme_id >= 0 and status = 'active' and size > 0")[
+            "keywords"
+        ].to_list()
+        cfg = self.config.themes
+        sample = (
+            docs
+            if len(docs) <= stability_sample
+            else [docs[i] for i in np.random.default_rng(cfg.seed).choice(len(docs), stability_sample, replace=False)]
+        )
+        params = {k: v for k, v in model.get_params().items() if k != "random_state"}
+        out = {
+            "model_version": version,
+            "records": frame.height,
+            "themes": len(keywords),
+            "unassigned_share": round(float((frame["theme_id"] < 0).mean()), 4),
+            "topic_diversity": round(evaluate.topic_diversity(keywords), 4),
+            "npmi_coherence": round(evaluate.npmi_coherence(keywords, docs), 4),
+            "stability_ari": evaluate.stability(
+                sample, lambda seed: ThemeModel(**params, random_state=seed), (cfg.seed, cfg.seed + 1)
+            ),
+            "stability_sample": len(sample),
+        }
+        if label_column:
+            out["against"] = {
+                "label_column": label_column,
+                **evaluate.agreement(frame["label"].to_list(), frame["theme_id"].to_list()),
+            }
+        return out
+
+    def export_themes(self, out: str | Path) -> int:
+        """Write record_id, source, theme_id, theme_label, category, score to a Parquet file."""
+        frame = self.store.sql(
+            "select a.record_id, a.source, a.theme_id, coalesce(t.label, '未归类') as theme_label, "
+            "coalesce(t.category, '其他') as category, a.score, a.model_version "
+            "from assignments a left join themes t using (theme_id) order by a.source, a.record_id"
+        )
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_parquet(out)
+        return frame.height
+
+    def classifier_data(self, label_column: str, source: str | None = None) -> pl.DataFrame:
+        """Records with tokens, text and the label (null where the record has none)."""
+        column = self._label_column(label_column)
+        where = "where r.source = ?" if source else ""
+        return self.store.sql(
+            f"select r.source, r.record_id, t.tokens, concat_ws(' ', r.title, r.text) as text, r.{column} as label "
+            f"from records r join tokens t using (source, record_id) {where} order by r.source, r.record_id",
+            [source] if source else None,
+        )
+
+    def cross_validate_categories(self, label_column: str, folds: int = 5, source: str | None = None) -> dict:
+        """Cross-validated figures of the category classifier on the records that carry ``label_column``."""
+        from .themes.classify import cross_validate
+
+        data = self.classifier_data(label_column, source).filter(pl.col("label").is_not_null())
+        if data.height < folds * 2:
+            raise ValueError(f"only {data.height} records carry {label_column!r}; too few to cross-validate")
+        figures = cross_validate(
+            list(zip(data["tokens"], data["text"], strict=True)),
+            data["label"].to_list(),
+            folds,
+            self.config.themes.seed,
+        )
+        return {"label_column": label_column, "source": source, **figures}
+
+    def route(self, label_column: str = "category", source: str | None = None) -> int:
+        """Train on the records that carry ``label_column`` and route those that lack it (``routed_categories``)."""
+        from .themes.classify import CategoryClassifier
+
+        data = self.classifier_data(label_column, source)
+        known, unknown = data.filter(pl.col("label").is_not_null()), data.filter(pl.col("label").is_null())
+        if known.height < 20 or known["label"].n_unique() < 2 or unknown.height == 0:
+            return 0
+        model = CategoryClassifier(random_state=self.config.themes.seed)
+        model.fit(list(zip(known["tokens"], known["text"], strict=True)), known["label"].to_list())
+        proba = model.predict_proba(list(zip(unknown["tokens"], unknown["text"], strict=True)))
+        routed = unknown.select("source", "record_id").with_columns(
+            pl.lit(label_column).alias("label_column"),
+            pl.Series("category", model.classes_[proba.argmax(axis=1)].astype(str), dtype=pl.String),
+            pl.Series("probability", proba.max(axis=1).round(4)),
+            pl.lit(known.height, pl.Int64).alias("trained_on"),
+            pl.lit(self.now().replace(microsecond=0), schema.DATETIME).alias("routed_at"),
+        )
+        with self.store.transaction() as con:
+            con.execute("delete from routed_categories where label_column = ?", [label_column])
+            Store.insert(con, "routed_categories", routed)
+        return routed.height
+
     # --- marts ---------------------------------------------------------------------------------
     def marts(self) -> list[str]:
-        """Rebuild the SQL models under ``sql/`` in dependency order: staging views, then mart tables."""
+        """Bring the SQL models under ``sql/`` up to date in dependency order, in one transaction.
+
+        Staging models are views. ``mart_records`` — one row per record, with its text — is kept
+        incrementally: only records whose content, theme or place changed since the last run are
+        deleted and inserted again (a new week touches a new week's records, not two years of
+        them). The marts above it aggregate ``mart_records`` and are rebuilt whole, which DuckDB
+        does in a second or two for a million records (``bench/signals_scale.py``).
+        """
         with self.store.transaction() as con:
             for name, sql in sql_models():
-                kind = "view" if name.startswith("stg_") else "table"
-                con.execute(f"create or replace {kind} {name} as\n{sql}")
+                if name.startswith("stg_"):
+                    con.execute(f"create or replace view {name} as\n{sql}")
+                elif name in INCREMENTAL_MARTS:
+                    changed = self._refresh_incremental(con, name, sql, INCREMENTAL_MARTS[name])
+                    if name == "mart_records" and changed is not None:
+                        # the signals stage reworks what records from this time on could change
+                        pending = self.store.meta("signals_since")
+                        if changed == "all" or pending == "all":
+                            Store.set_meta(con, "signals_since", "all")
+                        else:
+                            Store.set_meta(con, "signals_since", min(filter(None, (pending, changed))))
+                else:
+                    con.execute(f"create or replace table {name} as\n{sql}")
         return [name for name, _ in sql_models()]
+
+    @staticmethod
+    def _refresh_incremental(con, name: str, sql: str, key: list[str]) -> str | None:
+        """Delete and insert the rows of ``name`` that differ from its model; returns the earliest
+        ``created_at`` among them (ISO text), "all" when the table was built whole, None when nothing changed."""
+        con.execute(f"create or replace temp view _incoming as\n{sql}")
+        incoming = con.execute("select column_name, column_type from (describe _incoming)").fetchall()
+        exists = con.execute("select count(*) from duckdb_tables() where table_name = ? and not temporary", [name])
+        current = (
+            con.execute(f"select column_name, column_type from (describe {name})").fetchall()
+            if exists.fetchone()[0]
+            else None
+        )
+        changed: str | None = "all"
+        if current != incoming:  # first run, or the model's columns changed: build it whole
+            con.execute(f"create or replace table {name} as select * from _incoming")
+        else:
+            on = " and ".join(f"t.{k} = s.{k}" for k in key)
+            con.execute(f"create or replace temp table _delta as select * from _incoming except select * from {name}")
+            gone = f"from {name} as t where not exists (select 1 from _incoming as s where {on})"
+            first = con.execute(
+                "select min(created_at), count(*) from "
+                f"(select created_at from _delta union all select created_at {gone})"
+            ).fetchone()
+            changed = first[0].isoformat() if first[1] else None
+            con.execute(f"delete from {name} as t using _delta as s where {on}")
+            con.execute(f"delete {gone}")
+            con.execute(f"insert into {name} select * from _delta")
+            con.execute("drop table _delta")
+        con.execute("drop view _incoming")
+        return changed
+
+    # --- signals -------------------------------------------------------------------------------
+    def place_finder(self) -> PlaceFinder:
+        """The place finder for this database: the registry's compounds first, then name patterns."""
+        compounds = self.store.sql("select distinct compound from places where compound is not null order by 1")
+        return PlaceFinder.build(compounds["compound"].to_list())
+
+    def locate(self) -> tuple[int, bool]:
+        """Find the place each record names (``record_places``), for records whose text is new or changed.
+
+        All records are read again when the registry's compounds changed since the last time.
+        Compounds named with their suffix elsewhere (魅力之城小区) are recognised without it in new
+        records; records located earlier are not read again for names learned later.
+        """
+        finder = self.place_finder()
+        fingerprint = _hash_text("\x1f".join(finder.known))
+        everything = self.store.meta("place_finder") != fingerprint
+        pending = self.store.sql(
+            "select r.source, r.record_id, r.content_hash, r.title, r.text, r.address, r.building from records r "
+            "left join record_places p on r.source = p.source and r.record_id = p.record_id "
+            f"where {'true' if everything else 'p.content_hash is distinct from r.content_hash'} "
+            "order by r.source, r.record_id"
+        )
+        if pending.height:
+            known = (
+                []
+                if everything
+                else self.store.sql("select distinct place_key from record_places where place_kind = 'compound'")[
+                    "place_key"
+                ].to_list()
+            )
+            with self.progress("识别地点 places", pending.height) as advance:
+                found = find_places(pending, finder, unify=False, known=known)
+                advance(pending.height)
+            found = found.select("source", "record_id", "content_hash", "place_kind", "place", "place_key")
+        with self.store.transaction() as con:
+            if pending.height:
+                if everything:
+                    con.execute("delete from record_places")
+                Store.replace_keys(con, "record_places", found, schema.KEY)
+            Store.set_meta(con, "place_finder", fingerprint)
+        return pending.height, everything and pending.height > 0
+
+    def signal_records(self, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
+        """Records with their theme and place (keys unified across the database): what signals read.
+
+        ``text`` adds title, text and tokens (space-joined); ``start`` keeps records created then or later.
+        """
+        extra = "m.title, m.text, t.tokens, " if text else ""
+        where = "where m.created_at >= ? " if start else ""
+        frame = self.store.sql(
+            "select m.source, m.record_id, m.created_at, m.week_start, m.iso_week, m.street, m.community, "
+            f"m.grid_id, m.theme_id, m.theme_label, m.category, m.contact_key, m.likes, {extra}"
+            "p.place_kind, p.place, p.place_key "
+            "from mart_records m "
+            "left join record_places p on m.source = p.source and m.record_id = p.record_id "
+            + ("left join tokens t on m.source = t.source and m.record_id = t.record_id " if text else "")
+            + where
+            + "order by m.created_at, m.source, m.record_id",
+            [start] if start else None,
+        )
+        keys = self.store.sql(
+            "select distinct place_key, place_kind from record_places where place_key is not null order by all"
+        )
+        unified = keys.with_columns(
+            pl.Series("unified", unify_keys(keys["place_key"].to_list(), keys["place_kind"].to_list()), pl.String)
+        )
+        return (
+            frame.join(unified, on=["place_key", "place_kind"], how="left")
+            .with_columns(place_key=pl.col("unified"))
+            .drop("unified")
+        )
+
+    def signals(self) -> RunReport:
+        """Places, alerts, repeats and hot issues → ``mart_alerts``, ``mart_repeats``, ``mart_hot_issues``.
+
+        Reads the marts, so run after :meth:`marts`. Parameters come from ``[signals]`` in the config.
+        Incremental: nothing is done when no record changed since the last run (and the settings
+        and places are the same); otherwise the alerts and hot issues, which read light columns,
+        are recomputed, while repeats compare only the records of the last window with the new
+        ones (:func:`~demandlab.signals.repeats.update_repeats`), unless the theme model, the
+        settings or the places changed, when everything is computed again.
+        """
+        cfg = self.config.signals
+        placed, relocated = self.locate()
+        report = RunReport(placed=placed)
+        settings = json.dumps({**asdict(cfg), "model": self.store.meta("theme_model")}, sort_keys=True)
+        since_text = self.store.meta("signals_since")
+        tables = set(self.store.tables())
+        full = (
+            relocated
+            or since_text == "all"
+            or settings != self.store.meta("signals_settings")
+            or not {"mart_alerts", "mart_repeats", "mart_hot_issues"} <= tables
+        )
+        if not full and not since_text and not placed:
+            return self._signal_counts(report)
+        since = None if full or not since_text else dt.datetime.fromisoformat(since_text)
+        records = self.signal_records()
+        cells = self.store.sql(
+            "select grid_id, theme_id, week_start, iso_week, theme_label, category, n from mart_grid_theme_week"
+        )
+        model = SurgeModel(window=cfg.surge_window, fdr=cfg.surge_fdr, min_count=cfg.surge_min_count)
+        with self.progress("预警 alerts", 3) as advance:
+            parts = [surge_alerts(records, cells, model)]
+            advance(1)
+            parts.append(crowd_alerts(records, cfg.crowd_min_contacts, cfg.crowd_days))
+            advance(1)
+            parts.append(repeat_caller_alerts(records, cfg.repeat_caller_min_records, cfg.repeat_caller_gap_days))
+            advance(1)
+        alerts = pl.concat(parts, how="vertical").sort(
+            ["week_start", "kind", "p_value", "n", "alert_id"], descending=[True, False, False, True, False]
+        )
+        repeats = self._repeats(since)
+        latest = records["created_at"].max()
+        hot_start = latest - dt.timedelta(weeks=cfg.hot_weeks) if cfg.hot_weeks and latest else None
+        hot = hot_issues(
+            records,
+            weeks=cfg.hot_weeks or None,
+            min_records=cfg.hot_min_records,
+            texts=self.signal_records(text=True, start=hot_start) if latest else None,
+        )
+        with self.store.transaction() as con:
+            for name, frame in (("mart_alerts", alerts), ("mart_repeats", repeats), ("mart_hot_issues", hot)):
+                with registered(con, "_signal_frame", frame):
+                    con.execute(f"create or replace table {name} as select * from _signal_frame")
+            con.execute("delete from meta where key = 'signals_since'")
+            Store.set_meta(con, "signals_settings", settings)
+        return self._signal_counts(report)
+
+    def _signal_counts(self, report: RunReport) -> RunReport:
+        report.alerts = dict(self.store.sql("select kind, count(*) from mart_alerts group by 1 order by 1").rows())
+        report.repeat_groups = self.store.scalar("select count(distinct repeat_group_id) from mart_repeats")
+        report.hot_issues = self.store.count("mart_hot_issues")
+        return report
+
+    def _repeats(self, since: dt.datetime | None) -> pl.DataFrame:
+        """Repeat groups: found again for every record, or brought up to date from ``since`` on."""
+        cfg = self.config.signals
+        current = self.current_model()
+        vectorize = current[1].tfidf if current else None
+        options = {"threshold": cfg.repeat_similarity, "window_days": cfg.repeat_window_days, "vectorize": vectorize}
+        start = since - dt.timedelta(days=cfg.repeat_window_days) if since else None
+        records = self.signal_records(text=True, start=start).drop("title", "text")
+        with self.progress("重复诉求 repeats", records.height) as advance:
+            if since is None:
+                out = find_repeats(records, **options)
+            else:
+                out = update_repeats(self.store.table("mart_repeats"), records, since, **options)
+            advance(records.height)
+        return out
 
     # --- everything after ingest ------------------------------------------------------------------
     def run(self, refit: bool = False) -> RunReport:
-        """Clean, segment, assign themes (fitting when needed) and rebuild the marts."""
+        """Clean, segment, assign themes (fitting when needed), bring the marts and the signals up to date."""
         report = RunReport()
         for name, step in (("clean", self.clean), ("segment", self.segment)):
             started = time.perf_counter()
@@ -533,14 +1036,27 @@ class Pipeline:
             report.timings[name] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         report.assigned, report.refit, report.model_version = self.themes(refit=refit)
+        if report.refit:
+            report.refit_reason = self.store.scalar(
+                "select refit_reason from theme_models where model_version = ?", [report.model_version]
+            )
         report.timings["themes"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         self.marts()
         report.timings["marts"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        signals = self.signals()
+        report.placed, report.alerts = signals.placed, signals.alerts
+        report.repeat_groups, report.hot_issues = signals.repeat_groups, signals.hot_issues
+        report.timings["signals"] = round(time.perf_counter() - started, 3)
         report.records = self.store.count("records")
         report.n_themes = self.store.scalar("select count(*) from themes where theme_id >= 0")
         report.unassigned = self.store.scalar("select count(*) from assignments where theme_id < 0")
         return report
+
+
+def _hash_text(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def _hash(values: str) -> str:

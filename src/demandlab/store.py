@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from . import schema
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 
 _MIGRATIONS: dict[int, str] = {
     1: f"""
@@ -80,6 +80,28 @@ create table runs (
 alter table rejects add column sheet varchar;
 alter table load_warnings add column sheet varchar;
 alter table raw_records drop column raw;
+""",
+    # 3: the theme registry: stable ids over refits, the cluster each record fell in, overrides
+    3: """
+alter table assignments add column cluster integer;
+alter table themes add column auto_label varchar;
+alter table themes add column label_source varchar;
+alter table themes add column auto_category varchar;
+alter table themes add column fit_status varchar;
+alter table theme_models add column window_start date;
+alter table theme_models add column window_end date;
+alter table theme_models add column refit_reason varchar;
+create table theme_clusters (model_version varchar, cluster integer, theme_id integer);
+create table routed_categories (
+    source varchar, record_id varchar, label_column varchar, category varchar, probability double,
+    trained_on bigint, routed_at timestamp
+);
+""",
+    # 4: the place each record names (signals: hot issues, 多人同诉, repeats), found once per text version
+    4: """
+create table record_places (
+    source varchar, record_id varchar, content_hash varchar, place_kind varchar, place varchar, place_key varchar
+);
 """,
 }
 

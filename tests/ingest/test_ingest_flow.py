@@ -31,12 +31,20 @@ def test_a_legacy_xls_workbook_loads_every_sheet_that_holds_records(pipe):
     assert report.format == "xls" and report.mapping == "hotline_12345"
     assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (5, 4, 1)
     reject = pipe.store.sql("select sheet, row_number, reason, message from rejects").row(0, named=True)
-    assert reject == {"sheet": "2025年4月", "row_number": 3, "reason": "duplicate_id",
-                      "message": "record_id GD001 already appears in sheet 2025年3月"}  # fmt: skip
+    assert reject == {
+        "sheet": "2025年4月",
+        "row_number": 3,
+        "reason": "duplicate_id",
+        "message": "record_id GD001 already appears in sheet 2025年3月",
+    }
     assert pipe.store.scalar("select sheet from batches") == "2025年3月, 2025年4月"
     times = pipe.store.sql("select record_id, created_at::varchar as t from raw_records order by record_id").rows()
-    assert times == [("GD001", "2025-03-01 09:30:00"), ("GD002", "2025-03-02 10:15:00"),
-                     ("GD003", "2025-03-03 12:00:00"), ("GD004", "2025-04-01 08:00:00")]  # fmt: skip
+    assert times == [
+        ("GD001", "2025-03-01 09:30:00"),
+        ("GD002", "2025-03-02 10:15:00"),
+        ("GD003", "2025-03-03 12:00:00"),
+        ("GD004", "2025-04-01 08:00:00"),
+    ]
 
 
 def test_a_partial_export_updates_what_it_carries_and_keeps_the_rest(pipe, tmp_path):

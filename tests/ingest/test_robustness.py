@@ -178,14 +178,30 @@ def _broken_files(tmp_path):
 
 
 EXPECTED = {
-    "empty.csv": "empty_file", "binary.csv": "binary_file", "png_named.csv": "binary_file",
-    "truncated.xlsx": "unreadable_excel", "notxlsx.xlsx": "unreadable_excel", "garbage.parquet": "unreadable_parquet",
-    "unknown.docx": "unknown_format", "not_json.jsonl": "no_header", "notes.txt": "no_mapping",
-    "title_only.xlsx": "no_mapping", "truncated_gb18030.csv": "loaded", "latin1.csv": "unknown_encoding",
-    "header_only.csv": "loaded", "header_only.xlsx": "loaded", "emoji.csv": "loaded", "huge_field.csv": "loaded",
-    "good.xlsx": "loaded", "mixed_newlines.csv": "loaded", "ragged.csv": "loaded", "nul_bytes.csv": "binary_file",
-    "broken.jsonl": "loaded", "wrong_encoding.csv": "loaded", "unterminated_quote.csv": "loaded",
-}  # fmt: skip
+    "empty.csv": "empty_file",
+    "binary.csv": "binary_file",
+    "png_named.csv": "binary_file",
+    "truncated.xlsx": "unreadable_excel",
+    "notxlsx.xlsx": "unreadable_excel",
+    "garbage.parquet": "unreadable_parquet",
+    "unknown.docx": "unknown_format",
+    "not_json.jsonl": "no_header",
+    "notes.txt": "no_mapping",
+    "title_only.xlsx": "no_mapping",
+    "truncated_gb18030.csv": "loaded",
+    "latin1.csv": "unknown_encoding",
+    "header_only.csv": "loaded",
+    "header_only.xlsx": "loaded",
+    "emoji.csv": "loaded",
+    "huge_field.csv": "loaded",
+    "good.xlsx": "loaded",
+    "mixed_newlines.csv": "loaded",
+    "ragged.csv": "loaded",
+    "nul_bytes.csv": "binary_file",
+    "broken.jsonl": "loaded",
+    "wrong_encoding.csv": "loaded",
+    "unterminated_quote.csv": "loaded",
+}
 
 
 def test_a_corpus_of_broken_files_never_raises_anything_but_a_clear_error(tmp_path, fresh):

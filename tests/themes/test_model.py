@@ -3,6 +3,7 @@ import pytest
 from sklearn.metrics import v_measure_score
 
 from demandlab.themes import UNASSIGNED, ThemeModel
+from demandlab.themes.model import _valley
 
 TOPICS = {
     "charging": ["电瓶车", "飞线充电", "充电桩", "楼道", "电动车", "插线板"],
@@ -69,3 +70,52 @@ def test_unfitted_model_refuses_to_predict():
 def test_fit_needs_documents():
     with pytest.raises(ValueError, match="at least 2 documents"):
         ThemeModel().fit(["电梯"])
+
+
+def _similarities(rng: np.random.Generator, parts: int, related: int = 0) -> np.ndarray:
+    unrelated = rng.normal(0.01, 0.015, 9000)  # centres of different themes
+    near = 0.02 + rng.exponential(0.04, related)  # related themes (lift repairs and lift installation)
+    return np.concatenate([unrelated, near, rng.normal(0.3, 0.1, parts)])  # parts of one theme
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_valley_separates_a_broad_flat_group_of_theme_parts(seed):
+    # the shape measured at a first split of 150 on 32 planted problems: a tail of related themes,
+    # then the parts of split themes in a broad group that climbs only ~1.5-fold out of the valley
+    threshold = _valley(_similarities(np.random.default_rng(seed), parts=700, related=1000))
+    assert threshold is not None and 0.1 < threshold < 0.25
+
+
+def test_no_valley_in_one_hump():
+    rng = np.random.default_rng(1)
+    assert _valley(rng.gamma(4.0, 0.02, 10_000)) is None  # real messages: one skewed hump
+
+
+def test_a_few_stray_pairs_are_not_a_second_group():
+    s = _similarities(np.random.default_rng(2), parts=20)  # 0.2 % of pairs
+    assert _valley(s) is None
+
+
+def test_a_refit_starts_from_the_previous_themes_and_adds_what_is_new():
+    docs, labels = _docs()
+    topics = list(TOPICS)
+    # the previous model knew three topics, and split "garbage" in two; "noise" records are new
+    rng = np.random.default_rng(3)
+    prior = [
+        -1 if t == "noise" else topics.index(t) * 10 + (int(rng.integers(2)) if t == "garbage" else 0) for t in labels
+    ]
+    model = ThemeModel(max_themes=12, n_components=20, min_df=2).fit(docs, prior_labels=prior)
+    # the two halves of "garbage" are one theme by the fit's own criterion, and become one
+    assert model.merge_trace_["carried"] == 3 and model.merge_trace_["new"] == 1
+    fitted = np.asarray(model.labels_)
+    prior_arr = np.asarray(prior)
+    for old in set(prior) - {-1}:  # each previous theme is still one theme, the split one too
+        assert len(set(fitted[prior_arr == old])) == 1
+    noise = fitted[prior_arr == -1]
+    assert len(set(noise)) == 1 and noise[0] not in set(fitted[prior_arr >= 0])
+
+
+def test_prior_labels_must_match_the_documents():
+    docs, _ = _docs()
+    with pytest.raises(ValueError, match="prior_labels has 3 labels"):
+        ThemeModel(max_themes=12, n_components=20, min_df=2).fit(docs, prior_labels=[0, 1, 2])

@@ -164,10 +164,11 @@ def sniff_encoding(path: Path) -> str:
     encoding = min(bad, key=bad.get)
     if bad[encoding] > max(2, _MAX_BAD_BYTES * len(head)):
         raise IngestError(
-            path, "unknown_encoding",
+            path,
+            "unknown_encoding",
             f"neither UTF-8 nor GB18030: {bad['utf-8']} / {bad['gb18030']} undecodable bytes in the first "
             f"{len(head):,} bytes; convert it to UTF-8",
-        )  # fmt: skip
+        )
     return encoding
 
 
@@ -328,8 +329,9 @@ def _sheet_table(path: Path, name: str, raw: pl.DataFrame, header_index: int) ->
     data = raw.slice(header_index + 1).select([raw.columns[i] for i in keep])
     data.columns = _dedupe([header[i] for i in keep])
     data = data.with_columns(pl.int_range(header_index + 2, header_index + 2 + data.height, dtype=pl.Int64).alias(ROW))
-    return Table(frame=data, format="xlsx" if path.suffix.lower() != ".xls" else "xls", sheet=name,
-                 header_row=header_index + 1)  # fmt: skip
+    return Table(
+        frame=data, format="xlsx" if path.suffix.lower() != ".xls" else "xls", sheet=name, header_row=header_index + 1
+    )
 
 
 def _find_header(raw: pl.DataFrame, known: set[str]) -> tuple[int, int]:

@@ -209,8 +209,11 @@ def _reasons(frame: pl.DataFrame, sources: dict[str, str], now: dt.datetime) -> 
         checks.insert(1, (pl.any_horizontal(has), "bad_encoding", first, message))
     # a partial export (say, 回访 results: id and satisfaction only) is checked on what it carries;
     # the runner keeps the rest from the record's previous version
-    carried = {"bad_time": "created_at" in sources, "time_out_of_range": "created_at" in sources,
-               "empty_text": "text" in sources or "title" in sources}  # fmt: skip
+    carried = {
+        "bad_time": "created_at" in sources,
+        "time_out_of_range": "created_at" in sources,
+        "empty_text": "text" in sources or "title" in sources,
+    }
     checks = [c for c in checks if carried.get(c[1], True)]
     reason = column = message = None
     for condition, code, col, msg in reversed(checks):

@@ -26,9 +26,10 @@ final as (
         resolved,
         satisfaction,
         resolved_level,
-        coalesce(reopen_count, 0) as reopen_count,
+        reopen_count,
         likes,
         contact_key,
+        content_hash,
         title,
         text
     from source

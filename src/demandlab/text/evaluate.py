@@ -76,18 +76,29 @@ class MaskScores:
 
     def as_dict(self) -> dict:
         return {
-            "planted": self.planted, "found": self.found, "recall": round(self.recall, 5),
-            "masks": self.masks, "right_masks": self.right_masks, "precision": round(self.precision, 5),
-            "by_type": dict(self.by_type), "missed_by_type": dict(self.missed_by_type),
-            "missed_examples": self.missed[:10], "wrong_examples": self.wrong[:10],
-        }  # fmt: skip
+            "planted": self.planted,
+            "found": self.found,
+            "recall": round(self.recall, 5),
+            "masks": self.masks,
+            "right_masks": self.right_masks,
+            "precision": round(self.precision, 5),
+            "by_type": dict(self.by_type),
+            "missed_by_type": dict(self.missed_by_type),
+            "missed_examples": self.missed[:10],
+            "wrong_examples": self.wrong[:10],
+        }
 
     def add(self, other: MaskScores) -> MaskScores:
         return MaskScores(
-            self.planted + other.planted, self.found + other.found, self.masks + other.masks,
-            self.right_masks + other.right_masks, self.missed + other.missed, self.wrong + other.wrong,
-            self.by_type + other.by_type, self.missed_by_type + other.missed_by_type,
-        )  # fmt: skip
+            self.planted + other.planted,
+            self.found + other.found,
+            self.masks + other.masks,
+            self.right_masks + other.right_masks,
+            self.missed + other.missed,
+            self.wrong + other.wrong,
+            self.by_type + other.by_type,
+            self.missed_by_type + other.missed_by_type,
+        )
 
 
 def score_planted(texts: Sequence[str], planted: Sequence[Iterable[tuple[str, str]]]) -> MaskScores:

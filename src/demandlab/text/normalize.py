@@ -1,6 +1,6 @@
 """Text normalisation: what a scraped or typed export leaves that no reader needs.
 
-Steps, in order: HTML entities and tags; control and zero-width characters;
+Steps, in order: HTML entities and tags; links (http…, www…); control and zero-width characters;
 decorative symbols (■ ★ ◆ …); full-width digits and Latin letters → half-width
 (Chinese punctuation stays); traditional → simplified (OpenCC ``t2s``);
 repeated punctuation; runs of whitespace (scrape residue such as ``\\n\\t\\t\\t``).
@@ -15,6 +15,7 @@ from functools import cache
 import opencc
 
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^<>]{0,200}>")
+_URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
 _DECORATIVE = re.compile("[■□▪▫◆◇◈●○◎★☆▲△▼▽►◄♦♥♠♣※✔✘✦✧❤❀✿➤➢❖◉⊙▶◀]+")
 _WIDTH = str.maketrans(
@@ -49,6 +50,7 @@ def normalize_one(text: str | None) -> str | None:
         return None
     t = html.unescape(html.unescape(text)) if "&" in text else text
     t = _TAG.sub(" ", t)
+    t = _URL.sub(" ", t)
     t = _CONTROL.sub("", t)
     t = _DECORATIVE.sub(" ", t)
     t = t.translate(_WIDTH)

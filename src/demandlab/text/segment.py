@@ -7,8 +7,8 @@ worker process. Two back ends give the same cut for the same dictionary:
 With ``hmm=False`` they agree on every document (see bench/segment_speed.py).
 
 Tokens are filtered for topic work: stopwords (general Chinese plus hotline
-boilerplate such as 市民 / 来电 / 反映), punctuation, numbers, mask
-placeholders, place names from the grid registry, and one-character tokens
+boilerplate such as 市民 / 来电 / 反映), punctuation, numbers, codes (a7, GD2025…),
+mask placeholders, place names from the grid registry, and one-character tokens
 outside a short list of meaningful ones (水, 电, 狗 …).
 """
 
@@ -37,6 +37,7 @@ _BLOCK_SPLIT = re.compile(f"[^{_BLOCK_CHARS}]+")
 BLOCK_PATTERN = f"[{_BLOCK_CHARS}]+"
 CACHE_SIZE = 500_000
 _NUMBER = re.compile(r"^[0-9.%\-:/一二三四五六七八九十百千万两零几]+[个号栋楼层点天年月日次户人元米路]?$")
+_CODE = re.compile(r"^[A-Za-z]{1,3}\d[A-Za-z\d\-]*$")  # a7, L10, GD2025030500012: ids and codes, not words
 KEEP_SINGLE = frozenset("水电气狗猫树灯车房桥井窗门墙油烟臭脏吵堵漏")
 
 
@@ -69,9 +70,13 @@ def governance_lexicon() -> tuple[LexiconEntry, ...]:
 
 @cache
 def default_stopwords() -> frozenset[str]:
-    """General Chinese stopwords plus hotline boilerplate (``lexicon/stopwords.txt``)."""
+    """General Chinese function words (the ISO stopword collection, ``stopwordsiso``) plus hotline and
+    message-board boilerplate (``lexicon/stopwords.txt``)."""
+    import stopwordsiso
+
     text = resources.files(__package__).joinpath("lexicon/stopwords.txt").read_text("utf-8")
-    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+    ours = {w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#")}
+    return frozenset(ours | set(stopwordsiso.stopwords("zh")))
 
 
 def read_user_words(path: str) -> list[LexiconEntry]:
@@ -175,7 +180,7 @@ class Segmenter:
 
     def keep(self, token: str) -> bool:
         token = token.strip()
-        if not token or token in self._stop or not _CONTENT.search(token) or _NUMBER.match(token):
+        if not token or token in self._stop or not _CONTENT.search(token) or _NUMBER.match(token) or _CODE.match(token):
             return False
         return len(token) > 1 or token in KEEP_SINGLE
 

@@ -1,0 +1,232 @@
+"""Hot issues (热点问题): a specific place plus a matter, ranked by a documented heat index.
+
+A hot issue is a group of records naming the same place (a compound, school, market, shop or road
+found by :mod:`.places`) about the same theme, within a period (by default the 13 weeks up to the
+as-of date; ``weeks=None`` takes all the data). For a group with
+
+* ``n`` records, ``c`` distinct contacts (a record without a contact counts as its own),
+* ``L`` likes / support (点赞数; 0 where the source has none),
+* a span of ``d`` days from its first to its last record (counted up to 91 days: persisting
+  through a quarter is what the term rewards; years between two mentions are not heat), and
+* ``e`` records expected from the group's own past: its records in the 52 weeks before the
+  period, scaled to the period's length,
+
+the heat index is::
+
+    heat = [ln(1+n) + ln(1+c) + ½·ln(1+L) + ½·ln(1+min(d, 91)/7)] × n / (n + e) × 0.5 ^ (age / 28 days)
+
+The first factor grows with volume, breadth (people, support) and persistence, each with
+diminishing returns so that no single one dominates; the second discounts what the place has
+always raised (a chronic matter at a big compound is known business, a new one is news); the third
+halves the heat for every four weeks since the group's last record. With ``weeks=None`` (all the
+data, e.g. a message board read as a whole) each group is judged on its busiest 13 weeks (a
+group mentioned twice a year for eight years is not hot; ten messages in two months are), with
+no past and no as-of date to be recent to: both discounts are 1 and the volume factor ranks alone.
+Groups of fewer than ``min_records`` records are not hot issues.
+
+The representative texts are the group's records whose tokens share most with the group's own
+most frequent words, then the most liked, then the latest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime, timedelta
+
+import polars as pl
+
+#: Columns of a hot-issue frame (``mart_hot_issues``).
+HOT_COLUMNS: dict[str, pl.DataType] = {
+    "rank": pl.Int64(),
+    "hot_id": pl.String(),
+    "place_key": pl.String(),
+    "place": pl.String(),
+    "place_kind": pl.String(),
+    "theme_id": pl.Int64(),
+    "theme_label": pl.String(),
+    "category": pl.String(),
+    "street": pl.String(),
+    "community": pl.String(),
+    "grid_id": pl.String(),
+    "n": pl.Int64(),
+    "n_contacts": pl.Int64(),
+    "likes": pl.Int64(),
+    "first_at": pl.Datetime("us"),
+    "last_at": pl.Datetime("us"),
+    "span_days": pl.Int64(),
+    "expected": pl.Float64(),
+    "heat": pl.Float64(),
+    "examples": pl.List(pl.String()),
+    "records": pl.List(pl.String()),
+}
+
+
+def heat_index(n, contacts, likes, span_days, expected, age_days):  # polars expressions or numbers
+    """The heat index of the module docstring; works on polars expressions and on numbers.
+
+    >>> round(heat_index(10, 8, 0, 30, 0.0, 0), 3)
+    5.428
+    >>> heat_index(10, 8, 0, 30, 10.0, 0) < heat_index(10, 8, 0, 30, 0.0, 0)   # a chronic matter
+    True
+    """
+    log = pl.Expr.log1p if isinstance(n, pl.Expr) else math.log1p
+    span = pl.min_horizontal(span_days, 91) if isinstance(n, pl.Expr) else min(span_days, 91)
+    volume = log(n) + log(contacts) + 0.5 * log(likes) + 0.5 * log(span / 7)
+    return volume * n / (n + expected) * 0.5 ** (age_days / 28)
+
+
+def _examples(texts: list[str | None], tokens: list[list[str] | None], likes: list[int], k: int = 3) -> list[str]:
+    common = Counter(t for toks in tokens if toks for t in set(toks))
+    top = {t for t, _ in common.most_common(10)}
+    scored = sorted(
+        range(len(texts)),
+        key=lambda i: (-len(top & set(tokens[i] or ())), -(likes[i] or 0), -i),
+    )
+    seen: list[str] = []
+    for i in scored:
+        text = (texts[i] or "").strip()
+        if text and text not in seen:
+            seen.append(text if len(text) <= 120 else text[:119] + "…")
+        if len(seen) == k:
+            break
+    return seen
+
+
+def _group_examples(groups: pl.DataFrame, period: pl.DataFrame, texts: pl.DataFrame | None) -> list[list[str]]:
+    """Representative texts of each group, in the groups' order."""
+    key = ["source", "record_id"]
+    members = groups.select(pl.int_range(pl.len()).alias("g"), "place_key", "theme_id").join(
+        period.select(*key, "place_key", "theme_id", "created_at", pl.col("likes").fill_null(0)),
+        on=["place_key", "theme_id"],
+    )
+    source = texts if texts is not None else period
+    wanted = [c for c in ("title", "text", "tokens") if c in source.columns]
+    members = members.join(source.select(*key, *wanted), on=key, how="left")
+    for column in ("title", "text"):
+        if column not in members.columns:
+            members = members.with_columns(pl.lit(None, pl.String).alias(column))
+    if "tokens" not in members.columns:
+        members = members.with_columns(tokens=pl.lit(None, pl.List(pl.String)))
+    elif members.schema["tokens"] == pl.String:
+        members = members.with_columns(pl.col("tokens").str.split(" "))
+    by_group = (
+        members.sort("created_at")
+        .group_by("g")
+        .agg(texts=pl.coalesce("title", "text"), tokens="tokens", likes="likes")
+        .sort("g")
+    )
+    found = {
+        g: _examples(t, k, likes)
+        for g, t, k, likes in zip(
+            by_group["g"].to_list(),
+            by_group["texts"].to_list(),
+            by_group["tokens"].to_list(),
+            by_group["likes"].to_list(),
+            strict=True,
+        )
+    }
+    return [found.get(g, []) for g in range(groups.height)]
+
+
+def _busiest_quarter(records: pl.DataFrame, keys: list[str], days: int = 91) -> pl.DataFrame:
+    """Each group's records in its busiest ``days``-day window (the latest such window on a tie)."""
+    ordered = records.sort(*keys, "created_at").with_row_index("_i")
+    counts = ordered.rolling("created_at", period=f"{days}d", group_by=keys).agg(_n=pl.len(), _i=pl.col("_i").last())
+    best = counts.sort("_n", "created_at").group_by(keys).agg(_end=pl.col("created_at").last())
+    return (
+        ordered.join(best, on=keys)
+        .filter(
+            (pl.col("created_at") <= pl.col("_end")) & (pl.col("created_at") > pl.col("_end") - timedelta(days=days))
+        )
+        .drop("_i", "_end")
+    )
+
+
+def hot_issues(
+    records: pl.DataFrame,
+    as_of: datetime | None = None,
+    weeks: int | None = 13,
+    min_records: int = 3,
+    top: int | None = None,
+    texts: pl.DataFrame | None = None,
+    examples_for: int = 200,
+) -> pl.DataFrame:
+    """Rank place × theme groups by heat. Returns a frame with :data:`HOT_COLUMNS`, hottest first.
+
+    ``records``: source, record_id, created_at, place_key, place, place_kind, theme_id,
+    theme_label, category, contact_key, likes, grid_id, street, community, and for the examples
+    title, text and optionally ``tokens`` — in ``records`` or in ``texts`` (source, record_id,
+    title, text, tokens), which then needs only the records of the period. ``as_of``: the end of
+    the period (default: the latest record). Examples are chosen for the first ``examples_for``
+    groups. Records without a place or a theme (未归类) are not part of any hot issue.
+    """
+    if records.is_empty():
+        return pl.DataFrame(schema=HOT_COLUMNS)
+    as_of = as_of or records["created_at"].max()
+    start = as_of - timedelta(weeks=weeks) if weeks else records["created_at"].min() - timedelta(seconds=1)
+    placed = records.filter(
+        pl.col("place_key").is_not_null() & (pl.col("theme_id") >= 0) & (pl.col("created_at") <= as_of)
+    )
+    keys = ["place_key", "theme_id"]
+    period = placed.filter(pl.col("created_at") > start)
+    if not weeks:
+        period = _busiest_quarter(period, keys)
+    if period.is_empty():
+        return pl.DataFrame(schema=HOT_COLUMNS)
+    past = (
+        placed.filter((pl.col("created_at") <= start) & (pl.col("created_at") > start - timedelta(weeks=52)))
+        .group_by(keys)
+        .agg(past=pl.len())
+    )
+    scale = (weeks or 52) / 52
+    groups = (
+        period.sort("created_at")
+        .with_columns(pl.col("likes").fill_null(0), contact=pl.coalesce("contact_key", "record_id"))
+        .group_by(keys)
+        .agg(
+            n=pl.len(),
+            n_contacts=pl.col("contact").n_unique(),
+            likes=pl.col("likes").sum(),
+            first_at=pl.col("created_at").min(),
+            last_at=pl.col("created_at").max(),
+            place=pl.col("place").mode().sort().first(),
+            place_kind=pl.col("place_kind").mode().sort().first(),
+            theme_label=pl.col("theme_label").first(),
+            category=pl.col("category").first(),
+            street=pl.col("street").drop_nulls().mode().sort().first(),
+            community=pl.col("community").drop_nulls().mode().sort().first(),
+            grid_id=pl.col("grid_id").drop_nulls().mode().sort().first(),
+            records=pl.concat_str("source", pl.lit(":"), "record_id"),
+        )
+        .filter(pl.col("n") >= min_records)
+    )
+    if groups.is_empty():
+        return pl.DataFrame(schema=HOT_COLUMNS)
+    groups = groups.join(past, on=keys, how="left").with_columns(
+        expected=pl.col("past").fill_null(0) * scale,
+        span_days=((pl.col("last_at") - pl.col("first_at")).dt.total_seconds() / 86400).floor().cast(pl.Int64) + 1,
+        age_days=(pl.lit(as_of) - pl.col("last_at")).dt.total_seconds() / 86400 if weeks else pl.lit(0.0),
+    )
+    groups = groups.with_columns(
+        heat=heat_index(
+            pl.col("n").cast(pl.Float64),
+            pl.col("n_contacts").cast(pl.Float64),
+            pl.col("likes").cast(pl.Float64),
+            pl.col("span_days").cast(pl.Float64),
+            pl.col("expected"),
+            pl.col("age_days"),
+        )
+    ).sort(["heat", "n", "place_key", "theme_id"], descending=[True, True, False, False])
+    if top:
+        groups = groups.head(top)
+    examples = _group_examples(groups.head(examples_for), period, texts)
+    examples += [[] for _ in range(groups.height - len(examples))]
+    return groups.with_columns(
+        rank=pl.int_range(1, pl.len() + 1),
+        hot_id=pl.concat_str(pl.lit("H-"), "place_key", pl.lit("-"), pl.col("theme_id").cast(pl.String)),
+        examples=pl.Series(examples, dtype=pl.List(pl.String)),
+    ).select({c: pl.col(c).cast(t) for c, t in HOT_COLUMNS.items()}.values())
+
+
+__all__ = ["HOT_COLUMNS", "heat_index", "hot_issues"]

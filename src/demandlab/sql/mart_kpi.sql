@@ -1,0 +1,115 @@
+-- Closed-loop KPIs (闭环办理) per level: the district (total), street, community, grid, handling
+-- unit (dept), theme, ISO week, and street × week. One row per group; `level` names the grouping.
+--
+-- Definitions (each rate leaves records lacking its field out of the denominator and counts
+-- them in the matching *_unknown column; nothing is guessed):
+--   响应率 response_rate      = responded / records with an acceptance time (accepted_at)
+--   解决率 resolution_rate    = resolved = true / closed records whose 是否解决 is known
+--   满意率 satisfaction_rate  = (满意 + 基本满意) / records with a follow-up answer (未回访 excluded)
+--   按期办结率 ontime_rate     = closed by the due time / records due by the as-of time
+--                               (closed with a due time, or still open past it)
+--   网格内办结 grid_closed_share = closed at grid level / closed records whose level is known
+--   重办率 reopen_rate          = records reopened at least once / records whose reopen count is known
+--   逾期未结 overdue_open       = records not closed whose due time is before the as-of time
+--   hours_to_respond  = responded_at − accepted_at; hours_to_close = closed_at − accepted_at (created_at
+--                       when there is no acceptance time); a negative duration is a data error and
+--                       is counted in duration_invalid, not used.
+--   A record without a status counts as not closed.
+-- The as-of time is the latest record's created_at, so a rebuild of the same data gives the same marts.
+with as_of as (
+    select max(created_at) as as_of from mart_records
+),
+
+records as (
+    select
+        r.*,
+        a.as_of,
+        coalesce(r.status = 'closed', false) as is_closed,
+        date_diff('second', r.accepted_at, r.responded_at) / 3600.0 as respond_hours_raw,
+        date_diff('second', coalesce(r.accepted_at, r.created_at), r.closed_at) / 3600.0 as close_hours_raw
+    from mart_records as r
+    cross join as_of as a
+),
+
+durations as (
+    select
+        *,
+        case when respond_hours_raw >= 0 then respond_hours_raw end as hours_to_respond,
+        case when close_hours_raw >= 0 and is_closed then close_hours_raw end as hours_to_close
+    from records
+),
+
+grouped as (
+    select
+        case
+            when grouping(street) = 0 and grouping(week_start) = 0 then 'street_week'
+            when grouping(grid_id) = 0 then 'grid'
+            when grouping(community) = 0 then 'community'
+            when grouping(street) = 0 then 'street'
+            when grouping(dept) = 0 then 'dept'
+            when grouping(theme_id) = 0 then 'theme'
+            when grouping(week_start) = 0 then 'week'
+            else 'total'
+        end as level,
+        street,
+        community,
+        grid_id,
+        dept,
+        theme_id,
+        any_value(theme_label) as theme_label,
+        week_start,
+        any_value(iso_week) as iso_week,
+        count(*) as n,
+        count(*) filter (where accepted_at is not null) as n_accepted,
+        count(*) filter (where accepted_at is not null and responded_at is not null) as n_responded,
+        count(*) filter (where accepted_at is null) as response_unknown,
+        count(*) filter (where is_closed) as n_closed,
+        count(*) filter (where is_closed and resolved is not null) as n_resolution_known,
+        count(*) filter (where is_closed and resolved) as n_resolved,
+        count(*) filter (where is_closed and resolved is null) as resolution_unknown,
+        count(*) filter (where satisfaction in ('satisfied', 'basic', 'dissatisfied')) as n_surveyed,
+        count(*) filter (where satisfaction in ('satisfied', 'basic')) as n_satisfied,
+        count(*) filter (where satisfaction = 'not_surveyed') as n_not_surveyed,
+        count(*) filter (where satisfaction is null) as satisfaction_unknown,
+        count(*) filter (where due_at is not null and (is_closed or due_at < as_of)) as n_due,
+        count(*) filter (where due_at is not null and is_closed and closed_at <= due_at) as n_ontime,
+        count(*) filter (where due_at is null) as ontime_unknown,
+        count(*) filter (where is_closed and resolved_level is not null) as n_level_known,
+        count(*) filter (where is_closed and resolved_level = 'grid') as n_closed_in_grid,
+        count(*) filter (where is_closed and resolved_level is null) as level_unknown,
+        count(*) filter (where reopen_count is not null or status = 'reopened') as n_reopen_known,
+        count(*) filter (where reopen_count > 0 or status = 'reopened') as n_reopened,
+        count(*) filter (where reopen_count is null and status is distinct from 'reopened') as reopen_unknown,
+        count(*) filter (where not is_closed and due_at < as_of) as overdue_open,
+        count(*) filter (where not is_closed) as n_open,
+        median(hours_to_respond) as hours_to_respond_median,
+        quantile_cont(hours_to_respond, 0.9) as hours_to_respond_p90,
+        median(hours_to_close) as hours_to_close_median,
+        quantile_cont(hours_to_close, 0.9) as hours_to_close_p90,
+        count(*) filter (where respond_hours_raw < 0 or (close_hours_raw < 0 and is_closed)) as duration_invalid
+    from durations
+    group by grouping sets (
+        (),
+        (street),
+        (street, community),
+        (street, community, grid_id),
+        (dept),
+        (theme_id),
+        (week_start),
+        (street, week_start)
+    )
+),
+
+final as (
+    select
+        *,
+        n_responded / nullif(n_accepted, 0) as response_rate,
+        n_resolved / nullif(n_resolution_known, 0) as resolution_rate,
+        n_satisfied / nullif(n_surveyed, 0) as satisfaction_rate,
+        n_ontime / nullif(n_due, 0) as ontime_rate,
+        n_closed_in_grid / nullif(n_level_known, 0) as grid_closed_share,
+        n_reopened / nullif(n_reopen_known, 0) as reopen_rate
+    from grouped
+)
+
+select * from final

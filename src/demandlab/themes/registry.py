@@ -1,0 +1,254 @@
+"""The theme registry: stable theme ids across refits, their lineage, and analysts' overrides.
+
+A fit produces clusters numbered 0..k-1 in whatever order k-means found them. The registry
+turns them into theme ids that keep their meaning from week to week:
+
+* each new cluster is matched to the existing theme it shares most records with (records
+  that both the old and the new model assigned), one to one, by the Hungarian method on the
+  Ochiai overlap ``n_ij / sqrt(n_i · n_j)``; a match needs an overlap of at least 0.3 →
+  ``continued``;
+* an unmatched cluster whose keywords are those of a dormant theme revives it (``continued``);
+  one drawn mostly (≥ 50 %) from a theme that continued elsewhere is a ``split`` of it; the
+  rest are ``new``;
+* an unmatched old theme whose records went mostly (≥ 50 %, at least five) to one cluster is
+  ``merged`` into that cluster's theme; one whose records went nowhere in particular, or that
+  had none in the new window, becomes ``dormant`` (its id is kept and may come back).
+
+Analysts' overrides live in ``themes.toml`` and are applied after every fit and every weekly
+assignment, so they survive refits::
+
+    [[theme]]
+    id = 12
+    label = "电瓶车飞线充电"      # rename (this label is kept whatever the keywords become)
+    category = "电动车充电"       # move to another category
+
+    [[theme]]
+    id = 17
+    merge_into = 12              # records of 17 count as 12
+
+    [[theme]]
+    id = 3
+    pin_label = true             # keep the label it has now
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from scipy.optimize import linear_sum_assignment
+
+MIN_OVERLAP = 0.3
+SPLIT_SHARE = 0.5
+REVIVE_JACCARD = 0.5
+MIN_RECORDS = 5  # fewer shared records than this say nothing about where a theme went
+EVENTS = ("new", "continued", "merged", "split", "dormant")
+
+
+class OverridesError(ValueError):
+    """themes.toml cannot be used; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What analysts decided about themes (from ``themes.toml``)."""
+
+    labels: dict[int, str] = field(default_factory=dict)
+    categories: dict[int, str] = field(default_factory=dict)
+    merges: dict[int, int] = field(default_factory=dict)
+    pinned: frozenset[int] = frozenset()
+    source: str | None = None
+
+    @classmethod
+    def load(cls, path: str | Path | None) -> Overrides:
+        """Read ``path``; a missing file means no overrides."""
+        if path is None or not Path(path).exists():
+            return cls()
+        path = Path(path)
+        try:
+            raw = tomllib.loads(path.read_text("utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise OverridesError(f"{path}: not valid TOML: {exc}") from exc
+        labels, categories, merges, pinned = {}, {}, {}, set()
+        for n, entry in enumerate(raw.get("theme", []), start=1):
+            where = f"{path}: [[theme]] #{n}"
+            if not isinstance(entry.get("id"), int):
+                raise OverridesError(f"{where}: needs an integer id")
+            unknown = set(entry) - {"id", "label", "category", "merge_into", "pin_label", "note"}
+            if unknown:
+                raise OverridesError(f"{where}: unknown key(s) {sorted(unknown)}")
+            theme = entry["id"]
+            if "label" in entry:
+                labels[theme] = str(entry["label"])
+            if "category" in entry:
+                categories[theme] = str(entry["category"])
+            if "merge_into" in entry:
+                if not isinstance(entry["merge_into"], int) or entry["merge_into"] == theme:
+                    raise OverridesError(f"{where}: merge_into must be another theme's integer id")
+                merges[theme] = entry["merge_into"]
+            if entry.get("pin_label"):
+                pinned.add(theme)
+        overrides = cls(labels, categories, merges, frozenset(pinned), str(path))
+        overrides.check_cycles()
+        return overrides
+
+    def resolve(self, theme: int) -> int:
+        """Follow merges to the theme a record finally counts as."""
+        seen = [theme]
+        while theme in self.merges:
+            theme = self.merges[theme]
+            if theme in seen:
+                raise OverridesError(
+                    f"{self.source}: merge_into forms a cycle: {' -> '.join(map(str, [*seen, theme]))}"
+                )
+            seen.append(theme)
+        return theme
+
+    def check_cycles(self) -> None:
+        for theme in self.merges:
+            self.resolve(theme)
+
+
+@dataclass
+class Matching:
+    """How a fit's clusters map onto stable theme ids, and what happened to each theme."""
+
+    cluster_theme: dict[int, int]
+    events: list[tuple[int, str, str]]  # (theme id, event, detail)
+    status: dict[int, str]  # theme id → active | dormant | merged
+
+
+def _jaccard(a: list[str], b: list[str]) -> float:
+    sa, sb = set(a), set(b)
+    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+
+
+def first_fit(n_clusters: int, start: int = 0) -> Matching:
+    """Ids for the clusters of the first fit: ``start`` onwards, every theme ``new``."""
+    mapping = {c: start + c for c in range(n_clusters)}
+    return Matching(
+        mapping, [(t, "new", "first fit") for t in mapping.values()], dict.fromkeys(mapping.values(), "active")
+    )
+
+
+def match_clusters(
+    shared: pl.DataFrame,
+    new_keywords: list[list[str]],
+    old_keywords: dict[int, list[str]],
+    old_status: dict[int, str],
+    next_id: int,
+) -> Matching:
+    """Map new clusters onto existing theme ids (see the module docstring).
+
+    Parameters
+    ----------
+    shared : one row per record both models assigned: ``theme_id`` (old), ``cluster`` (new).
+    new_keywords : keywords of each new cluster, by cluster number.
+    old_keywords : keywords of each existing theme, by id.
+    old_status : status of each existing theme (active, dormant, merged).
+    next_id : the first unused theme id.
+
+    Examples
+    --------
+    >>> shared = pl.DataFrame({"theme_id": [5, 5, 5, 9, 9], "cluster": [1, 1, 1, 0, 0]})
+    >>> m = match_clusters(shared, [["噪音"], ["漏水"]], {5: ["漏水"], 9: ["噪音"]}, {5: "active", 9: "active"}, 10)
+    >>> dict(sorted(m.cluster_theme.items()))
+    {0: 9, 1: 5}
+    """
+    k = len(new_keywords)
+    old_ids = sorted(old_keywords)
+    index = {t: i for i, t in enumerate(old_ids)}
+    counts = np.zeros((len(old_ids), k))
+    if shared.height:
+        grouped = shared.group_by("theme_id", "cluster").len()
+        for theme, cluster, n in grouped.iter_rows():
+            if theme in index and 0 <= cluster < k:
+                counts[index[theme], cluster] += n
+    old_total, new_total = counts.sum(axis=1), counts.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        overlap = np.nan_to_num(counts / np.sqrt(np.outer(old_total, new_total)))
+    rows, cols = linear_sum_assignment(-overlap) if overlap.size else ([], [])
+    mapping: dict[int, int] = {}
+    events: list[tuple[int, str, str]] = []
+    status = dict(old_status)
+    for r, c in zip(rows, cols, strict=True):
+        if overlap[r, c] >= MIN_OVERLAP:
+            theme = old_ids[r]
+            mapping[int(c)] = theme
+            status[theme] = "active"
+            events.append((theme, "continued", f"overlap {overlap[r, c]:.2f}"))
+    dormant = [t for t in old_ids if old_status.get(t) == "dormant"]
+    for c in range(k):
+        if c in mapping:
+            continue
+        revived = max(dormant, key=lambda t: _jaccard(old_keywords[t], new_keywords[c]), default=None)
+        if (
+            revived is not None
+            and revived not in mapping.values()
+            and _jaccard(old_keywords[revived], new_keywords[c]) >= REVIVE_JACCARD
+        ):
+            mapping[c] = revived
+            status[revived] = "active"
+            events.append((revived, "continued", "revived from dormant by its keywords"))
+            continue
+        theme = next_id
+        next_id += 1
+        mapping[c] = theme
+        status[theme] = "active"
+        source = int(counts[:, c].argmax()) if new_total[c] else None
+        if (
+            source is not None
+            and counts[source, c] >= MIN_RECORDS
+            and counts[source, c] / new_total[c] >= SPLIT_SHARE
+            and old_ids[source] in mapping.values()
+        ):
+            events.append((theme, "split", f"from theme {old_ids[source]}"))
+            events.append((old_ids[source], "split", f"part became theme {theme}"))
+        else:
+            events.append((theme, "new", ""))
+    for r, theme in enumerate(old_ids):
+        if theme in mapping.values() or old_status.get(theme) != "active":
+            continue
+        target = int(counts[r].argmax()) if old_total[r] else None
+        if target is not None and counts[r, target] >= MIN_RECORDS and counts[r, target] / old_total[r] >= SPLIT_SHARE:
+            status[theme] = "merged"
+            events.append((theme, "merged", f"into theme {mapping[target]}"))
+        else:
+            status[theme] = "dormant"
+            events.append((theme, "dormant", "no records of its own in this fit"))
+    return Matching(mapping, events, status)
+
+
+def describe_clusters(model, texts: pl.DataFrame, taxonomy, prefer: set[str]) -> pl.DataFrame:
+    """Label, keywords, category and three representative texts for each cluster of a fitted model.
+
+    ``texts``: ``cluster``, ``score`` (similarity to the cluster centre) and ``text`` (masked) of
+    records the model assigned.
+    """
+    from .taxonomy import map_to_categories
+
+    categories = map_to_categories(model.keywords_, model.keyword_weights_, taxonomy)
+    representatives = (
+        texts.filter(pl.col("cluster") >= 0)
+        .sort(["cluster", "score"], descending=[False, True])
+        .group_by("cluster", maintain_order=True)
+        .agg(pl.col("text").drop_nulls().unique(maintain_order=True).head(3).alias("representatives"))
+    )
+    rows = pl.DataFrame(
+        {
+            "cluster": list(range(model.n_themes_)),
+            "auto_label": [model.label(c, prefer=prefer) for c in range(model.n_themes_)],
+            "keywords": list(model.keywords_),
+            "auto_category": categories,
+        },
+        schema={
+            "cluster": pl.Int32,
+            "auto_label": pl.String,
+            "keywords": pl.List(pl.String),
+            "auto_category": pl.String,
+        },
+    )
+    return rows.join(representatives.with_columns(pl.col("cluster").cast(pl.Int32)), on="cluster", how="left")

@@ -1,0 +1,153 @@
+"""Surge alerts (gamma–Poisson + Benjamini–Hochberg), 多人同诉 and 一人多诉 on small hand-made inputs."""
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+
+from demandlab.signals import (
+    ALERT_COLUMNS,
+    SurgeModel,
+    benjamini_hochberg,
+    crowd_alerts,
+    repeat_caller_alerts,
+    score_surges,
+    surge_alerts,
+)
+
+MONDAY = dt.date(2026, 1, 5)
+WEEKS = [MONDAY + dt.timedelta(weeks=i) for i in range(30)]
+
+
+def _cells(counts: dict[tuple[str, int], list[int]]) -> pl.DataFrame:
+    rows = [
+        {"grid_id": g, "theme_id": t, "week_start": w, "n": n}
+        for (g, t), series in counts.items()
+        for w, n in zip(WEEKS, series, strict=True)
+    ]
+    return pl.DataFrame(rows)
+
+
+def _background(rng: np.random.Generator, grids: int = 40, rate: float = 0.5) -> dict:
+    return {(f"G{i:02d}", 1): rng.poisson(rate, len(WEEKS)).tolist() for i in range(grids)}
+
+
+def test_a_jump_far_above_the_grids_own_history_is_an_alert_in_every_week_it_lasts():
+    rng = np.random.default_rng(0)
+    counts = _background(rng)
+    counts[("G00", 1)] = [0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 9, 12, 10, 0, 1, 0, 0, 1, 0, 0]
+    scored = score_surges(_cells(counts)).filter(pl.col("grid_id") == "G00")
+    alerted = scored.filter("is_alert")["week_start"].to_list()
+    # the third surge week is judged against a baseline that does not include the first two
+    assert alerted == WEEKS[20:23]
+    assert scored.filter(pl.col("week_start") == WEEKS[22])["baseline"][0] < 1
+
+
+def test_a_rise_in_every_grid_at_once_is_season_not_a_surge():
+    rng = np.random.default_rng(1)
+    counts = {(f"G{i:02d}", 2): ([0] * 20 + [4, 5, 4, 5, 4, 5, 4, 5, 4, 5]) for i in range(30)}
+    counts.update(_background(rng))
+    scored = score_surges(_cells(counts))
+    assert not scored.filter(pl.col("theme_id") == 2)["is_alert"].any()
+
+
+def test_small_counts_are_never_tested():
+    counts = {("G00", 1): [0] * 25 + [2, 0, 0, 0, 0], ("G01", 1): [0] * 30}
+    scored = score_surges(_cells(counts), SurgeModel(min_count=3))
+    assert not scored["tested"].any() and not scored["is_alert"].any()
+    assert scored["p_value"].max() == 1.0
+
+
+def test_pure_noise_gives_almost_no_alerts():
+    rng = np.random.default_rng(2)
+    counts = {(f"G{i:02d}", t): rng.poisson(0.3 + t, len(WEEKS)).tolist() for i in range(60) for t in range(4)}
+    scored = score_surges(_cells(counts))
+    assert scored["is_alert"].sum() <= scored.height / 500
+
+
+def test_benjamini_hochberg_matches_the_step_up_rule():
+    p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205])
+    q = benjamini_hochberg(p)
+    assert (q <= 0.05).sum() == 2  # the classic example: only the first two survive at 5 %
+    assert q == pytest.approx([0.008, 0.032, 0.0672, 0.0672, 0.0672, 0.08, 0.0846, 0.205], abs=1e-4)
+
+
+def _records(rows: list[tuple]) -> pl.DataFrame:
+    """rows: (record_id, day offset, contact, place_key, theme_id, grid_id)."""
+    start = dt.datetime(2026, 3, 2, 9)
+    frame = pl.DataFrame(
+        [
+            {
+                "source": "12345",
+                "record_id": rid,
+                "created_at": start + dt.timedelta(days=day),
+                "contact_key": contact,
+                "place_key": place,
+                "place": place,
+                "theme_id": theme,
+                "theme_label": f"主题{theme}",
+                "category": "噪音" if theme < 10 else "停车",
+                "grid_id": grid,
+                "street": "东湖街道",
+                "community": "翠湖社区",
+            }
+            for rid, day, contact, place, theme, grid in rows
+        ]
+    )
+    return frame.with_columns(
+        week_start=pl.col("created_at").dt.truncate("1w").dt.date(),
+        iso_week=pl.col("created_at").dt.strftime("%G-W%V"),
+    )
+
+
+def test_many_contacts_on_one_matter_at_one_place_within_days_is_a_crowd_alert():
+    rows = [(f"r{i}", i % 5, f"c{i}", "翠湖", 1, "G1") for i in range(6)]  # 6 people in 5 days
+    rows += [(f"s{i}", 7 * i, f"d{i}", "秀水", 1, "G2") for i in range(6)]  # 6 people, one a week
+    rows += [("t0", 1, "c0", "翠湖", 2, "G1")]
+    alerts = crowd_alerts(_records(rows), min_contacts=5, days=7)
+    assert alerts.schema == pl.Schema(ALERT_COLUMNS)
+    assert alerts["place"].to_list() == ["翠湖"]
+    alert = alerts.row(0, named=True)
+    assert alert["n_contacts"] == 6 and alert["iso_week"] == "2026-W10"
+    assert sorted(alert["records"]) == [f"12345:r{i}" for i in range(6)]
+
+
+def test_the_same_contact_calling_five_times_is_one_contact_not_a_crowd():
+    rows = [(f"r{i}", i, "same", "翠湖", 1, "G1") for i in range(6)]
+    assert crowd_alerts(_records(rows), min_contacts=5).is_empty()
+
+
+def test_one_contact_raising_one_matter_again_and_again_is_a_repeat_caller():
+    rows = [(f"a{i}", 20 * i, "caller", "翠湖", 1 + i % 2, "G1") for i in range(4)]  # two noise themes, 1 category
+    rows += [(f"b{i}", 300 * i, "other", "翠湖", 1, "G1") for i in range(3)]  # too far apart
+    rows += [("c0", 1, "caller", "翠湖", 11, "G1")]  # another matter
+    alerts = repeat_caller_alerts(_records(rows), min_records=3, gap_days=180)
+    assert alerts.height == 1
+    alert = alerts.row(0, named=True)
+    assert alert["n"] == 4 and alert["category"] == "噪音"
+    assert alert["records"] == [f"12345:a{i}" for i in range(4)]
+    assert alert["alert_id"].startswith("R-")
+    # the id names the episode's first record: a fifth call keeps it
+    more = _records([*rows, ("a4", 80, "caller", "翠湖", 1, "G1")])
+    assert repeat_caller_alerts(more)["alert_id"].to_list() == [alert["alert_id"]]
+
+
+def test_surge_alerts_carry_their_records_and_evidence():
+    rng = np.random.default_rng(3)
+    counts = _background(rng)
+    counts[("G00", 1)] = [0] * 20 + [8] + [0] * 9
+    cells = _cells(counts).with_columns(
+        iso_week=pl.col("week_start").dt.strftime("%G-W%V"), theme_label=pl.lit("噪音"), category=pl.lit("噪音")
+    )
+    surge_week = dt.datetime.combine(WEEKS[20], dt.time(10))
+    records = _records([(f"x{i}", 0, f"c{i}", "翠湖", 1, "G00") for i in range(8)]).with_columns(
+        created_at=pl.lit(surge_week), week_start=pl.lit(WEEKS[20])
+    )
+    alerts = surge_alerts(records, cells)
+    assert alerts.height == 1
+    alert = alerts.row(0, named=True)
+    assert alert["kind"] == "surge" and alert["grid_id"] == "G00" and alert["n"] == 8
+    assert len(alert["records"]) == 8 and alert["n_contacts"] == 8
+    assert alert["p_value"] < 1e-4 and alert["q_value"] <= 0.01
+    assert alert["evidence"].startswith("本周8件")
