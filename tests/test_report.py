@@ -85,3 +85,14 @@ def test_rendering_twice_gives_the_same_page_apart_from_its_generation_time(tiny
     a, b = render(first), render(second)
     strip = lambda html: re.sub(r'<span id="generated-at">[^<]*</span>', "", html)  # noqa: E731
     assert a != b and strip(a) == strip(b)
+
+
+def test_a_street_report_shows_only_that_streets_alerts_and_hot_issues(district, demo_run):
+    store, cfg = demo_run["store"], demo_run["config"]
+    everything = collect(store, config=cfg)
+    street = next(a["street"] for a in everything.alerts if a["street"])
+    scoped = collect(store, scope=f"street={street}", config=cfg)
+    assert scoped.alerts and {a["street"] for a in scoped.alerts} == {street}
+    assert len(scoped.alerts) <= len(everything.alerts)
+    assert all(h["street"] == street for h in scoped.hot)
+    assert scoped.loop["total"]["n"] <= everything.loop["total"]["n"]

@@ -63,6 +63,11 @@ def test_report_renders_every_chart_offline_without_errors(browser, demo_run):
     for fid in figure_ids:
         assert page.evaluate(f"document.getElementById('{fid}').querySelector('svg.main-svg') !== null"), fid
     assert "本周概况" in page.inner_text("#overview") and "变化最大的网格" in page.inner_text("#grids")
+    # the planted surge of the district's last weeks is an alert with its chart; hot issues and the
+    # closed loop by handling unit are drawn too
+    assert "激增" in page.inner_text("#alerts") and "fig-alert-0" in figure_ids
+    assert {"fig-hot", "fig-loop"} <= set(figure_ids)
+    assert "按期办结率" in page.inner_text("#loop") and page.locator("#hot tbody tr").count() >= 3
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
     page.close()

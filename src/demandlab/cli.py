@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import shutil
 import sys
 import time
@@ -298,6 +299,64 @@ def report(
 
 
 @app.command()
+def weekly(
+    config: ConfigOption = None,
+    week: Annotated[
+        str | None, typer.Option(help="ISO week such as 2026-W47 (default: the last complete week with data).")
+    ] = None,
+    per_street: Annotated[bool, typer.Option("--per-street", help="Also one report per street.")] = False,
+    wait: Annotated[
+        float, typer.Option(help="Seconds to wait for a run already in progress before giving up (exit 5).")
+    ] = 0.0,
+    refit: Annotated[bool, typer.Option(help="Fit the theme model again (the refit pipeline).")] = False,
+    db: DbOption = None,
+) -> None:
+    """The scheduled job: ingest the inbox, run every stage, write the report(s) and a run summary.
+
+    Exit codes: 0 done, 1 unexpected error, 2 bad configuration, 3 an inbox file failed (the rest
+    was processed), 4 no data for the week, 5 another run holds the lock. Log lines go to stderr
+    and to <logs>/weekly.log; the summary to <reports>/<week>/run-summary.json and the runs table.
+
+    Example: demandlab weekly --config demandlab.toml --week 2026-W46 --per-street
+    """
+    from .weekly import run_weekly
+
+    cfg = _config(config, db)
+    handler = _log_to(cfg.paths.logs / "weekly.log")
+    try:
+        with _progress_bars() as progress:
+            summary = run_weekly(cfg, week=week, per_street=per_street, wait=wait, refit=refit, progress=progress)
+    finally:
+        logging.getLogger("demandlab").removeHandler(handler)
+        handler.close()
+    colour = "green" if summary.exit_code == EXIT_OK else "red"
+    out.print(
+        f"[{colour}]{summary.status}[/] week {summary.week or '—'}: {summary.rows_accepted:,} rows accepted, "
+        f"{summary.rows_rejected:,} rejected; reports: {', '.join(summary.reports) or 'none'}"
+    )
+    if summary.error:
+        err.print(f"[{colour}]weekly:[/] {summary.error}")
+    raise typer.Exit(summary.exit_code)
+
+
+def _log_to(path: Path) -> logging.Handler:
+    """Log the demandlab loggers to stderr (once) and to ``path``; returns the file handler."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger("demandlab")
+    logger.setLevel(logging.INFO)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    if not any(getattr(h, "_demandlab_stderr", False) for h in logger.handlers):
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(formatter)
+        stream._demandlab_stderr = True  # type: ignore[attr-defined]
+        logger.addHandler(stream)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(formatter)
+    logger.addHandler(handler)
+    return handler
+
+
+@app.command()
 def demo(
     records: Annotated[int, typer.Option("--records", "-n", help="About how many synthetic records.")] = 50_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic district.")] = 0,
@@ -549,6 +608,7 @@ def demo_config(data_dir: Path, reports_dir: Path) -> Config:
             reports=reports_dir,
             inbox=data_dir / "inbox",
             archive=data_dir / "archive",
+            logs=data_dir / "logs",
         ),
         privacy=PrivacyConfig(salt_file=data_dir / ".contact_salt"),
     )

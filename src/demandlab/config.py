@@ -43,6 +43,7 @@ class PathsConfig:
     archive: Path = Path("data/archive")
     models: Path = Path("data/models")
     reports: Path = Path("reports")
+    logs: Path = Path("data/logs")  # the weekly job's log file (weekly.log)
     grids: Path | None = None  # grid registry CSV loaded before each ingest, if set
     mappings: Path | None = None  # folder of user mapping TOML files
 

@@ -17,6 +17,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 import shutil
 import time
@@ -60,6 +61,7 @@ from .themes.registry import Matching, Overrides, describe_clusters, first_fit, 
 from .themes.taxonomy import load_taxonomy
 
 ERROR_SUFFIX = ".error.txt"
+log = logging.getLogger("demandlab.pipeline")
 _EPOCH = "timestamp '1900-01-01'"
 #: How far along the closed loop a version is; the most advanced version of a record is its current one.
 PROGRESS = (
@@ -1032,8 +1034,10 @@ class Pipeline:
         report = RunReport()
         for name, step in (("clean", self.clean), ("segment", self.segment)):
             started = time.perf_counter()
-            setattr(report, {"clean": "cleaned", "segment": "segmented"}[name], step())
+            done = step()
+            setattr(report, {"clean": "cleaned", "segment": "segmented"}[name], done)
             report.timings[name] = round(time.perf_counter() - started, 3)
+            log.info("stage %s: %d records in %.1f s", name, done, report.timings[name])
         started = time.perf_counter()
         report.assigned, report.refit, report.model_version = self.themes(refit=refit)
         if report.refit:
@@ -1041,14 +1045,17 @@ class Pipeline:
                 "select refit_reason from theme_models where model_version = ?", [report.model_version]
             )
         report.timings["themes"] = round(time.perf_counter() - started, 3)
+        log.info("stage themes: %d assigned, model %s, refit %s", report.assigned, report.model_version, report.refit)
         started = time.perf_counter()
         self.marts()
         report.timings["marts"] = round(time.perf_counter() - started, 3)
+        log.info("stage marts: %.1f s", report.timings["marts"])
         started = time.perf_counter()
         signals = self.signals()
         report.placed, report.alerts = signals.placed, signals.alerts
         report.repeat_groups, report.hot_issues = signals.repeat_groups, signals.hot_issues
         report.timings["signals"] = round(time.perf_counter() - started, 3)
+        log.info("stage signals: alerts %s, %.1f s", report.alerts, report.timings["signals"])
         report.records = self.store.count("records")
         report.n_themes = self.store.scalar("select count(*) from themes where theme_id >= 0")
         report.unassigned = self.store.scalar("select count(*) from assignments where theme_id < 0")

@@ -41,11 +41,16 @@ class ReportData:
     weekly: pl.DataFrame
     top_themes: list[dict]
     theme_trend: pl.DataFrame
-    rising: list[dict]
     changed_grids: list[dict]
     grid_panels: pl.DataFrame
     heatmap: pl.DataFrame
     examples: list[dict]
+    alerts: list[dict] = field(default_factory=list)
+    alert_panels: list[dict] = field(default_factory=list)
+    hot: list[dict] = field(default_factory=list)
+    hot_dots: pl.DataFrame = field(default_factory=pl.DataFrame)
+    hot_frame: pl.DataFrame = field(default_factory=pl.DataFrame)
+    loop: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
 
 
@@ -63,25 +68,35 @@ def parse_scope(text: str | None) -> tuple[str, str] | None:
 class _Marts:
     """Runs mart SQL over the whole district or over one scope of it."""
 
-    def __init__(self, store: Store, scope: tuple[str, str] | None) -> None:
+    def __init__(
+        self, store: Store, scope: tuple[str, str] | None, weeks: tuple[dt.date, dt.date] | None = None
+    ) -> None:
         self.store = store
         self.scope = scope
+        self.weeks = weeks  # only the records raised in these weeks (first, last week_start)
         self.models = dict(sql_models())
 
     def query(self, name: str, where: str = "", params: list | None = None, order: str = "") -> pl.DataFrame:
         params = list(params or [])
-        if self.scope is None:
+        if self.scope is None and self.weeks is None:
             sql = f"select * from {name}"
         else:
             body = re.sub(r"^(\s*--[^\n]*\n)*", "", self.models[name]).strip()
-            scoped = f"mart_records as (select * from mart_records where {self.scope[0]} = ?)"
+            conditions, values = [], []
+            if self.scope:
+                conditions.append(f"{self.scope[0]} = ?")
+                values.append(self.scope[1])
+            if self.weeks:
+                conditions.append("week_start between ? and ?")
+                values += list(self.weeks)
+            scoped = f"mart_records as (select * from mart_records where {' and '.join(conditions)})"
             body = (
                 re.sub(r"^with\s", f"with {scoped},\n", body, count=1)
                 if body.lower().startswith("with")
                 else f"with {scoped}\n{body}"
             )
             sql = f"select * from ({body})"
-            params = [self.scope[1], *params]
+            params = [*values, *params]
         if where:
             sql += f" where {where}"
         if order:
@@ -163,14 +178,6 @@ def collect(
     )
 
     grid_theme = marts.query("mart_grid_theme_week", "week_start = ? and theme_id >= 0", [week_start])
-    rising = (
-        grid_theme.filter((pl.col("n") >= 4) & (pl.col("n") >= 3 * pl.col("baseline_mean").fill_null(0) + 1))
-        .join(store.sql("select grid_id, grid_name, community, street from grids"), on="grid_id", how="left")
-        .sort(["n", "grid_id"], descending=[True, False])
-        .head(10)
-        .to_dicts()
-    )
-
     grid_week = marts.query("mart_grid_week", "week_start between ? and ?", [first_shown, week_start])
     this_grids = grid_week.filter(pl.col("week_start") == week_start).with_columns(
         (pl.col("n") - pl.col("baseline_mean").fill_null(0)).alias("excess")
@@ -192,7 +199,7 @@ def collect(
     )
     top_in_grid = (
         grid_theme.filter(pl.col("grid_id").is_in(changed_ids) & (pl.col("n") > 0))
-        .sort(["grid_id", "n"], descending=[False, True])
+        .sort(["grid_id", "n", "theme_id"], descending=[False, True, False])
         .group_by("grid_id", maintain_order=True)
         .agg(pl.col("theme_label").head(2))
     )
@@ -243,7 +250,10 @@ def collect(
         if texts:
             examples.append({"label": t["theme_label"], "category": t["category"], "texts": [_clip(x) for x in texts]})
 
-    notes = _notes(store, parsed)
+    alerts, alert_panels = _alerts(store, marts, parsed, week, first_shown, week_start)
+    hot, hot_frame, hot_dots = _hot(store, config, parsed, week_start)
+    loop = _closed_loop(store, parsed, week_start)
+    notes = {**_notes(store, parsed), "hot_weeks": config.signals.hot_weeks or "全部"}
     scope_label = "全区" if parsed is None else parsed[1]
     return ReportData(
         title=rc.title,
@@ -259,13 +269,124 @@ def collect(
         weekly=summary,
         top_themes=top_themes,
         theme_trend=theme_trend,
-        rising=rising,
         changed_grids=changed_grids,
         grid_panels=grid_panels,
         heatmap=heatmap,
         examples=examples,
+        alerts=alerts,
+        alert_panels=alert_panels,
+        hot=hot,
+        hot_frame=hot_frame,
+        hot_dots=hot_dots,
+        loop=loop,
         notes=notes,
     )
+
+
+ALERT_KINDS = {"surge": "激增", "crowd": "多人同诉", "repeat_caller": "一人多诉"}
+
+
+def _scope_filter(frame: pl.DataFrame, scope: tuple[str, str] | None) -> pl.DataFrame:
+    return frame if scope is None or scope[0] not in frame.columns else frame.filter(pl.col(scope[0]) == scope[1])
+
+
+def _alerts(
+    store: Store, marts: _Marts, scope: tuple[str, str] | None, week: str, first: dt.date, week_start: dt.date
+) -> tuple[list[dict], list[dict]]:
+    """The week's alerts (mart_alerts) in the scope, surges first, and a trend panel for the top surges."""
+    if "mart_alerts" not in store.tables():
+        return [], []
+    found = _scope_filter(store.sql("select * from mart_alerts where iso_week = ?", [week]), scope)
+    order = {"surge": 0, "crowd": 1, "repeat_caller": 2}
+    found = found.with_columns(
+        pl.col("kind").replace_strict(order, return_dtype=pl.Int32).alias("__k"),
+        pl.col("grid_id").replace_strict(_grid_labels(store), default=pl.col("grid_id")).alias("grid_label"),
+    ).sort(["__k", "p_value", "n", "alert_id"], descending=[False, False, True, False], nulls_last=True)
+    alerts = [
+        {**r, "kind_label": ALERT_KINDS.get(r["kind"], r["kind"]), "new": r["weeks_running"] == 1}
+        for r in found.drop("__k", "records").iter_rows(named=True)
+    ]
+    panels = []
+    for a in [a for a in alerts if a["kind"] == "surge"][:3]:
+        cells = marts.query(
+            "mart_grid_theme_week",
+            "grid_id = ? and theme_id = ? and week_start between ? and ?",
+            [a["grid_id"], a["theme_id"], first, week_start],
+            "week_start",
+        )
+        marks = store.sql(
+            "select iso_week, kind, evidence from mart_alerts where kind = 'surge' and grid_id = ? "
+            "and theme_id = ? and week_start between ? and ? order by week_start",
+            [a["grid_id"], a["theme_id"], first, week_start],
+        )
+        panels.append({"title": f"{a['grid_label']} · {a['theme_label']}", "cells": cells, "alerts": marks})
+    return alerts, panels
+
+
+def _hot(
+    store: Store, config: Config, scope: tuple[str, str] | None, week_start: dt.date
+) -> tuple[list[dict], pl.DataFrame, pl.DataFrame]:
+    """Hot issues as of the end of the report's week (so a past week's report shows that week's)."""
+    from ..pipeline import Pipeline
+    from ..signals import hot_issues
+
+    if "record_places" not in store.tables() or store.count("record_places") == 0:
+        return [], pl.DataFrame(), pl.DataFrame()
+    cfg = config.signals
+    as_of = dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time()) - dt.timedelta(microseconds=1)
+    pipe = Pipeline(store, config)
+    records = pipe.signal_records().filter(pl.col("created_at") <= as_of)
+    records = _scope_filter(records, scope)
+    start = as_of - dt.timedelta(weeks=cfg.hot_weeks or 13)
+    texts = pipe.signal_records(text=True, start=start).select("source", "record_id", "title", "text", "tokens")
+    hot = hot_issues(
+        records, as_of=as_of, weeks=cfg.hot_weeks or None, min_records=cfg.hot_min_records, top=8, texts=texts
+    )
+    if hot.is_empty():
+        return [], hot, pl.DataFrame()
+    dots = (
+        hot.select("hot_id", "records")
+        .explode("records")
+        .with_columns(pl.col("records").str.split_exact(":", 1).struct.rename_fields(["source", "record_id"]))
+        .unnest("records")
+        .join(records.select("source", "record_id", "created_at", "likes"), on=["source", "record_id"])
+    )
+    rows = [
+        {**r, "example": _clip(r["examples"][0], 120) if r["examples"] else ""}
+        for r in hot.drop("records").iter_rows(named=True)
+    ]
+    return rows, hot, dots
+
+
+def _closed_loop(store: Store, scope: tuple[str, str] | None, week_start: dt.date) -> dict:
+    """KPIs of the records raised in the last four weeks, overall and per handling unit; overdue now."""
+    first = week_start - dt.timedelta(weeks=3)
+    window = _Marts(store, scope, (first, week_start))
+    total = window.query("mart_kpi", "level = 'total'")
+    units = (
+        window.query("mart_kpi", "level = 'dept' and dept is not null")
+        .sort(["n", "dept"], descending=[True, False])
+        .head(10)
+    )
+    now = _Marts(store, scope).query("mart_kpi", "level = 'total'")
+    overdue = (
+        _Marts(store, scope)
+        .query("mart_kpi", "level = 'dept' and overdue_open > 0")
+        .sort(["overdue_open", "dept"], descending=[True, False], nulls_last=True)
+    )
+    return {
+        "first_week": first,
+        "total": total.row(0, named=True) if total.height else {},
+        "units": units.to_dicts(),
+        "units_frame": units,
+        "overdue_open": now["overdue_open"][0] if now.height else 0,
+        "overdue_units": overdue.select("dept", "overdue_open").head(8).to_dicts(),
+    }
+
+
+def _grid_labels(store: Store) -> dict[str, str]:
+    rows = store.sql("select grid_id, grid_name, community from grids").rows()
+    return {g: f"{c or ''}{_short(n, c)}" for g, n, c in rows}
 
 
 def _short(grid_name: str | None, community: str | None) -> str:

@@ -61,6 +61,13 @@ def figures(data: ReportData) -> dict:
         out["fig-heatmap"] = charts.grid_theme_heatmap(data.heatmap)
     for i, theme in enumerate(data.top_themes):
         out[f"spark-{i}"] = charts.sparkline(theme["spark"])
+    for i, panel in enumerate(data.alert_panels):
+        out[f"fig-alert-{i}"] = charts.alert_trend(panel["cells"], panel["alerts"], title=panel["title"])
+    if data.hot:
+        out["fig-hot"] = charts.hot_issue_timeline(data.hot_frame, data.hot_dots)
+    units = data.loop.get("units_frame")
+    if units is not None and units.height:
+        out["fig-loop"] = charts.kpi_small_multiples(units, "dept", title="各承办单位（近四周受理）")
     return out
 
 
