@@ -25,7 +25,7 @@ from scipy.stats import poisson
 
 import demandlab as dl
 from bench._common import write_result
-from bench.signals_scale import _district
+from bench.signals_scale import _config, _district
 from demandlab.config import Config, PathsConfig, PrivacyConfig
 from demandlab.signals import benjamini_hochberg, hot_issues, score_surges
 from demandlab.signals.evaluate import evaluate_signals
@@ -65,8 +65,10 @@ def _as_alerts(cells: pl.DataFrame, flagged: pl.DataFrame, records: pl.DataFrame
 def synthetic(root: Path) -> dict:
     db = _district(root)
     truth = json.loads((root / "base" / "synth" / "truth" / "truth.json").read_text("utf-8"))
-    with dl.connect(db, read_only=True) as store:
-        pipe = dl.Pipeline(store)
+    with dl.connect(db) as store:  # read-write: brings an older database up to this version first
+        pipe = dl.Pipeline(store, _config(root))
+        pipe.marts()
+        pipe.signals()
         records = pipe.signal_records()
         cells = store.table("mart_grid_theme_week")
         ours = evaluate_signals(store.table("mart_alerts"), records, truth["events"], cells.height)

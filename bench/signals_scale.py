@@ -133,6 +133,8 @@ def main() -> dict:
         with dl.connect(work) as store:
             pipe = dl.Pipeline(store, _config(root))
             _timed("full_marts", timings, pipe.marts)
+            with store.transaction() as con:  # a full pass, as after a refit, whatever the copy held
+                con.execute("insert or replace into meta values ('signals_since', 'all')")
             _timed("full_signals", timings, pipe.signals)
             added = _add_week(store)
             _timed("new_week_marts", timings, pipe.marts)

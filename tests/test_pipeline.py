@@ -198,3 +198,11 @@ def test_signals_for_a_new_batch_equal_signals_computed_from_scratch(pipe, tmp_p
         assert store.sql(f"select * from {table} order by all").equals(after[table]), table
     # and a run with nothing new does nothing
     assert pipe.run().cleaned == 0 and store.meta("signals_since") is None
+
+
+def test_an_older_database_opened_read_only_says_how_to_upgrade(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with dl.connect(path) as store, store.transaction() as con:
+        con.execute("update meta set value = '4' where key = 'schema_version'")
+    with pytest.raises(dl.store.StoreError, match="schema version 4 is older than this demandlab"):
+        dl.connect(path, read_only=True)

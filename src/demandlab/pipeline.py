@@ -42,6 +42,7 @@ from .ingest import (
 )
 from .ingest.mapping import available_mappings
 from .signals import (
+    PLACES_VERSION,
     PlaceFinder,
     SurgeModel,
     crowd_alerts,
@@ -891,7 +892,7 @@ class Pipeline:
         records; records located earlier are not read again for names learned later.
         """
         finder = self.place_finder()
-        fingerprint = _hash_text("\x1f".join(finder.known))
+        fingerprint = _hash_text("\x1f".join((PLACES_VERSION, *finder.known)))
         everything = self.store.meta("place_finder") != fingerprint
         pending = self.store.sql(
             "select r.source, r.record_id, r.content_hash, r.title, r.text, r.address, r.building from records r "
@@ -910,7 +911,9 @@ class Pipeline:
             with self.progress("识别地点 places", pending.height) as advance:
                 found = find_places(pending, finder, unify=False, known=known)
                 advance(pending.height)
-            found = found.select("source", "record_id", "content_hash", "place_kind", "place", "place_key")
+            found = found.select(
+                "source", "record_id", "content_hash", "place_kind", "place", "place_key", "place_road"
+            )
         with self.store.transaction() as con:
             if pending.height:
                 if everything:
@@ -929,7 +932,7 @@ class Pipeline:
         frame = self.store.sql(
             "select m.source, m.record_id, m.created_at, m.week_start, m.iso_week, m.street, m.community, "
             f"m.grid_id, m.theme_id, m.theme_label, m.category, m.contact_key, m.likes, {extra}"
-            "p.place_kind, p.place, p.place_key "
+            "p.place_kind, p.place, p.place_key, p.place_road "
             "from mart_records m "
             "left join record_places p on m.source = p.source and m.record_id = p.record_id "
             + ("left join tokens t on m.source = t.source and m.record_id = t.record_id " if text else "")

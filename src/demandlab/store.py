@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from . import schema
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _MIGRATIONS: dict[int, str] = {
     1: f"""
@@ -103,6 +103,10 @@ create table record_places (
     source varchar, record_id varchar, content_hash varchar, place_kind varchar, place varchar, place_key varchar
 );
 """,
+    # 5: the road written right before a record's compound or POI (hot issues join road-only mentions to it)
+    5: """
+alter table record_places add column place_road varchar;
+""",
 }
 
 
@@ -167,7 +171,9 @@ class Store:
             self.con = duckdb.connect(self.path, read_only=read_only)
         except duckdb.Error as exc:
             raise StoreError(f"{self.path}: cannot open the database: {exc}") from exc
-        if not read_only:
+        if read_only:
+            self._check_schema()
+        else:
             # one checkpoint when the store closes rather than one per large commit: a weekly run
             # commits a stage at a time and would otherwise rewrite the file after each
             self.con.execute("set checkpoint_threshold = '1GB'")
@@ -183,6 +189,20 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _check_schema(self) -> None:
+        """A read-only store cannot upgrade: say so clearly instead of failing on a missing column later."""
+        try:
+            row = first(self.con, "select value from meta where key = 'schema_version'")
+        except duckdb.CatalogException:
+            row = None
+        current = int(row[0]) if row else 0
+        if current and current < SCHEMA_VERSION:
+            self.con.close()
+            raise StoreError(
+                f"{self.path}: schema version {current} is older than this demandlab ({SCHEMA_VERSION}); "
+                "open it once for writing to upgrade it (e.g. `demandlab run`)"
+            )
 
     def _migrate(self) -> None:
         self.con.execute("create table if not exists meta (key varchar primary key, value varchar)")

@@ -182,3 +182,18 @@ def test_the_finder_is_the_same_whatever_order_the_registry_lists_compounds_in()
     assert PlaceFinder.build(names).known == PlaceFinder.build(reversed(names)).known
     known = PlaceFinder.build(names).known
     assert list(known) == sorted(names, key=lambda n: (-len(n), n))  # longest first, so 翠湖小区 beats 翠湖
+
+
+def test_records_naming_only_the_road_join_the_place_on_it_for_the_same_matter():
+    as_of = dt.datetime(2026, 11, 15, 20)
+    market = _hot_records([("东门菜市场", 6, 4, 3, 0)], as_of).with_columns(
+        place_kind=pl.lit("poi"), place_road=pl.lit("湖滨路")
+    )
+    road = _hot_records([("湖滨路", 6, 3, 4, 1), ("湖滨路", 7, 3, 4, 1)], as_of).with_columns(
+        place_kind=pl.lit("road"), place_road=pl.lit(None, pl.String)
+    )
+    hot = hot_issues(pl.concat([market, road]), as_of=as_of)
+    groups = {(k, t): n for k, t, n in hot.select("place_key", "theme_id", "n").iter_rows()}
+    # the street vendors on 湖滨路 are the market's matter; the road's other matter stays the road's
+    assert groups == {("东门菜市场", 6): 7, ("湖滨路", 7): 3}
+    assert hot.filter(pl.col("place_key") == "东门菜市场")["place"][0] == "东门菜市场"

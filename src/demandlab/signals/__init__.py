@@ -25,7 +25,7 @@ from .alerts import (
     surge_alerts,
 )
 from .hot import HOT_COLUMNS, heat_index, hot_issues
-from .places import KIND_LABELS_ZH, KINDS, Place, PlaceFinder, find_places, unify_keys
+from .places import KIND_LABELS_ZH, KINDS, PLACES_VERSION, Place, PlaceFinder, find_places, unify_keys
 from .repeats import REPEAT_COLUMNS, find_repeats, update_repeats
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "HOT_COLUMNS",
     "KINDS",
     "KIND_LABELS_ZH",
+    "PLACES_VERSION",
     "REPEAT_COLUMNS",
     "Place",
     "PlaceFinder",

@@ -24,6 +24,9 @@ group mentioned twice a year for eight years is not hot; ten messages in two mon
 no past and no as-of date to be recent to: both discounts are 1 and the volume factor ranks alone.
 Groups of fewer than ``min_records`` records are not hot issues.
 
+A record that names only a road joins the place most records on that road name about the same
+theme (湖滨路 → 湖滨路东门菜市场), so one matter written two ways stays one hot issue.
+
 The representative texts are the group's records whose tokens share most with the group's own
 most frequent words, then the most liked, then the latest.
 """
@@ -129,6 +132,36 @@ def _group_examples(groups: pl.DataFrame, period: pl.DataFrame, texts: pl.DataFr
     return [found.get(g, []) for g in range(groups.height)]
 
 
+def _onto_road_anchors(records: pl.DataFrame, min_records: int = 3) -> pl.DataFrame:
+    """Records that name only a road join the place people write on that road about the same matter.
+
+    湖滨路东门菜市场外面摊贩占道经营 names the market and the road it is on; a later 湖滨路的摊贩把摊位摆到了
+    马路上 names only the road. When, for one theme, most records naming a place after that road name
+    one place (at least ``min_records`` of them), the road-only records join it.
+    """
+    if "place_road" not in records.columns:
+        return records
+    anchored = (
+        records.filter(pl.col("place_road").is_not_null() & (pl.col("place_kind") != "road"))
+        .group_by("place_road", "theme_id", "place_key")
+        .agg(n=pl.len(), anchor_kind=pl.col("place_kind").first())
+        .with_columns(share=pl.col("n") / pl.col("n").sum().over("place_road", "theme_id"))
+        .filter((pl.col("n") >= min_records) & (pl.col("share") > 0.5))
+        .select(pl.col("place_road").alias("place_key"), "theme_id", pl.col("place_key").alias("anchor"), "anchor_kind")
+    )
+    if anchored.is_empty():
+        return records
+    road_only = pl.col("place_kind") == "road"
+    return (
+        records.join(anchored, on=["place_key", "theme_id"], how="left")
+        .with_columns(
+            place_key=pl.when(road_only & pl.col("anchor").is_not_null()).then("anchor").otherwise("place_key"),
+            place_kind=pl.when(road_only & pl.col("anchor").is_not_null()).then("anchor_kind").otherwise("place_kind"),
+        )
+        .drop("anchor", "anchor_kind")
+    )
+
+
 def _busiest_quarter(records: pl.DataFrame, keys: list[str], days: int = 91) -> pl.DataFrame:
     """Each group's records in its busiest ``days``-day window (the latest such window on a tie)."""
     ordered = records.sort(*keys, "created_at").with_row_index("_i")
@@ -165,8 +198,8 @@ def hot_issues(
         return pl.DataFrame(schema=HOT_COLUMNS)
     as_of = as_of or records["created_at"].max()
     start = as_of - timedelta(weeks=weeks) if weeks else records["created_at"].min() - timedelta(seconds=1)
-    placed = records.filter(
-        pl.col("place_key").is_not_null() & (pl.col("theme_id") >= 0) & (pl.col("created_at") <= as_of)
+    placed = _onto_road_anchors(
+        records.filter(pl.col("place_key").is_not_null() & (pl.col("theme_id") >= 0) & (pl.col("created_at") <= as_of))
     )
     keys = ["place_key", "theme_id"]
     period = placed.filter(pl.col("created_at") > start)

@@ -96,11 +96,16 @@ def _cn_number(text: str) -> int:
     return _CN_DIGITS.get(text, 0)
 
 
+#: Bump when what the finder finds changes, so that the pipeline locates every record again.
+PLACES_VERSION = "2"
+
+
 @dataclass(frozen=True)
 class Place:
     kind: str  # compound | poi | road
     name: str  # as written, trimmed; a compound's building is included when named (翠湖小区5栋)
     key: str  # normalised, for grouping
+    road: str | None = None  # the road written right before a compound or POI (湖滨路 in 湖滨路东门菜市场)
 
 
 @dataclass(frozen=True)
@@ -109,13 +114,13 @@ class PlaceFinder:
 
     >>> finder = PlaceFinder.build(["翠湖小区"])
     >>> finder.find("翠湖小区五栋的电梯又坏了")
-    Place(kind='compound', name='翠湖小区5栋', key='翠湖')
+    Place(kind='compound', name='翠湖小区5栋', key='翠湖', road=None)
     >>> finder.find("A5区劳动东路魅力之城小区楼下的烧烤店油烟直排").key
     '魅力之城'
     >>> finder.find("A市经济学院组织学生外出打工合理吗？").key
     '经济学院'
-    >>> finder.find("和平路东门菜市场门口摊贩占道经营", "和平路秀水华庭附近").key
-    '东门菜市场'
+    >>> finder.find("和平路东门菜市场门口摊贩占道经营", "和平路秀水华庭附近")
+    Place(kind='poi', name='东门菜市场', key='东门菜市场', road='和平路')
     """
 
     known: tuple[str, ...]
@@ -146,14 +151,18 @@ class PlaceFinder:
         return f"{_cn_number(m.group(1))}栋" if m else ""
 
     def candidates(self, text: str) -> list[Place]:
-        """Every place named in ``text``, in the order written."""
-        found: list[tuple[int, Place]] = []
+        """Every place named in ``text``, in the order written.
+
+        A compound or POI written right after a road (湖滨路东门菜市场) carries that road.
+        """
+        found: list[tuple[int, int, Place]] = []  # (start, end, place)
         known_spans: list[tuple[int, int]] = []
         if self.known_pattern is not None:
             for m in self.known_pattern.finditer(text):
                 known_spans.append(m.span())
                 name = m.group(0)
-                found.append((m.start(), Place("compound", name + self._building(text, m.end()), _compound_key(name))))
+                place = Place("compound", name + self._building(text, m.end()), _compound_key(name))
+                found.append((m.start(), m.end(), place))
         for m in self.suffix_pattern.finditer(text):
             if any(a <= m.start() < b for a, b in known_spans):
                 continue
@@ -167,14 +176,20 @@ class PlaceFinder:
                     continue  # 3路 is a bus line; 街道 the sub-district
                 if _NOT_ROAD_END.search(name):
                     continue
-                found.append((m.start(), Place("road", name, name)))
+                found.append((m.start() - len(stem), m.end(), Place("road", name, name)))
             elif suffix in _COMPOUND_SUFFIXES:
                 if suffix == "社区" or any(name.endswith(n) for n in _NOT_COMPOUNDS):
                     continue
-                found.append((m.start(), Place("compound", name + self._building(text, m.end()), _compound_key(name))))
+                place = Place("compound", name + self._building(text, m.end()), _compound_key(name))
+                found.append((m.start() - len(stem), m.end(), place))
             else:
-                found.append((m.start(), Place("poi", name, name)))
-        return [p for _, p in sorted(found, key=lambda x: x[0])]
+                found.append((m.start() - len(stem), m.end(), Place("poi", name, name)))
+        found.sort(key=lambda x: x[0])
+        road_ends = {end: p.name for _, end, p in found if p.kind == "road"}
+        return [
+            Place(p.kind, p.name, p.key, road_ends.get(start)) if p.kind != "road" and start in road_ends else p
+            for start, _, p in found
+        ]
 
     def find(self, text: str | None, *more: str | None) -> Place | None:
         """The place ``text`` is about (then ``more``: the text, the address …), or None.
@@ -212,7 +227,8 @@ def unify_keys(keys: Sequence[str | None], kinds: Sequence[str | None]) -> list[
 def find_places(
     frame: pl.DataFrame, finder: PlaceFinder, unify: bool = True, learn: bool = True, known: Iterable[str] = ()
 ) -> pl.DataFrame:
-    """Add ``place_kind``, ``place`` (as written) and ``place_key`` from title, text, address and building.
+    """Add ``place_kind``, ``place`` (as written), ``place_key`` and ``place_road`` from title, text, address
+    and building.
 
     The title is read first (it names the matter most tightly), then the text, the address and the
     building field; keys are unified across the frame (see :func:`unify_keys`) unless ``unify`` is
@@ -237,7 +253,8 @@ def find_places(
         pl.Series("place_kind", kinds, dtype=pl.String),
         pl.Series("place", [p.name if p else None for p in places], dtype=pl.String),
         pl.Series("place_key", unify_keys(keys, kinds) if unify else keys, dtype=pl.String),
+        pl.Series("place_road", [p.road if p else None for p in places], dtype=pl.String),
     )
 
 
-__all__ = ["KINDS", "KIND_LABELS_ZH", "Place", "PlaceFinder", "find_places", "unify_keys"]
+__all__ = ["KINDS", "KIND_LABELS_ZH", "PLACES_VERSION", "Place", "PlaceFinder", "find_places", "unify_keys"]
