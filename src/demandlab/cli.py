@@ -515,8 +515,20 @@ def _print_frame(frame: pl.DataFrame, fmt: str, columns: dict[str, str]) -> None
     table = Table(show_lines=False)
     for header in columns.values():
         table.add_column(header)
+    rates = [c.endswith(("_rate", "_share")) for c in columns]
+    kinds = {"surge": "激增", "crowd": "多人同诉", "repeat_caller": "一人多诉"}
     for row in frame.select(list(columns)).iter_rows():
-        table.add_row(*("" if v is None else f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+        cells = []
+        for value, rate, column in zip(row, rates, columns, strict=True):
+            if value is None:
+                cells.append("")
+            elif rate:
+                cells.append(f"{value:.1%}")
+            elif isinstance(value, float):
+                cells.append(f"{value:.3g}")
+            else:
+                cells.append(kinds.get(value, value) if column == "kind" else str(value))
+        table.add_row(*cells)
     out.print(table)
 
 

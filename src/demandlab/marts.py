@@ -105,7 +105,9 @@ def alerts(
 ) -> pl.DataFrame:
     """Alerts (kind ``surge``, ``crowd`` or ``repeat_caller``) with their evidence and records, latest first."""
     where, params = _where({"iso_week": iso_week, "kind": kind, "grid_id": grid_id})
-    return store.sql(f"select * from mart_alerts{where} order by week_start desc, kind, p_value nulls last", params)
+    kinds = "case kind when 'surge' then 0 when 'crowd' then 1 else 2 end"
+    order = f"week_start desc, {kinds}, p_value nulls last, alert_id"
+    return store.sql(f"select * from mart_alerts{where} order by {order}", params)
 
 
 def hot_issues(store: Store, *, top: int | None = None) -> pl.DataFrame:

@@ -103,9 +103,10 @@ def test_signal_commands_print_tables_and_json(demo_run):
     rows = json.loads(hot.output)
     assert [r["rank"] for r in rows] == [1, 2, 3] and all(r["place"] for r in rows)
     alerts = runner.invoke(app, ["signals", "alerts", "--kind", "surge", "--db", db])
-    assert alerts.exit_code == 0 and "本周" in alerts.output
+    assert alerts.exit_code == 0 and "本周" in alerts.output and "激增" in alerts.output
+    assert "surge" not in alerts.output  # kinds read in Chinese
     kpi = runner.invoke(app, ["signals", "kpi", "--level", "dept", "--db", db])
-    assert kpi.exit_code == 0 and "响应率" in kpi.output
+    assert kpi.exit_code == 0 and "响应率" in kpi.output and "%" in kpi.output
     bad = runner.invoke(app, ["signals", "kpi", "--level", "province", "--db", db])
     assert bad.exit_code != 0 and "level must be one of" in bad.output
 
