@@ -216,7 +216,7 @@ def alert_trend(cells: pl.DataFrame, alerts: pl.DataFrame, title: str | None = N
     if reference:
         fig.add_scatter(
             x=cells["iso_week"].to_list(),
-            y=cells[reference].to_list(),
+            y=cells[reference].round(2).to_list(),  # long floats would only bloat the page
             mode="lines",
             name="预期" if reference == "expected" else "前8周均值",
             line={"color": "#868e96", "dash": "dot"},
@@ -302,7 +302,7 @@ def kpi_small_multiples(
         rate = column.endswith(("_rate", "_share"))
         fig.add_bar(
             x=units,
-            y=frame[column].to_list(),
+            y=frame[column].round(4 if rate else 1).to_list(),
             marker_color=PALETTE[i % len(PALETTE)],
             showlegend=False,
             row=i // columns + 1,

@@ -50,6 +50,7 @@ from .signals import (
     find_repeats,
     hot_issues,
     repeat_caller_alerts,
+    score_surges,
     surge_alerts,
     unify_keys,
     update_repeats,
@@ -953,7 +954,8 @@ class Pipeline:
         )
 
     def signals(self) -> RunReport:
-        """Places, alerts, repeats and hot issues → ``mart_alerts``, ``mart_repeats``, ``mart_hot_issues``.
+        """Places, alerts, repeats and hot issues → ``mart_alerts``, ``mart_repeats``, ``mart_hot_issues``,
+        and every grid × theme × week's surge test → ``mart_surge_scores`` (baseline, expected, p, q).
 
         Reads the marts, so run after :meth:`marts`. Parameters come from ``[signals]`` in the config.
         Incremental: nothing is done when no record changed since the last run (and the settings
@@ -972,7 +974,7 @@ class Pipeline:
             relocated
             or since_text == "all"
             or settings != self.store.meta("signals_settings")
-            or not {"mart_alerts", "mart_repeats", "mart_hot_issues"} <= tables
+            or not {"mart_alerts", "mart_repeats", "mart_hot_issues", "mart_surge_scores"} <= tables
         )
         if not full and not since_text and not placed:
             return self._signal_counts(report)
@@ -983,7 +985,8 @@ class Pipeline:
         )
         model = SurgeModel(window=cfg.surge_window, fdr=cfg.surge_fdr, min_count=cfg.surge_min_count)
         with self.progress("预警 alerts", 3) as advance:
-            parts = [surge_alerts(records, cells, model)]
+            scored = score_surges(cells, model)
+            parts = [surge_alerts(records, cells, model, scored)]
             advance(1)
             parts.append(crowd_alerts(records, cfg.crowd_min_contacts, cfg.crowd_days))
             advance(1)
@@ -1002,7 +1005,15 @@ class Pipeline:
             texts=self.signal_records(text=True, start=hot_start) if latest else None,
         )
         with self.store.transaction() as con:
-            for name, frame in (("mart_alerts", alerts), ("mart_repeats", repeats), ("mart_hot_issues", hot)):
+            surge_scores = scored.select(
+                "grid_id", "theme_id", "week_start", "n", "baseline", "expected", "p_value", "q_value", "is_alert"
+            )
+            for name, frame in (
+                ("mart_alerts", alerts),
+                ("mart_repeats", repeats),
+                ("mart_hot_issues", hot),
+                ("mart_surge_scores", surge_scores),
+            ):
                 with registered(con, "_signal_frame", frame):
                     con.execute(f"create or replace table {name} as select * from _signal_frame")
             con.execute("delete from meta where key = 'signals_since'")

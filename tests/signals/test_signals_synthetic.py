@@ -54,9 +54,15 @@ def test_planted_repeat_callers_are_found(scored):
 
 def test_run_writes_the_signal_marts_and_reports_them(demo_run):
     store, summary = demo_run["store"], demo_run["summary"]
-    assert {"mart_alerts", "mart_repeats", "mart_hot_issues", "mart_kpi", "mart_area_category_month"} <= set(
-        store.tables()
+    signal_marts = {"mart_alerts", "mart_repeats", "mart_hot_issues", "mart_surge_scores"}
+    assert signal_marts | {"mart_kpi", "mart_area_category_month"} <= set(store.tables())
+    # every alerted surge is a cell of the scores, with the same expectation
+    surges = store.sql(
+        "select a.expected, s.expected as scored from mart_alerts a join mart_surge_scores s "
+        "using (grid_id, theme_id, week_start) where a.kind = 'surge' and s.is_alert"
     )
+    assert surges.height == store.scalar("select count(*) from mart_alerts where kind = 'surge'") > 0
+    assert surges["expected"].to_list() == surges["scored"].to_list()
     assert summary.alerts["surge"] >= 3 and summary.alerts["repeat_caller"] >= 3
     assert summary.hot_issues == store.count("mart_hot_issues") > 0
     assert store.count("record_places") == store.count("records")

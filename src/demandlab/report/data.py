@@ -250,7 +250,7 @@ def collect(
         if texts:
             examples.append({"label": t["theme_label"], "category": t["category"], "texts": [_clip(x) for x in texts]})
 
-    alerts, alert_panels = _alerts(store, marts, parsed, week, first_shown, week_start)
+    alerts, alert_panels = _alerts(store, parsed, week, first_shown, week_start)
     hot, hot_frame, hot_dots = _hot(store, config, parsed, week_start)
     loop = _closed_loop(store, parsed, week_start)
     notes = {**_notes(store, parsed), "hot_weeks": config.signals.hot_weeks or "全部"}
@@ -291,10 +291,11 @@ def _scope_filter(frame: pl.DataFrame, scope: tuple[str, str] | None) -> pl.Data
 
 
 def _alerts(
-    store: Store, marts: _Marts, scope: tuple[str, str] | None, week: str, first: dt.date, week_start: dt.date
+    store: Store, scope: tuple[str, str] | None, week: str, first: dt.date, week_start: dt.date
 ) -> tuple[list[dict], list[dict]]:
-    """The week's alerts (mart_alerts) in the scope, surges first, and a trend panel for the top surges."""
-    if "mart_alerts" not in store.tables():
+    """The week's alerts (mart_alerts) in the scope, surges first, and a trend panel for the top surges
+    (the weekly counts against what the surge model expected, mart_surge_scores)."""
+    if not {"mart_alerts", "mart_surge_scores"} <= set(store.tables()):
         return [], []
     found = _scope_filter(store.sql("select * from mart_alerts where iso_week = ?", [week]), scope)
     order = {"surge": 0, "crowd": 1, "repeat_caller": 2}
@@ -308,11 +309,10 @@ def _alerts(
     ]
     panels = []
     for a in [a for a in alerts if a["kind"] == "surge"][:3]:
-        cells = marts.query(
-            "mart_grid_theme_week",
-            "grid_id = ? and theme_id = ? and week_start between ? and ?",
+        cells = store.sql(
+            "select w.iso_week, s.n, s.expected from mart_surge_scores s join mart_weeks w using (week_start) "
+            "where s.grid_id = ? and s.theme_id = ? and s.week_start between ? and ? order by s.week_start",
             [a["grid_id"], a["theme_id"], first, week_start],
-            "week_start",
         )
         marks = store.sql(
             "select iso_week, kind, evidence from mart_alerts where kind = 'surge' and grid_id = ? "

@@ -186,13 +186,16 @@ def _alert_id(*parts: object) -> str:
     return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=6).hexdigest()
 
 
-def surge_alerts(records: pl.DataFrame, cells: pl.DataFrame, model: SurgeModel = SurgeModel()) -> pl.DataFrame:
+def surge_alerts(
+    records: pl.DataFrame, cells: pl.DataFrame, model: SurgeModel = SurgeModel(), scored: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Alerts of kind ``surge``: the cells :func:`score_surges` flags, with their records.
 
     ``records``: source, record_id, grid_id, theme_id, week_start, created_at (``mart_records``).
     ``cells`` also carries iso_week, theme_label, category; places come from ``records``.
+    ``scored``: the result of :func:`score_surges` when the caller has it already.
     """
-    scored = score_surges(cells, model).filter("is_alert")
+    scored = (scored if scored is not None else score_surges(cells, model)).filter("is_alert")
     if scored.is_empty():
         return pl.DataFrame(schema=ALERT_COLUMNS)
     info = cells.select("grid_id", "theme_id", "week_start", "iso_week", "theme_label", "category").unique(
