@@ -242,7 +242,8 @@ def hot_issue_timeline(hot: pl.DataFrame, records: pl.DataFrame, title: str = "�
     """One row per hot issue: a bar from its first to its last record and a dot for every record.
 
     ``hot``: ``hot_id``, ``place``, ``theme_label``, ``n``, ``first_at``, ``last_at`` in rank order.
-    ``records``: ``hot_id``, ``created_at`` and optionally ``likes`` (dot size).
+    ``records``: ``hot_id``, ``created_at`` and optionally ``likes``; drawn as one dot per issue and
+    day, sized by the day's records and likes.
     """
     _require(hot, ["hot_id", "place", "theme_label", "n", "first_at", "last_at"], "hot_issue_timeline")
     _require(records, ["hot_id", "created_at"], "hot_issue_timeline")
@@ -259,15 +260,31 @@ def hot_issue_timeline(hot: pl.DataFrame, records: pl.DataFrame, title: str = "�
             showlegend=False,
             hovertemplate=f"{labels[hot_id]}<br>{n}件<extra></extra>",
         )
-    dots = records.filter(pl.col("hot_id").is_in(list(labels)))
-    likes = dots["likes"].fill_null(0).to_list() if "likes" in dots.columns else [0] * dots.height
+    # one dot per issue and day, sized by its records and likes: the page stays small at any volume
+    dots = (
+        records.filter(pl.col("hot_id").is_in(list(labels)))
+        .with_columns(
+            day=pl.col("created_at").dt.date(),
+            likes=pl.col("likes").fill_null(0) if "likes" in records.columns else pl.lit(0),
+        )
+        .group_by("hot_id", "day")
+        .agg(n=pl.len(), likes=pl.col("likes").sum())
+        .sort("hot_id", "day")
+    )
     fig.add_scatter(
-        x=dots["created_at"].to_list(),
+        x=dots["day"].to_list(),
         y=[labels[h] for h in dots["hot_id"].to_list()],
         mode="markers",
-        marker={"size": [6 + min(14, 2 * math.log1p(v)) for v in likes], "color": "#1f5fa8", "opacity": 0.8},
+        marker={
+            "size": [
+                6 + min(14, 3 * math.log1p(n - 1) + 2 * math.log1p(v)) for n, v in dots.select("n", "likes").rows()
+            ],
+            "color": "#1f5fa8",
+            "opacity": 0.8,
+        },
+        text=[f"{n}件" + (f"，点赞{v}" if v else "") for n, v in dots.select("n", "likes").rows()],
         showlegend=False,
-        hovertemplate="%{x|%Y-%m-%d}<extra></extra>",
+        hovertemplate="%{x|%Y-%m-%d}：%{text}<extra></extra>",
     )
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1])
     return _layout(fig, title, height=max(260, 34 * len(order) + 120))
