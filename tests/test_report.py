@@ -1,5 +1,6 @@
 import csv
 import re
+import shutil
 
 import pytest
 
@@ -96,3 +97,16 @@ def test_a_street_report_shows_only_that_streets_alerts_and_hot_issues(district,
     assert len(scoped.alerts) <= len(everything.alerts)
     assert all(h["street"] == street for h in scoped.hot)
     assert scoped.loop["total"]["n"] <= everything.loop["total"]["n"]
+
+
+def test_a_database_without_the_marts_gets_a_clear_error(tiny, tmp_path):
+    with dl.connect(tmp_path / "empty.duckdb") as store, pytest.raises(ReportError, match="holds no records yet"):
+        collect(store)
+    store, _ = tiny
+    store.con.execute("checkpoint")
+    old = tmp_path / "upgraded.duckdb"
+    shutil.copyfile(store.path, old)
+    with dl.connect(old) as upgraded:
+        upgraded.con.execute("drop table mart_kpi")  # as after an upgrade that added a mart, before `run`
+        with pytest.raises(ReportError, match="no mart_kpi: run `demandlab run` once to build the marts"):
+            collect(upgraded)

@@ -20,6 +20,11 @@ from ..pipeline import sql_models
 from ..store import Store
 
 SCOPES = ("street", "community", "grid_id")
+#: What a report reads; the signal marts are optional (their sections say when there is nothing).
+REQUIRED_MARTS = frozenset(
+    {"mart_records", "mart_weeks", "mart_week_summary", "mart_theme_week", "mart_grid_week", "mart_grid_theme_week",
+     "mart_kpi"}
+)  # fmt: skip
 
 
 class ReportError(ValueError):
@@ -118,6 +123,14 @@ def collect(
     rc = config.report
     parsed = parse_scope(scope)
     marts = _Marts(store, parsed)
+    missing = sorted(REQUIRED_MARTS - set(store.tables()))
+    if missing and store.count("records") == 0:
+        raise ReportError("the database holds no records yet: ingest exports and run the pipeline first")
+    if missing:
+        raise ReportError(
+            f"the database has no {', '.join(missing)}: run `demandlab run` once to build the marts "
+            "(a database from an earlier demandlab needs it after an upgrade)"
+        )
     weeks = store.sql("select week_start, iso_week, week_index from mart_weeks order by week_start")
     if weeks.height == 0:
         raise ReportError("the database holds no records yet: ingest exports and run the pipeline first")
