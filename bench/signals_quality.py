@@ -26,7 +26,7 @@ from scipy.stats import poisson
 import demandlab as dl
 from bench._common import write_result
 from bench.signals_scale import _config, _district
-from demandlab.config import Config, PathsConfig, PrivacyConfig
+from demandlab.cli import demo_config
 from demandlab.signals import benjamini_hochberg, hot_issues, score_surges
 from demandlab.signals.evaluate import evaluate_signals
 
@@ -91,10 +91,7 @@ def real_messages() -> dict | None:
     if not SHARED.exists():
         return None
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = Config(
-            paths=PathsConfig(db=Path(tmp) / "db.duckdb", models=Path(tmp) / "models"),
-            privacy=PrivacyConfig(salt_file=Path(tmp) / "salt"),
-        )
+        cfg = demo_config(Path(tmp), Path(tmp) / "reports")
         with dl.connect(cfg.paths.db) as store:
             pipe = dl.Pipeline(store, cfg)
             for name in ("sample/a2_messages_labeled.xlsx", "sample/a3_messages_likes.xlsx",

@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 
 import demandlab as dl
-from demandlab.config import Config, PathsConfig, PrivacyConfig
+from demandlab.cli import demo_config
 from demandlab.ingest import IngestError
 
 HEADER = "工单编号,来电时间,来电号码,诉求内容,办结时间,办理状态,回访满意度\n"
@@ -12,10 +12,7 @@ HEADER = "工单编号,来电时间,来电号码,诉求内容,办结时间,办�
 
 @pytest.fixture
 def pipe(tmp_path, fixed_now):
-    cfg = Config(
-        paths=PathsConfig(db=tmp_path / "db.duckdb", models=tmp_path / "models"),
-        privacy=PrivacyConfig(salt_file=tmp_path / "salt"),
-    )
+    cfg = demo_config(tmp_path, tmp_path / "reports")
     store = dl.connect(cfg.paths.db)
     yield dl.Pipeline(store, cfg, now=lambda: fixed_now)
     store.close()

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 import demandlab as dl
-from demandlab.config import Config, PathsConfig, PrivacyConfig
+from demandlab.cli import demo_config
 from demandlab.report import ReportError, collect, render, write_report
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -26,9 +26,7 @@ def tiny(tmp_path_factory):
             writer.writerow(
                 [f"GD{i}", f"2026/{10 + i % 2}/{1 + i % 28} 10:00:00", text, street, "幸福社区", f"第{1 + i % 3}网格"]
             )
-    cfg = Config(
-        paths=PathsConfig(db=root / "db.duckdb", models=root / "models"), privacy=PrivacyConfig(salt_file=root / "salt")
-    )
+    cfg = demo_config(root, root / "reports")
     store = dl.connect(cfg.paths.db)
     pipe = dl.Pipeline(store, cfg)
     pipe.ingest(path)

@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import shared_data
 
 import demandlab as dl
-from demandlab.config import Config, PathsConfig, PrivacyConfig
+from demandlab.cli import demo_config
 from demandlab.ingest import IngestError
 from demandlab.themes import load_taxonomy
 
@@ -25,9 +25,7 @@ MESSAGE_FILES = {
 def loaded(tmp_path_factory):
     root = shared_data("taidi2020c")
     tmp = tmp_path_factory.mktemp("taidi")
-    cfg = Config(
-        paths=PathsConfig(db=tmp / "db.duckdb", models=tmp / "models"), privacy=PrivacyConfig(salt_file=tmp / "salt")
-    )
+    cfg = demo_config(tmp, tmp / "reports")
     store = dl.connect(cfg.paths.db)
     pipe = dl.Pipeline(store, cfg)
     reports = {name: pipe.ingest(root / name) for name in MESSAGE_FILES}

@@ -9,8 +9,7 @@ from tests.conftest import shared_data
 from typer.testing import CliRunner
 
 import demandlab as dl
-from demandlab.cli import app
-from demandlab.config import Config, PathsConfig, PrivacyConfig
+from demandlab.cli import app, demo_config
 from demandlab.signals.evaluate import evaluate_signals
 
 
@@ -140,9 +139,7 @@ def messages(tmp_path_factory):
     """The real message-board files through the whole pipeline."""
     root = shared_data("taidi2020c")
     tmp = tmp_path_factory.mktemp("taidi_signals")
-    cfg = Config(
-        paths=PathsConfig(db=tmp / "db.duckdb", models=tmp / "models"), privacy=PrivacyConfig(salt_file=tmp / "salt")
-    )
+    cfg = demo_config(tmp, tmp / "reports")
     store = dl.connect(cfg.paths.db)
     pipe = dl.Pipeline(store, cfg)
     for name in (

@@ -374,18 +374,18 @@ def _hot(
 def _closed_loop(store: Store, scope: tuple[str, str] | None, week_start: dt.date) -> dict:
     """KPIs of the records raised in the last four weeks, overall and per handling unit; overdue now."""
     first = week_start - dt.timedelta(weeks=3)
-    window = _Marts(store, scope, (first, week_start))
-    total = window.query("mart_kpi", "level = 'total'")
+    # one run of the KPI model per period (a scoped run recomputes it over the scope's records)
+    recent = _Marts(store, scope, (first, week_start)).query("mart_kpi", "level in ('total', 'dept')")
+    current = _Marts(store, scope).query("mart_kpi", "level in ('total', 'dept')")
+    total = recent.filter(pl.col("level") == "total")
     units = (
-        window.query("mart_kpi", "level = 'dept' and dept is not null")
+        recent.filter((pl.col("level") == "dept") & pl.col("dept").is_not_null())
         .sort(["n", "dept"], descending=[True, False])
         .head(10)
     )
-    now = _Marts(store, scope).query("mart_kpi", "level = 'total'")
-    overdue = (
-        _Marts(store, scope)
-        .query("mart_kpi", "level = 'dept' and overdue_open > 0")
-        .sort(["overdue_open", "dept"], descending=[True, False], nulls_last=True)
+    now = current.filter(pl.col("level") == "total")
+    overdue = current.filter((pl.col("level") == "dept") & (pl.col("overdue_open") > 0)).sort(
+        ["overdue_open", "dept"], descending=[True, False], nulls_last=True
     )
     return {
         "first_week": first,

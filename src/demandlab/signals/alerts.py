@@ -179,11 +179,28 @@ def score_surges(cells: pl.DataFrame, model: SurgeModel = SurgeModel()) -> pl.Da
 
 
 def _conform(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select([pl.col(c).cast(t) for c, t in ALERT_COLUMNS.items()])
+    """``frame`` as :data:`ALERT_COLUMNS`, in order: a column a kind does not have is a typed null."""
+    return frame.select(
+        [(pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c) for c, t in ALERT_COLUMNS.items()]
+    )
 
 
-def _alert_id(*parts: object) -> str:
-    return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=6).hexdigest()
+def _alert_id(prefix: str, *columns: str) -> pl.Expr:
+    """A short stable id from the values that identify an alert (the same values give the same id)."""
+    parts = pl.concat_str([pl.col(c).cast(pl.String) for c in columns], separator="\x1f")
+    digest = parts.map_elements(lambda s: hashlib.blake2b(s.encode(), digest_size=6).hexdigest(), pl.String)
+    return (prefix + digest).alias("alert_id")
+
+
+def _weeks_running(frame: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Number each alerted week within its run of consecutive weeks for the same ``keys`` (1 = new)."""
+    run = (pl.col("week_start").diff() != timedelta(days=7)).fill_null(True).cum_sum()
+    return (
+        frame.sort(*keys, "week_start")
+        .with_columns(run=run.over(keys))
+        .with_columns(weeks_running=pl.int_range(1, pl.len() + 1).over(*keys, "run"))
+        .drop("run")
+    )
 
 
 def surge_alerts(
@@ -213,51 +230,23 @@ def surge_alerts(
             community=pl.col("community").first(),
         )
     )
-    out = (
-        scored.join(info, on=["grid_id", "theme_id", "week_start"], how="left")
-        .join(behind, on=["grid_id", "theme_id", "week_start"], how="left")
-        .sort("grid_id", "theme_id", "week_start")
-        .with_columns(
-            # consecutive alerted weeks of one cell form a run; weeks_running counts them
-            run=(pl.col("week_start").diff().over("grid_id", "theme_id") != timedelta(days=7))
-            .fill_null(True)
-            .cum_sum()
-            .over("grid_id", "theme_id")
-        )
-        .with_columns(weeks_running=pl.int_range(1, pl.len() + 1).over("grid_id", "theme_id", "run"))
+    out = _weeks_running(
+        scored.join(info, on=["grid_id", "theme_id", "week_start"], how="left").join(
+            behind, on=["grid_id", "theme_id", "week_start"], how="left"
+        ),
+        ["grid_id", "theme_id"],
     )
     return _conform(
-        out.select(
-            pl.struct("grid_id", "theme_id", "iso_week")
-            .map_elements(lambda s: "S-" + _alert_id(s["grid_id"], s["theme_id"], s["iso_week"]), pl.String)
-            .alias("alert_id"),
-            pl.lit("surge").alias("kind"),
-            "iso_week",
-            "week_start",
-            "street",
-            "community",
-            "grid_id",
-            pl.lit(None, pl.String).alias("place"),
-            "theme_id",
-            "theme_label",
-            "category",
-            pl.col("n").cast(pl.Int64),
-            pl.col("n_contacts").cast(pl.Int64),
-            "baseline",
-            "expected",
-            "p_value",
-            "q_value",
-            "first_at",
-            "last_at",
-            pl.col("weeks_running").cast(pl.Int64),
-            "records",
-            pl.format(
+        out.with_columns(
+            _alert_id("S-", "grid_id", "theme_id", "iso_week"),
+            kind=pl.lit("surge"),
+            evidence=pl.format(
                 "本周{}件，近期周均{}件，预期{}件，p={}",
                 "n",
                 pl.col("baseline").round(1),
                 pl.col("expected").round(1),
                 pl.col("p_value").map_elements(lambda p: f"{p:.1e}", pl.String),
-            ).alias("evidence"),
+            ),
         )
     )
 
@@ -304,40 +293,14 @@ def crowd_alerts(records: pl.DataFrame, min_contacts: int = 5, days: int = 7) ->
             community=pl.col("community").mode().sort().first(),
         )
         .filter(pl.col("n_contacts") >= min_contacts)
-        .sort(*cols, "week_start")
-        .with_columns(
-            run=(pl.col("week_start").diff().over(cols) != timedelta(days=7)).fill_null(True).cum_sum().over(cols)
-        )
-        .with_columns(weeks_running=pl.int_range(1, pl.len() + 1).over(*cols, "run"))
     )
     if grouped.is_empty():
         return pl.DataFrame(schema=ALERT_COLUMNS)
     return _conform(
-        grouped.select(
-            pl.struct("place_key", "theme_id", "iso_week")
-            .map_elements(lambda s: "C-" + _alert_id(s["place_key"], s["theme_id"], s["iso_week"]), pl.String)
-            .alias("alert_id"),
-            pl.lit("crowd").alias("kind"),
-            "iso_week",
-            "week_start",
-            "street",
-            "community",
-            "grid_id",
-            "place",
-            pl.col("theme_id").cast(pl.Int64),
-            "theme_label",
-            "category",
-            pl.col("n").cast(pl.Int64),
-            pl.col("n_contacts").cast(pl.Int64),
-            pl.lit(None, pl.Float64).alias("baseline"),
-            pl.lit(None, pl.Float64).alias("expected"),
-            pl.lit(None, pl.Float64).alias("p_value"),
-            pl.lit(None, pl.Float64).alias("q_value"),
-            "first_at",
-            "last_at",
-            pl.col("weeks_running").cast(pl.Int64),
-            "records",
-            pl.format("{}天内{}位不同来电人反映同一问题，共{}件", pl.lit(days), "n_contacts", "n").alias("evidence"),
+        _weeks_running(grouped, cols).with_columns(
+            _alert_id("C-", "place_key", "theme_id", "iso_week"),
+            kind=pl.lit("crowd"),
+            evidence=pl.format("{}天内{}位不同来电人反映同一问题，共{}件", pl.lit(days), "n_contacts", "n"),
         )
     )
 
@@ -367,6 +330,7 @@ def repeat_caller_alerts(records: pl.DataFrame, min_records: int = 3, gap_days: 
         .agg(
             n=pl.len(),
             records=pl.concat_str("source", pl.lit(":"), "record_id"),
+            first_record=pl.concat_str(pl.col("source").first(), pl.lit(":"), pl.col("record_id").first()),
             first_at=pl.col("created_at").min(),
             last_at=pl.col("created_at").max(),
             week_start=pl.col("week_start").last(),
@@ -384,34 +348,17 @@ def repeat_caller_alerts(records: pl.DataFrame, min_records: int = 3, gap_days: 
     if episodes.is_empty():
         return pl.DataFrame(schema=ALERT_COLUMNS)
     return _conform(
-        episodes.sort("first_at").select(
-            ("R-" + pl.col("records").list.first().map_elements(lambda r: _alert_id(r), pl.String)).alias("alert_id"),
-            pl.lit("repeat_caller").alias("kind"),
-            "iso_week",
-            "week_start",
-            "street",
-            "community",
-            "grid_id",
-            "place",
-            pl.col("theme_id").cast(pl.Int64),
-            "theme_label",
-            "category",
-            pl.col("n").cast(pl.Int64),
-            pl.lit(1, pl.Int64).alias("n_contacts"),
-            pl.lit(None, pl.Float64).alias("baseline"),
-            pl.lit(None, pl.Float64).alias("expected"),
-            pl.lit(None, pl.Float64).alias("p_value"),
-            pl.lit(None, pl.Float64).alias("q_value"),
-            "first_at",
-            "last_at",
-            pl.col("weeks").cast(pl.Int64).alias("weeks_running"),
-            "records",
-            pl.format(
+        episodes.sort("first_at").with_columns(
+            _alert_id("R-", "first_record"),
+            kind=pl.lit("repeat_caller"),
+            n_contacts=pl.lit(1),
+            weeks_running=pl.col("weeks"),
+            evidence=pl.format(
                 "同一来电人{}件，{}至{}",
                 "n",
                 pl.col("first_at").dt.strftime("%Y-%m-%d"),
                 pl.col("last_at").dt.strftime("%Y-%m-%d"),
-            ).alias("evidence"),
+            ),
         )
     )
 
