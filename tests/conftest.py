@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import polars as pl
@@ -12,6 +13,11 @@ import demandlab as dl
 from demandlab.cli import demo_config
 from demandlab.report import write_report
 from demandlab.synth import SynthResult, generate
+
+#: The moment the whole suite runs "at", whatever the machine's clock says: every stage, job, report and
+#: subprocess reads it through demandlab.clock (tests/test_clock.py runs the date logic a year later too).
+FIXED_NOW = "2026-11-16T09:00:00"
+os.environ["DEMANDLAB_NOW"] = FIXED_NOW
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SMALL_RECORDS = 6_000
@@ -56,7 +62,7 @@ def store() -> dl.Store:
 
 @pytest.fixture
 def fixed_now() -> dt.datetime:
-    return dt.datetime(2026, 11, 16, 9, 0, 0)
+    return dt.datetime.fromisoformat(FIXED_NOW)
 
 
 def shared_data(*parts: str) -> Path:

@@ -150,7 +150,9 @@ def synth(
     ),
     records: Annotated[int, typer.Option("--records", "-n", help="About how many valid records.")] = 50_000,
     seed: Annotated[int, typer.Option(help="Seed; the same seed writes the same bytes.")] = 0,
-    end: Annotated[str, typer.Option(help="Last day of data (YYYY-MM-DD).")] = "2026-11-15",
+    end: Annotated[
+        str | None, typer.Option(help="Last day of data (YYYY-MM-DD); default: yesterday, so this week has data.")
+    ] = None,
 ) -> None:
     """Write a synthetic district: grid registry, three exports with planted bad rows, and ground truth.
 
@@ -160,7 +162,7 @@ def synth(
 
     started = time.perf_counter()
     try:
-        result = generate(out_dir, n_records=records, seed=seed, end=dt.date.fromisoformat(end))
+        result = generate(out_dir, n_records=records, seed=seed, end=dt.date.fromisoformat(end) if end else None)
     except ValueError as exc:
         err.print(f"[red]synth:[/] {exc}")
         raise typer.Exit(EXIT_USAGE) from exc

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from . import schema
+from . import clock, schema
 from .config import Config
 from .ingest import (
     GridIndex,
@@ -155,7 +155,7 @@ class Pipeline:
         store: Store,
         config: Config | None = None,
         progress: Progress | None = None,
-        now: Callable[[], dt.datetime] = dt.datetime.now,
+        now: Callable[[], dt.datetime] = clock.now,
     ) -> None:
         self.store = store
         self.config = config or Config()

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import clock
 from .config import Config
 from .pipeline import Pipeline, Progress, _silent
 from .report import ReportError, write_report
@@ -122,7 +123,7 @@ def run_weekly(
     wait: float = 0.0,
     refit: bool = False,
     progress: Progress = _silent,
-    now: Callable[[], dt.datetime] = dt.datetime.now,
+    now: Callable[[], dt.datetime] = clock.now,
 ) -> WeeklySummary:
     """Run the weekly job (see the module docstring); never raises for an expected failure."""
     summary = WeeklySummary(run_id=uuid.uuid4().hex[:12], started_at=now().isoformat(timespec="seconds"))

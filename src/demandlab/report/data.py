@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from .. import clock
 from ..config import Config
 from ..pipeline import sql_models
 from ..store import Store
@@ -275,7 +276,7 @@ def collect(
         week=week,
         week_start=week_start,
         week_end=week_start + dt.timedelta(days=6),
-        generated_at=dt.datetime.now().replace(microsecond=0),
+        generated_at=clock.now(),
         version=_version(),
         model_version=store.meta("theme_model"),
         headline=headline,

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import polars as pl
 
+from .. import clock
+
 from .district import District, build_district
 from .exports import (
     HOTLINE_FILE,
@@ -44,9 +46,8 @@ from .grammar import Catalog, load_catalog
 from .plan import build_plan
 from .records import SynthRecord, write_records
 
-__all__ = ["DEFAULT_END", "SOURCE_VALUES", "SynthResult", "generate", "load_catalog"]
+__all__ = ["SOURCE_VALUES", "SynthResult", "generate", "load_catalog"]
 
-DEFAULT_END = dt.date(2026, 11, 15)
 SOURCE_VALUES = {"hotline": "12345", "snapshot": "snapshot", "visit": "visit"}
 
 
@@ -73,7 +74,7 @@ def generate(
     out: str | Path,
     n_records: int = 50_000,
     seed: int = 0,
-    end: dt.date = DEFAULT_END,
+    end: dt.date | None = None,
     weeks: int = 104,
 ) -> SynthResult:
     """Generate a synthetic district and its exports into ``out``.
@@ -83,8 +84,11 @@ def generate(
     out : folder to write into (created if missing; files are overwritten).
     n_records : about how many valid records to write, over all three sources.
     seed : the same seed gives byte-identical files.
-    end : last day of data; the data covers the ``weeks`` ISO weeks ending with it.
+    end : last day of data; the data covers the ``weeks`` ISO weeks ending with it. Default: the day
+        before today (:func:`demandlab.clock.today`), so the demo's report shows this week.
     """
+    if end is None:
+        end = clock.today() - dt.timedelta(days=1)
     if n_records < 500:
         raise ValueError(f"n_records must be at least 500 to plant the events, got {n_records}")
     if weeks < 80:
