@@ -31,7 +31,6 @@ from pathlib import Path
 import polars as pl
 
 from .. import clock
-
 from .district import District, build_district
 from .exports import (
     HOTLINE_FILE,
