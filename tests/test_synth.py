@@ -52,6 +52,36 @@ def test_two_years_and_the_seasons(district, truth_records):
 
 def test_personal_data_of_every_kind_is_planted(truth_pii):
     assert set(truth_pii["type"]) >= {"mobile", "landline", "id_number", "name", "plate", "room"}
+    assert set(truth_pii["type"]) >= {"passport", "permit", "email", "bank_card", "house_number"}
+
+
+def test_personal_data_is_planted_in_every_free_text_column(truth_pii):
+    assert truth_pii.columns == ["source", "record_id", "column", "type", "value", "plain"]
+    columns = set(truth_pii["column"])
+    assert columns >= {"title", "text", "reply", "address", "dept", "grid_worker", "building", "room", "contact"}
+    by_source = truth_pii.group_by("source").agg(pl.col("column").unique())
+    planted = {row["source"]: set(row["column"]) for row in by_source.iter_rows(named=True)}
+    assert planted["12345"] >= {"title", "text", "reply", "address", "dept", "contact"}
+    assert planted["snapshot"] >= {"text", "address", "contact"}
+    assert planted["visit"] >= {"text", "grid_worker", "building", "room"}
+
+
+def test_the_families_do_not_move_records_events_or_bad_rows(tmp_path, monkeypatch):
+    """The personal data of issue 11 comes from its own random streams: without it, all else is the same."""
+    from demandlab.synth.records import RecordWriter
+
+    with_families = generate(tmp_path / "a", n_records=1500, seed=11)
+    monkeypatch.setattr(RecordWriter, "_family_sentence", lambda self, rec, slots: "")
+    monkeypatch.setattr(RecordWriter, "other_columns", lambda self, rec: None)
+    without = generate(tmp_path / "b", n_records=1500, seed=11)
+    assert with_families.truth == without.truth
+    for name in ("records.parquet",):
+        assert pl.read_parquet(with_families.root / "truth" / name).equals(
+            pl.read_parquet(without.root / "truth" / name)
+        )
+    a = read_table(with_families.exports["visit"], known_headers={"走访编号"}).frame
+    b = read_table(without.exports["visit"], known_headers={"走访编号"}).frame
+    assert a.select("走访编号", "走访时间", "网格编号").equals(b.select("走访编号", "走访时间", "网格编号"))
 
 
 def test_exports_look_like_real_ones(district):

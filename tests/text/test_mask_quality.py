@@ -1,52 +1,77 @@
-"""The masker measured: recall ≥ 99.5 % and precision ≥ 98 % on planted and hand-written personal data."""
+"""The masker measured: recall ≥ 99.5 % and precision ≥ 98 % on planted and hand-written personal data,
+in every column of the synthetic district, and per kind."""
 
 from pathlib import Path
 
 import polars as pl
+import pytest
 
-from demandlab.ingest import read_table
-from demandlab.text.evaluate import score_cases, score_planted
+from demandlab.text.evaluate import (
+    EXPORT_COLUMNS,
+    Masker,
+    current_masker,
+    district_cells,
+    load_cases,
+    score_cases,
+    score_planted,
+)
+from demandlab.text.normalize import normalize
 
-CASES = [
-    line.split("\t")
-    for line in (Path(__file__).parent / "pii_cases.tsv").read_text("utf-8").splitlines()
-    if line and not line.startswith("#")
-]
-TEXT_COLUMNS = {
-    "hotline": ("工单编号", "诉求内容"),
-    "snapshot": ("上报编号", "问题描述"),
-    "visit": ("走访编号", "走访情况"),
-}
-
-
-def planted_texts(district) -> tuple[list[str], list[list[tuple[str, str]]]]:
-    """The raw text of every valid synthetic record, with the personal data planted in it."""
-    truth = pl.read_parquet(district.root / "truth" / "pii.parquet")
-    planted: dict[str, list[tuple[str, str]]] = {}
-    for row in truth.iter_rows(named=True):
-        planted.setdefault(row["record_id"], []).append((row["type"], row["value"]))
-    valid = set(pl.read_parquet(district.root / "truth" / "records.parquet")["record_id"])
-    texts, values = [], []
-    for source, (id_column, text_column) in TEXT_COLUMNS.items():
-        frame = read_table(district.exports[source], known_headers={id_column, text_column}).frame
-        seen = set()
-        for record_id, text in zip(frame[id_column], frame[text_column], strict=True):
-            if record_id in valid and record_id not in seen:
-                seen.add(record_id)
-                texts.append(text or "")
-                values.append(planted.get(record_id, []))
-    return texts, values
+HERE = Path(__file__).parent
+CASES = load_cases(HERE / "pii_cases.tsv")
+FAMILY_CASES = load_cases(HERE / "pii_cases_families.tsv")
+#: the columns the clean stage masks (contact is only hashed; room stays in raw_records)
+MASKED_COLUMNS = ("title", "text", "reply", "address", "dept", "building", "grid_worker")
 
 
-def test_masking_recall_and_precision_on_planted_and_hand_written_data(district):
-    texts, values = planted_texts(district)
-    synthetic = score_planted(texts, values)
-    hand = score_cases(CASES)
-    both = synthetic.add(hand)
-    assert synthetic.planted > 1000
-    assert both.recall >= 0.995, both.as_dict()
-    assert both.precision >= 0.98, both.as_dict()
+@pytest.fixture(scope="module")
+def cells(district):
+    return district_cells(district)
+
+
+def test_every_planted_value_is_in_its_export_cell_as_written(cells, truth_pii):
+    assert set(truth_pii["column"]) == {c for columns in EXPORT_COLUMNS.values() for c in columns}
+    for column, (texts, planted) in cells.items():
+        missing = [
+            (kind, value)
+            for text, values in zip(texts, planted, strict=True)
+            for kind, value in values
+            if value not in text
+        ]
+        assert not missing, (column, missing[:5])
+    assert sum(len(v) for _, planted in cells.values() for v in planted) == truth_pii.height
+
+
+def test_every_masked_column_carries_planted_data(truth_pii):
+    per_column = truth_pii.group_by("column").agg(pl.col("type").unique())
+    kinds = {row["column"]: set(row["type"]) for row in per_column.iter_rows(named=True)}
+    assert kinds["text"] >= {"mobile", "landline", "id_number", "name", "plate", "room", "passport", "permit"}
+    assert kinds["text"] >= {"email", "bank_card"}
+    assert kinds["reply"] >= {"mobile", "name", "plate", "id_number", "room"}
+    assert kinds["dept"] >= {"mobile", "name"} and kinds["grid_worker"] >= {"name", "mobile"}
+    assert "room" in kinds["building"] and "room" in kinds["address"] and kinds["title"] >= {"name", "mobile"}
+
+
+def test_plain_is_the_value_as_the_clean_stage_reads_it(truth_pii):
+    assert truth_pii["plain"].to_list() == normalize(truth_pii["value"].to_list())
+    invisible = truth_pii.filter(pl.col("value") != pl.col("plain"))
+    assert invisible.height > 0
+
+
+@pytest.mark.parametrize("column", MASKED_COLUMNS)
+def test_masking_recall_and_precision_per_column(cells, column):
+    texts, planted = cells[column]
+    scores = score_planted(texts, planted, current_masker(), column)
+    assert scores.planted >= 30, scores.as_dict()
+    assert scores.recall >= 0.995, scores.as_dict()
+    assert scores.precision >= 0.98, scores.as_dict()
+
+
+def test_hand_written_cases_all_pass_and_every_kind_is_measured():
+    hand = score_cases(CASES).add(score_cases(FAMILY_CASES))
     assert hand.recall == 1.0 and hand.precision == 1.0, hand.as_dict()
+    assert hand.cases_exact == hand.cases == len(CASES) + len(FAMILY_CASES)
+    assert set(hand.per_kind()) >= {"mobile", "id_number", "plate", "bank_card", "passport", "permit", "email", "room"}
 
 
 def test_scores_notice_a_masker_that_misses_things():
@@ -56,3 +81,6 @@ def test_scores_notice_a_masker_that_misses_things():
     assert score_planted(["小明说楼道很乱"], [[("name", "小明")]]).recall == 0.0
     wrong = score_planted(["电话13800138000"], [[]])
     assert wrong.masks == 1 and wrong.precision == 0.0
+    blind = Masker("blind", normalize, lambda text, found=None: text, {"dept": None})
+    assert score_planted(["物业公司 王经理"], [[("name", "王经理")]], blind, "dept").recall == 0.0
+    assert score_planted(["一三九一二三四五六七八"], [[("mobile", "一三九一二三四五六七八")]], blind).recall == 0.0

@@ -8,7 +8,7 @@
     exports/grid_visits.jsonl 网格员 visit logs, JSON lines
     truth/truth.json          planted problems, events, bad rows and counts
     truth/records.parquet     the problem, grid and planted event behind every record
-    truth/pii.parquet         every piece of personal data planted in the text
+    truth/pii.parquet         every piece of personal data planted in the exports, with its column
 
 Everything is a deterministic function of ``(n_records, seed, end)``.
 
@@ -31,6 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from .. import clock
+from ..text.normalize import normalize
 from .district import District, build_district
 from .exports import (
     HOTLINE_FILE,
@@ -103,6 +104,7 @@ def generate(
     registry = root / "grids.csv"
     district.registry().write_csv(registry)
     rnd = random.Random(seed * 31 + 5)
+    pii_rnd = random.Random(seed * 31 + 7)  # its own stream: the bad rows stay where they were
     by_source = {s: [r for r in records if r.source == s] for s in SOURCE_VALUES}
     exports = {
         "hotline": root / "exports" / HOTLINE_FILE,
@@ -111,8 +113,8 @@ def generate(
     }
     title = f"{district.name}“随手拍”问题清单（{plan.week_starts[0]} 至 {end}）"
     bad: list[BadRow] = []
-    bad += write_hotline(by_source["hotline"], exports["hotline"], rnd)
-    bad += write_snapshot(by_source["snapshot"], exports["snapshot"], rnd, title)
+    bad += write_hotline(by_source["hotline"], exports["hotline"], rnd, pii_rnd)
+    bad += write_snapshot(by_source["snapshot"], exports["snapshot"], rnd, title, pii_rnd)
     bad += write_visits(by_source["visit"], exports["visit"], rnd)
 
     truth = _truth(district, catalog, plan, records, bad, exports, seed, n_records, end)
@@ -205,11 +207,20 @@ def _truth_frames(records: list[SynthRecord], catalog: Catalog, folder: Path) ->
             "event_id": [r.event_id for r in records],
         }
     ).write_parquet(folder / "records.parquet")
+    # one row per planted value: where it is (source, record, column), its type, the value exactly as the
+    # export holds it, and ``plain``: as the clean stage reads it (invisible characters gone, full-width
+    # digits half-width, traditional script simplified), to search for in what the pipeline writes
+    rows = [(SOURCE_VALUES[r.source], r.record_id, *planted) for r in records for planted in r.pii]
+    plain = normalize([value for *_, value in rows])
     pl.DataFrame(
-        [
-            {"source": SOURCE_VALUES[r.source], "record_id": r.record_id, "type": kind, "value": value}
-            for r in records
-            for kind, value in r.pii
-        ],
-        schema={"source": pl.String, "record_id": pl.String, "type": pl.String, "value": pl.String},
+        [(*row, p) for row, p in zip(rows, plain, strict=True)],
+        schema={
+            "source": pl.String,
+            "record_id": pl.String,
+            "column": pl.String,
+            "type": pl.String,
+            "value": pl.String,
+            "plain": pl.String,
+        },
+        orient="row",
     ).write_parquet(folder / "pii.parquet")

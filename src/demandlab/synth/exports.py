@@ -37,6 +37,7 @@ HOTLINE_HEADER = [
     "诉求渠道",
     "诉求类型",
     "诉求分类",
+    "诉求标题",
     "诉求内容",
     "街道",
     "社区",
@@ -52,6 +53,7 @@ HOTLINE_HEADER = [
     "回访满意度",
     "办结层级",
     "重办次数",
+    "答复意见",
 ]
 SNAPSHOT_HEADER = [
     "上报编号",
@@ -130,13 +132,37 @@ def _hotline_grid(rec: SynthRecord, rnd: random.Random) -> str:
     return g.grid_id
 
 
-def write_hotline(records: list[SynthRecord], path: Path, rnd: random.Random) -> list[BadRow]:
+def _address(rec: SynthRecord, rnd: random.Random, pii_rnd: random.Random) -> str:
+    """事件地址: the building, with a room or a house number in some (recorded as planted)."""
+    place = f"{rec.grid.street}{rec.grid.community}{rec.compound}"
+    address = f"{place}{rec.building}栋"
+    if rnd.random() < 0.3:
+        room = f"{rnd.randint(1, 3)}单元{rnd.randint(1, 6)}0{rnd.randint(1, 4)}"
+        address += room + "室"
+        rec.pii.append(("address", "room", room))
+        return address
+    r = pii_rnd.random()
+    if r < 0.1:  # a room without 室
+        room = f"{pii_rnd.randint(1, 6)}0{pii_rnd.randint(1, 4)}"
+        unit = f"{pii_rnd.randint(1, 3)}门" if pii_rnd.random() < 0.5 else ""
+        written = f"{rec.building}栋{unit}{room}"
+        rec.pii.append(("address", "room", written))
+        return place + written
+    if r < 0.16 and rec.compound.endswith("里"):  # a house in a lane-style compound: 锦绣里17号
+        written = f"{rec.compound}{pii_rnd.randint(1, 80)}号"
+        rec.pii.append(("address", "house_number", written))
+        return f"{rec.grid.street}{rec.grid.community}{written}"
+    return address
+
+
+def write_hotline(
+    records: list[SynthRecord], path: Path, rnd: random.Random, pii_rnd: random.Random | None = None
+) -> list[BadRow]:
+    pii_rnd = pii_rnd or random.Random(0)
     rows = []
     for rec in records:
         f = rec.fields
-        address = f"{rec.grid.street}{rec.grid.community}{rec.compound}{rec.building}栋"
-        if rnd.random() < 0.3:
-            address += f"{rnd.randint(1, 3)}单元{rnd.randint(1, 6)}0{rnd.randint(1, 4)}室"
+        address = _address(rec, rnd, pii_rnd)
         rows.append(
             {
                 "工单编号": rec.record_id,
@@ -145,12 +171,13 @@ def write_hotline(records: list[SynthRecord], path: Path, rnd: random.Random) ->
                 "诉求渠道": f["channel"],
                 "诉求类型": f["kind"],
                 "诉求分类": f["category"],
+                "诉求标题": f.get("title", ""),
                 "诉求内容": rec.text,
                 "街道": rec.grid.street,
                 "社区": rec.grid.community,
                 "网格": _hotline_grid(rec, rnd),
                 "事件地址": address,
-                "承办单位": f["dept"],
+                "承办单位": f.get("dept_written", f["dept"]),
                 "受理时间": _slash(f["accepted_at"]),
                 "反馈时间": _slash(f["responded_at"]),
                 "办结时间": _slash(f["closed_at"]),
@@ -160,6 +187,7 @@ def write_hotline(records: list[SynthRecord], path: Path, rnd: random.Random) ->
                 "回访满意度": f["satisfaction"] or "",
                 "办结层级": f["resolved_level"] or "",
                 "重办次数": str(f["reopen_count"]),
+                "答复意见": f.get("reply", ""),
             }
         )
     make_bad = {
@@ -194,20 +222,43 @@ def _scrape(text: str, rnd: random.Random, to_traditional: opencc.OpenCC) -> str
     return text
 
 
-def write_snapshot(records: list[SynthRecord], path: Path, rnd: random.Random, title: str) -> list[BadRow]:
+def _as_written(rec: SynthRecord, column: str, written: str, to_traditional: opencc.OpenCC) -> None:
+    """Record each value planted in ``column`` as the scrape left it (a traditional-script text converts it)."""
+    for i, (col, kind, value) in enumerate(rec.pii):
+        if col == column and value not in written:
+            converted = to_traditional.convert(value)
+            if converted in written:
+                rec.pii[i] = (col, kind, converted)
+
+
+def write_snapshot(
+    records: list[SynthRecord],
+    path: Path,
+    rnd: random.Random,
+    title: str,
+    pii_rnd: random.Random | None = None,
+) -> list[BadRow]:
+    pii_rnd = pii_rnd or random.Random(0)
     to_traditional = opencc.OpenCC("s2t")
     rows = []
     for rec in records:
         f = rec.fields
+        text = _scrape(rec.text, rnd, to_traditional)
+        _as_written(rec, "text", text, to_traditional)
+        location = f"{rnd.choice(rec.grid.roads)}{rec.compound}附近"
+        if pii_rnd.random() < 0.06:
+            room = f"{rec.building}栋{pii_rnd.randint(1, 3)}单元{pii_rnd.randint(1, 6)}0{pii_rnd.randint(1, 4)}"
+            rec.pii.append(("address", "room", room))
+            location = location.replace("附近", room + "门口")
         rows.append(
             {
                 "上报编号": rec.record_id,
                 "上报时间": rec.created_at,
                 "上报人": f["contact"] or "",
                 "问题类型": f["category"],
-                "问题描述": _scrape(rec.text, rnd, to_traditional),
+                "问题描述": text,
                 "所在网格": rec.grid.grid_id,
-                "位置描述": f"{rnd.choice(rec.grid.roads)}{rec.compound}附近",
+                "位置描述": location,
                 "处置状态": f["status"],
                 "处置完成时间": f["closed_at"],
             }
@@ -256,10 +307,10 @@ def write_visits(records: list[SynthRecord], path: Path, rnd: random.Random) -> 
             {
                 "走访编号": rec.record_id,
                 "走访时间": _iso(rec.created_at),
-                "网格员": f["grid_worker"],
+                "网格员": f.get("grid_worker_written", f["grid_worker"]),
                 "网格编号": rec.grid.grid_id,
                 "小区": rec.compound,
-                "楼栋": f"{rec.building}栋",
+                "楼栋": f.get("building_written", f"{rec.building}栋"),
                 "房号": f["room"],
                 "走访对象": f["target"],
                 "走访情况": rec.text,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .district import District, Grid, chinese_number
 from .grammar import Catalog, Problem, render
-from .people import PeopleFaker
+from .people import FamilyFaker, PeopleFaker
 from .plan import SOURCES, Plan, Planted
 
 _HOUR_WEIGHTS_DAY = [0.2, 0.1, 0.1, 0.1, 0.2, 0.4, 1, 2, 4, 6, 6, 5, 4, 5, 5, 5, 4, 4, 4, 4, 3, 2, 1, 0.5]
@@ -45,7 +45,8 @@ class SynthRecord:
     event_id: str | None = None
     record_id: str = ""
     fields: dict = field(default_factory=dict)
-    pii: list[tuple[str, str]] = field(default_factory=list)
+    #: personal data planted in the exports: (column, type, value as written)
+    pii: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _lognormal_hours(rnd: random.Random, median_hours: float, sigma: float) -> dt.timedelta:
@@ -61,6 +62,10 @@ class RecordWriter:
         self.catalog = catalog
         self.rnd = random.Random(seed * 104729 + 17)
         self.people = PeopleFaker(random.Random(seed * 15485863 + 3))
+        # the families of issue 11 come from their own streams, so the text, fields and bad rows written
+        # before them stay as they were
+        self.pii_rnd = random.Random(seed * 7368787 + 29)
+        self.faker = FamilyFaker(random.Random(seed * 2750159 + 31))
         self.data_end = data_end
         self.common = catalog.common
         self.grid_workers = {
@@ -125,43 +130,215 @@ class RecordWriter:
         if rec.source == "visit":
             if r < 0.25:
                 name = people.honorific_name()
-                rec.pii.append(("name", name))
+                rec.pii.append(("text", "name", name))
                 return f"走访对象{name}，"
             return ""
         if r < 0.22:
             written = people.mobile_written(people.mobile())
-            rec.pii.append(("mobile", written))
+            rec.pii.append(("text", "mobile", written))
             return render("[联系电话：|联系电话|我的电话是|请回电|手机|有事可以打]", self.rnd, {}) + written + "。"
         if r < 0.27:
             number = people.landline()
-            rec.pii.append(("landline", number))
+            rec.pii.append(("text", "landline", number))
             return render("[家里座机|联系电话：|固话]", self.rnd, {}) + number + "。"
         if r < 0.30:
             number = people.id_number()
-            rec.pii.append(("id_number", number))
+            rec.pii.append(("text", "id_number", number))
             return render("[身份证号|本人身份证号码：|身份证号码是]", self.rnd, {}) + number + "。"
         if r < 0.40:
             style = self.rnd.random()
             if style < 0.5:
                 name = people.honorific_name()
-                rec.pii.append(("name", name))
+                rec.pii.append(("text", "name", name))
                 return render("[来电人|反映人|我是]", self.rnd, {}) + name + "。"
             name = people.full_name()
-            rec.pii.append(("name", name))
+            rec.pii.append(("text", "name", name))
             return render("[姓名：|联系人：|举报人：|投诉人]", self.rnd, {}) + name + "。"
         if r < 0.45 and problem.key in {"parking", "fire_passage", "high_throw"}:
             plate = people.plate()
-            rec.pii.append(("plate", plate))
+            rec.pii.append(("text", "plate", plate))
             return f"车牌号{plate}的车[经常|长期]停在这里。".replace("[经常|长期]", self.rnd.choice(["经常", "长期"]))
         if r < 0.60 and problem.place == "building":
             floors = next(c.floors for c in rec.grid.compounds if c.name == rec.compound)
             room = people.room(floors)
             unit = f"{self.rnd.randint(1, 3)}单元"
-            rec.pii.append(("room", room))
             if self.rnd.random() < 0.7:
+                rec.pii.append(("text", "room", f"{unit}{room}"))
                 return f"我家住{rec.building}栋{unit}{room}室。"
+            rec.pii.append(("text", "room", f"{rec.building}-{unit[0]}-{room}"))
             return f"我家是{rec.building}-{unit[0]}-{room}。"
         return ""
+
+    # --- the families of issue 11 ----------------------------------------------------------
+    def _plant(self, rec: SynthRecord, column: str, kind: str, value: str) -> str:
+        rec.pii.append((column, kind, value))
+        return value
+
+    def _room_written(self, rec: SynthRecord, column: str) -> str:
+        """A room without 室 in one of the ways people write it: 5栋1102, 3门402, 2单元301, 5楼502."""
+        floors = next(c.floors for c in rec.grid.compounds if c.name == rec.compound)
+        room = self.faker.room(floors)
+        unit = self.pii_rnd.randint(1, 3)
+        style = self.pii_rnd.random()
+        if style < 0.4:
+            value = f"{rec.building}栋{room}"
+        elif style < 0.6:
+            value = f"{unit}门{room}"
+        elif style < 0.85:
+            value = f"{unit}单元{room}"
+        else:
+            value = f"{room[:-2]}楼{room}"
+        return self._plant(rec, column, "room", value)
+
+    def _family_sentence(self, rec: SynthRecord, slots: dict[str, str]) -> str:
+        """Maybe a sentence carrying personal data in a form of issue 11; records what it planted."""
+        rnd, faker = self.pii_rnd, self.faker
+        r = rnd.random()
+        if r >= (0.3 if rec.source == "visit" else 0.25):
+            return ""
+        r = rnd.random()
+        plant = self._plant
+        if rec.source == "visit":
+            name = faker.context_name()
+            if r < 0.3:
+                role = rnd.choice(["独居老人", "空巢老人", "低保户", "残疾人", "租户", "老人"])
+                state = rnd.choice(["身体尚可", "家中无人照看", "情绪稳定"])
+                return f"走访{role}{plant(rec, 'text', 'name', name)}，{state}。"
+            if r < 0.45:
+                return f"租户{plant(rec, 'text', 'name', faker.nickname())}说房东不在本地。"
+            if r < 0.6:
+                other = faker.context_name()
+                return f"当事人{plant(rec, 'text', 'name', name)}、{plant(rec, 'text', 'name', other)}到场协调。"
+            if r < 0.75:
+                return f"其子女电话{plant(rec, 'text', 'mobile', faker.mobile_family())}。"
+            if r < 0.88:
+                return f"住{slots['building']}{self._room_written(rec, 'text')}。"
+            return f"身份证号{plant(rec, 'text', 'id_number', faker.id_family())}。"
+        if r < 0.22:
+            label = rnd.choice(["联系电话：", "手机", "请回电", "电话是", ""])
+            tail = "，白天打不通。" if not label else "。"
+            return label + plant(rec, "text", "mobile", faker.mobile_family()) + tail
+        if r < 0.42:
+            name = faker.context_name()
+            style = rnd.random()
+            if style < 0.25:
+                return f"业主{plant(rec, 'text', 'name', name)}反映，"
+            if style < 0.45:
+                return f"我是{plant(rec, 'text', 'name', name)}，"
+            if style < 0.6:
+                return f"本人{plant(rec, 'text', 'name', name)}，"
+            if style < 0.7:
+                return f"姓 名：{plant(rec, 'text', 'name', name)}，"
+            if style < 0.8:
+                name, mobile = plant(rec, "text", "name", name), plant(rec, "text", "mobile", faker.mobile())
+                return f'{{"姓名": "{name}", "电话": "{mobile}"}}'
+            if style < 0.9:
+                other = faker.context_name()
+                return f"投诉人{plant(rec, 'text', 'name', name)}、{plant(rec, 'text', 'name', other)}反映，"
+            return f"租户{plant(rec, 'text', 'name', faker.nickname())}说，"
+        if r < 0.52:
+            return f"车牌{plant(rec, 'text', 'plate', faker.plate_family())}的车经常停在这里。"
+        if r < 0.6:
+            return f"身份证号{plant(rec, 'text', 'id_number', faker.id_family())}。"
+        if r < 0.66:
+            if rnd.random() < 0.5:
+                return f"外籍租户护照号{plant(rec, 'text', 'passport', faker.passport())}。"
+            return f"港澳通行证{plant(rec, 'text', 'permit', faker.permit())}。"
+        if r < 0.73:
+            return f"材料已发到{plant(rec, 'text', 'email', faker.email())}。"
+        if r < 0.8:
+            style = rnd.random()
+            if style < 0.4:
+                return f"退款请打到银行卡号{plant(rec, 'text', 'bank_card', faker.bank_card(luhn=False))}。"
+            if style < 0.7:
+                return f"卡号：{plant(rec, 'text', 'bank_card', faker.grouped(faker.bank_card(luhn=False)))}。"
+            return f"工资卡{plant(rec, 'text', 'bank_card', faker.grouped(faker.bank_card(luhn=True)))}被冻结。"
+        return f"我家住{self._room_written(rec, 'text')}。"
+
+    def other_columns(self, rec: SynthRecord) -> None:
+        """Title and reply of work orders, the unit, the grid worker, the building: with personal data in some."""
+        rnd, faker, f = self.pii_rnd, self.faker, rec.fields
+        problem = self.catalog.by_key(rec.problem)
+        if rec.source == "hotline":
+            f["title"] = self._title(rec, problem) if rnd.random() < 0.4 else ""
+            f["reply"] = self._reply(rec) if f["status"] == "已办结" and rnd.random() < 0.6 else ""
+            dept = f["dept"]
+            if rnd.random() < 0.08:
+                style, name = rnd.random(), faker.context_name()
+                if style < 0.35:
+                    mobile = faker.mobile()
+                    dept = f"{dept}（联系人：{self._plant(rec, 'dept', 'name', name)}，"
+                    dept += f"{self._plant(rec, 'dept', 'mobile', mobile)}）"
+                elif style < 0.6:
+                    surname = faker.surname()
+                    dept = f"{dept} {self._plant(rec, 'dept', 'name', surname + '经理')} "
+                    dept += self._plant(rec, "dept", "mobile", faker.mobile())
+                elif style < 0.8:
+                    dept = f"{dept}/{self._plant(rec, 'dept', 'name', name)}"
+                else:
+                    dept = f"{dept}（联系电话：{self._plant(rec, 'dept', 'landline', faker.landline())}）"
+            f["dept_written"] = dept
+        if rec.source == "visit":
+            worker = f["grid_worker"]
+            rec.pii.append(("grid_worker", "name", worker))
+            if rnd.random() < 0.1:
+                worker = f"{worker}（{self._plant(rec, 'grid_worker', 'mobile', faker.mobile())}）"
+            f["grid_worker_written"] = worker
+            building = f"{rec.building}栋"
+            if rnd.random() < 0.15:
+                floors = next(c.floors for c in rec.grid.compounds if c.name == rec.compound)
+                room = faker.room(floors)
+                style = rnd.random()
+                written = (
+                    f"{building}{room}"
+                    if style < 0.4
+                    else f"{building}{rnd.randint(1, 3)}单元{room}"
+                    if style < 0.8
+                    else f"{building}{room}室"
+                )
+                building = self._plant(rec, "building", "room", written)
+            f["building_written"] = building
+            rec.pii.append(("room", "room", f["room"]))
+
+    def _title(self, rec: SynthRecord, problem: Problem) -> str:
+        rnd, faker = self.pii_rnd, self.faker
+        matter = rnd.choice(problem.titles)
+        r = rnd.random()
+        if r < 0.08:
+            return f"业主{self._plant(rec, 'title', 'name', faker.context_name())}反映{matter}"
+        if r < 0.14:
+            return f"{matter}（{self._plant(rec, 'title', 'mobile', faker.mobile_family())}）"
+        if r < 0.18:
+            return f"{self._plant(rec, 'title', 'name', faker.honorific_name())}反映{matter}"
+        if r < 0.22:
+            return f"{matter}：{rec.compound}{self._room_written(rec, 'title')}"
+        return rnd.choice(["{t}", "关于{t}的诉求", "反映{t}问题", "{t}问题"]).format(t=matter)
+
+    def _reply(self, rec: SynthRecord) -> str:
+        rnd, faker = self.pii_rnd, self.faker
+        dept = rec.fields["dept"]
+        r = rnd.random()
+        plant = self._plant
+        if r < 0.15:
+            name = plant(rec, "reply", "name", faker.context_name())
+            mobile = plant(rec, "reply", "mobile", faker.mobile_family())
+            return f"经核实，{dept}已联系业主{name}（{mobile}），约定时间上门处理，问题已解决。"
+        if r < 0.25:
+            return f"已电话回访{plant(rec, 'reply', 'name', faker.honorific_name())}，对处理结果表示满意。"
+        if r < 0.33:
+            room = self._room_written(rec, "reply")
+            return f"经现场查看，{rec.compound}{room}的问题已由{dept}处理完毕。"
+        if r < 0.38:
+            return f"经查，车牌{plant(rec, 'reply', 'plate', faker.plate_family())}的车辆已联系车主挪走。"
+        if r < 0.42:
+            return f"当事人身份证号{plant(rec, 'reply', 'id_number', faker.id_family())}，已登记备案。"
+        return rnd.choice(
+            [
+                f"经核实，{dept}已安排人员处理，问题已解决。",
+                f"您反映的问题已转{dept}办理，现已处理完毕。",
+                "已协调相关单位处理，感谢您的监督。",
+            ]
+        )
 
     def text(self, rec: SynthRecord, event: Planted | None = None) -> str:
         problem = self.catalog.by_key(rec.problem)
@@ -182,7 +359,7 @@ class RecordWriter:
                 slots.update(unit=event.extra["unit"], room=event.extra["room"], k=chinese_number(rnd.randint(2, 6)))
                 slots["building"] = f"{event.building}栋"
                 parts.append(self._sentence(event.detail, slots))
-                rec.pii.append(("room", event.extra["room"]))
+                rec.pii.append(("text", "room", event.extra["unit"] + event.extra["room"]))
             elif rnd.random() < 0.75:
                 parts.append(self._sentence(event.detail, slots))
         if short:
@@ -211,6 +388,9 @@ class RecordWriter:
         pii = self._pii_sentence(rec, problem, slots)
         if pii:
             parts.insert(rnd.randint(0, len(parts)), pii)
+        family = self._family_sentence(rec, slots)
+        if family:
+            parts.insert(self.pii_rnd.randint(0, len(parts)), family)
         if rec.source == "visit":
             parts.append(rnd.choice(["已告知物业处理。", "已上报社区。", "已当场协调。", "将持续跟进。", ""]))
         elif problem.requests and rnd.random() < 0.75:
@@ -393,6 +573,11 @@ def write_records(district: District, catalog: Catalog, plan: Plan, seed: int) -
             "visit": writer.visit_fields,
         }[rec.source](rec)
         rec.fields["contact"] = writer.contact(rec, event)
+        writer.other_columns(rec)
+        contact = rec.fields["contact"]
+        if contact:
+            kind = "account" if contact.startswith("U") else "landline" if contact.startswith("0") else "mobile"
+            rec.pii.append(("contact", kind, contact))
         prefix = {
             "hotline": f"GD{rec.created_at:%Y%m%d}",
             "snapshot": f"SSP{rec.created_at:%y%m}",

@@ -14,7 +14,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from .normalize import normalize
-from .pii import contact_keys, find_pii, mask
+from .pii import contact_keys, find_pii, grid_worker_keys, mask, mask_building, mask_dept
 from .segment import Segmenter, segment, tokens_frame
 
 if TYPE_CHECKING:
@@ -33,7 +33,10 @@ __all__ = [
     "clean_text",
     "contact_keys",
     "find_pii",
+    "grid_worker_keys",
     "mask",
+    "mask_building",
+    "mask_dept",
     "normalize",
     "segment",
     "tokens_frame",
