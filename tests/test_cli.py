@@ -37,7 +37,7 @@ def test_synth_ingest_run_report_from_the_command_line(tmp_path):
     assert result.exit_code == 0, result.output
     assert '"status": "loaded"' in result.output and '"rows_rejected": 21' in result.output
     again = runner.invoke(app, ["ingest", str(out / "exports" / "grid_visits.jsonl"), "--db", db])
-    assert "skipped" in again.output
+    assert "已跳过" in again.output
     assert runner.invoke(app, ["run", "--db", db]).exit_code == 0
     report = tmp_path / "r.html"
     result = runner.invoke(app, ["report", "--db", db, "--out", str(report)])
@@ -51,7 +51,7 @@ def test_a_file_that_cannot_be_loaded_gives_exit_code_3_and_names_the_file(tmp_p
     bad.write_text("编号,内容\n1,x\n", encoding="utf-8")
     result = runner.invoke(app, ["ingest", str(bad), "--db", str(tmp_path / "db.duckdb")])
     assert result.exit_code == EXIT_INPUT
-    assert "notes.csv" in result.output and "no mapping fits" in result.output
+    assert "无法导入" in result.output and "notes.csv" in result.output
 
 
 def test_demo_writes_latest_and_a_file_per_week(tmp_path):

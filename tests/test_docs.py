@@ -11,7 +11,6 @@ from demandlab.ingest import REASONS, presets
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
 CONTRACT_TABLES = [
     "batches",
-    "raw_records",
     "records",
     "rejects",
     "grids",
@@ -22,6 +21,8 @@ CONTRACT_TABLES = [
     "categories",
     "runs",
 ]
+#: Tables of the restricted file beside the database (personal data in clear), never in the analysts' file.
+RESTRICTED_TABLES = ["raw_records", "reject_values", "warning_values"]
 
 
 def _commands(group=None, prefix=()):
@@ -53,3 +54,14 @@ def test_the_readme_shows_the_two_commands_and_a_chinese_quick_start():
 def test_the_contract_tables_exist_in_a_new_database():
     with dl.connect(":memory:") as store:
         assert set(CONTRACT_TABLES) <= set(store.tables())
+        assert not set(RESTRICTED_TABLES) & set(store.tables())
+        dl.Pipeline(store)  # the pipeline attaches the restricted file
+        assert store.sql("select table_name from duckdb_tables() where database_name = 'restricted'")[
+            "table_name"
+        ].to_list() == sorted([*RESTRICTED_TABLES, "meta"])
+        assert not set(RESTRICTED_TABLES) & set(store.tables())
+
+
+def test_every_restricted_table_is_in_the_readme():
+    for table in RESTRICTED_TABLES:
+        assert f"`{table}`" in README, table

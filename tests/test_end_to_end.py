@@ -27,16 +27,14 @@ def test_every_row_read_is_accepted_or_rejected_for_the_planted_reason(district,
     assert store.count("records") == district.truth["counts"]["records"]
 
 
-def test_reject_messages_name_the_column_and_value(demo_run):
+def test_reject_messages_name_the_column_and_reason_in_chinese(demo_run):
     rejects = demo_run["store"].sql(
         "select column_name, reason, message from rejects where file_name = 'hotline_12345.csv'"
     )
     by_reason = {r: m for _, r, m in rejects.rows()}
-    assert by_reason["missing_id"] == "工单编号 is empty"
-    assert by_reason["unknown_grid"].startswith("网格 ") and by_reason["unknown_grid"].endswith(
-        "is not in the grid registry"
-    )
-    assert "already appears at row" in by_reason["duplicate_id"]
+    assert by_reason["missing_id"] == "工单编号：编号为空"
+    assert by_reason["unknown_grid"] == "网格：不在网格登记表中"
+    assert "作为重复行未导入" in by_reason["duplicate_id"]
     assert set(rejects["column_name"]) <= {"工单编号", "来电时间", "网格"}
 
 

@@ -66,7 +66,7 @@ def test_records_never_hold_the_callers_number(pipe, tmp_path):
 def test_a_file_that_fails_leaves_the_database_unchanged(pipe, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("编号,内容\n1,x\n", encoding="utf-8")
-    with pytest.raises(IngestError, match="no mapping fits"):
+    with pytest.raises(IngestError, match="没有映射能对应这个文件的表头"):
         pipe.ingest(bad)
     assert pipe.store.count("batches") == pipe.store.count("raw_records") == pipe.store.count("rejects") == 0
 
@@ -201,5 +201,31 @@ def test_an_older_database_opened_read_only_says_how_to_upgrade(tmp_path):
     path = tmp_path / "old.duckdb"
     with dl.connect(path) as store, store.transaction() as con:
         con.execute("update meta set value = '4' where key = 'schema_version'")
-    with pytest.raises(dl.store.StoreError, match="schema version 4 is older than this demandlab"):
+    with pytest.raises(dl.store.StoreError, match="结构版本 4 旧于本版 demandlab"):
         dl.connect(path, read_only=True)
+
+
+def test_a_later_file_reusing_an_id_for_another_message_keeps_both(tmp_path):
+    """Real message boards reuse ids across years: the second message must not replace the first."""
+    header = "留言编号,留言用户,留言主题,留言时间,留言详情\n"
+    first, second = tmp_path / "2017.csv", tmp_path / "2019.csv"
+    first.write_text(header + "2939,U1,小区停车难,2017/3/1 9:00,小区车位太少\n", encoding="utf-8")
+    second.write_text(
+        header + "2939,U2,学校门口拥堵,2019/6/2 10:00,放学时门口堵车\n2939,U1,小区停车难,2017/3/1 9:00,小区车位太少\n",
+        encoding="utf-8",
+    )
+    with dl.connect(tmp_path / "db.duckdb") as store:
+        pipe = dl.Pipeline(store)
+        pipe.ingest(first)
+        report = pipe.ingest(second)
+        assert (report.rows_read, report.rows_new, report.rows_unchanged) == (2, 1, 1)
+        pipe.clean()
+        rows = store.sql("select record_id, title from records order by created_at").rows()
+        assert rows[0] == ("2939", "小区停车难") and rows[1][1] == "学校门口拥堵" and rows[1][0].startswith("2939~")
+        warning = store.sql("select row_number, reason, message from load_warnings where reason = 'id_conflict'")
+        assert warning.rows()[0][:2] == (2, "id_conflict") and "另存为新编号 " + rows[1][0] in warning.rows()[0][2]
+        # the same message in yet another export lands on the same derived id: nothing new
+        third = tmp_path / "again.csv"
+        third.write_text(header + "2939,U2,学校门口拥堵,2019/6/2 10:00,放学时门口堵车\n", encoding="utf-8")
+        assert pipe.ingest(third).rows_unchanged == 1
+        assert store.count("records") == 2

@@ -134,10 +134,10 @@ def test_a_second_run_refuses_while_the_first_holds_the_lock(reference, district
         time.sleep(0.05)
     else:
         pytest.fail("the first run never took the lock")
-    second = _weekly(config)
+    second = _weekly(config, "--wait", "0")
     _, errors = second.communicate(timeout=60)
     assert second.returncode == EXIT_LOCKED
-    assert "held by pid" in errors
+    assert "正被 demandlab weekly（进程" in errors
     _, errors = first.communicate(timeout=300)
     assert first.returncode == EXIT_OK, errors
     assert _state(config) == reference[1]  # the refused run wrote nothing, nothing twice
@@ -179,7 +179,77 @@ def test_a_broken_inbox_file_gives_exit_3_and_the_rest_is_processed(district, tm
 def test_a_run_that_cannot_take_the_lock_writes_nothing(tmp_path, district):
     config = _site(tmp_path / "site", district)
     cfg = load_config(config)
-    with run_lock(cfg.paths.db.with_name(cfg.paths.db.name + ".lock")):
+    with run_lock(cfg.paths.db, command="demandlab run"):
         summary = run_weekly(cfg, week=WEEK, wait=0.6)
-    assert summary.exit_code == EXIT_LOCKED and "held by pid" in summary.error
+    assert summary.exit_code == EXIT_LOCKED and "正被 demandlab run（进程" in summary.error
     assert not cfg.paths.db.exists() and not cfg.paths.reports.exists()
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _found(frame, column: str, secrets: list[str]) -> list[str]:
+    """The secrets that occur in ``column`` (Aho–Corasick over all of them at once)."""
+    import polars as pl
+
+    hits = frame.select(pl.col(column).cast(pl.String).str.extract_many(secrets).alias("hit")).explode("hit")
+    return sorted(set(hits["hit"].drop_nulls().to_list()))
+
+
+def test_no_planted_secret_reaches_any_output(reference, district):
+    """Every value the district plants in any column (numbers, names, plates, rooms …) is absent from
+    every table of the analysts' file, every report, the run summary, the log and any error file;
+    the restricted file is the only place that holds them."""
+    import polars as pl
+
+    config, _ = reference
+    cfg = load_config(config)
+    planted = pl.read_parquet(district.root / "truth" / "pii.parquet")
+    assert planted["column"].n_unique() >= 5  # planted in every free-text column, not only the text
+    # what to look for: the value as the pipeline reads it, and numbers also as their digits alone. A two-character
+    # name may be an everyday word elsewhere, and a house number (富康里7号) the start of a building (富康里7号楼)
+    # another record names: those are looked for in their own record only
+    local = ((pl.col("type") == "name") & (pl.col("plain").str.len_chars() <= 2)) | pl.col("type").is_in(
+        ["house_number", "room"]
+    )
+    short = planted.filter(local)
+    secrets = set(planted.filter(~local)["plain"].to_list())
+    secrets |= {
+        d
+        for t, v in planted.select("type", "plain").iter_rows()
+        if t not in ("name", "house_number", "room") and len(d := _digits(v)) >= 7
+    }
+    secrets = sorted(s for s in secrets if len(s) >= 2)
+    outputs = [p for p in cfg.paths.reports.rglob("*") if p.is_file()]
+    outputs += [p for p in cfg.paths.logs.rglob("*") if p.is_file()]
+    outputs += list(cfg.paths.inbox.glob("*.error.txt"))
+    assert outputs
+    files = pl.DataFrame({"file": [p.name for p in outputs], "text": [p.read_text("utf-8") for p in outputs]})
+    leaks = [f"{name}: {hit}" for name in files["file"] for hit in _found(files.filter(file=name), "text", secrets)]
+    with dl.connect(cfg.paths.db, read_only=True) as store:
+        columns = store.sql(
+            "select table_name, column_name, data_type from duckdb_columns() "
+            "where database_name = current_database() and data_type in ('VARCHAR', 'VARCHAR[]') order by all"
+        ).rows()
+        for table in sorted({t for t, _, _ in columns}):
+            frame = store.table(table)
+            for _, column, kind in (c for c in columns if c[0] == table):
+                values = frame.select(pl.col(column).list.join(" ") if kind == "VARCHAR[]" else pl.col(column))
+                leaks += [f"{table}.{column}: {hit}" for hit in _found(values, column, secrets)]
+        for table in ("records", "mart_records"):
+            text = [
+                c for t, c, kind in columns if t == table and kind == "VARCHAR" and c not in ("source", "record_id")
+            ]
+            joined = (
+                store.table(table)
+                .select(
+                    "source",
+                    "record_id",
+                    pl.concat_str([pl.col(c).fill_null("") for c in text], separator=" ").alias("text"),
+                )
+                .join(short.select("source", "record_id", "plain"), on=["source", "record_id"])
+            )
+            found = joined.filter(pl.col("text").str.contains(pl.col("plain"), literal=True))
+            leaks += [f"{table} {r}: {v}" for r, v in found.select("record_id", "plain").rows()]
+    assert leaks == []

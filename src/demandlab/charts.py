@@ -2,6 +2,14 @@
 
 Labels are in simplified Chinese because policy staff read them; column names
 stay English. Every function documents the columns it needs.
+
+Text from the data (grid and unit names, theme labels, evidence, titles built from them) reaches
+plotly as plain text: plotly reads ``<a href>``, ``<span style>``, ``<b>`` and ``<br>`` in any label,
+legend name, hover text or annotation as markup, so a grid named ``<a href="http://…">`` became a
+link and a styled span an overlay across the chart. :func:`plain_text` writes ``&``, ``<`` and ``>``
+as entities (plotly shows them as the characters again, never as markup); every chart applies it
+(:func:`_plain`) to the frame columns and titles it draws before building the figure, and no data
+is formatted into a hover template.
 """
 
 from __future__ import annotations
@@ -18,7 +26,35 @@ SOURCE_COLORS = {"12345": "#1f5fa8", "snapshot": "#e67700", "visit": "#2b8a3e", 
 SOURCE_NAMES = {"12345": "12345热线", "snapshot": "随手拍", "visit": "网格走访", "message_board": "网上留言"}
 
 
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": " ", "\n": " "})
+
+
+def plain_text(text: str | None) -> str | None:
+    """``text`` as plotly must show it: ``&``, ``<`` and ``>`` as entities, line breaks as spaces.
+
+    Plotly decodes the entities back when it draws, so the label reads as written but no tag in it
+    is ever markup (plotly also turns a line break into ``<br>``).
+
+    >>> plain_text('<a href="http://x">东湖 & 西城</a>')
+    '&lt;a href="http://x"&gt;东湖 &amp; 西城&lt;/a&gt;'
+    """
+    return None if text is None else str(text).translate(_ENTITIES)
+
+
+def _plain(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """``frame`` with the text ``columns`` it has made plain (:func:`plain_text`), as plotly will draw them."""
+    exprs = []
+    for column in columns:
+        if column in frame.columns and frame.schema[column] in (pl.String, pl.Categorical, pl.Enum):
+            text = pl.col(column).cast(pl.String)
+            for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", " "), ("\n", " ")):
+                text = text.str.replace_all(char, entity, literal=True)
+            exprs.append(text.alias(column))
+    return frame.with_columns(exprs) if exprs else frame
+
+
 def _layout(fig: go.Figure, title: str | None = None, height: int = 360) -> go.Figure:
+    title = plain_text(title)
     fig.update_layout(
         template="plotly_white",
         font={"family": FONT, "size": 13},
@@ -43,6 +79,7 @@ def weekly_totals(summary: pl.DataFrame, title: str = "每周诉求量（按来�
     ``summary``: ``iso_week`` and one ``n_<source>`` column per source (n_12345, n_snapshot, n_visit, n_other).
     """
     _require(summary, ["iso_week"], "weekly_totals")
+    summary = _plain(summary, "iso_week")
     fig = go.Figure()
     for column in [c for c in summary.columns if c.startswith("n_") and c not in ("n_prev_week", "n_last_year")]:
         source = column.removeprefix("n_")
@@ -64,6 +101,7 @@ def theme_trends(frame: pl.DataFrame, title: str = "主要问题周趋势") -> g
     ``frame``: ``iso_week``, ``theme_label``, ``n``; themes are drawn in order of first appearance.
     """
     _require(frame, ["iso_week", "theme_label", "n"], "theme_trends")
+    frame = _plain(frame, "iso_week", "theme_label")
     fig = go.Figure()
     for i, label in enumerate(frame["theme_label"].unique(maintain_order=True).to_list()):
         part = frame.filter(pl.col("theme_label") == label)
@@ -81,6 +119,7 @@ def theme_trends(frame: pl.DataFrame, title: str = "主要问题周趋势") -> g
 def sparkline(frame: pl.DataFrame, color: str = "#1f5fa8") -> go.Figure:
     """A small line without axes for a table cell. ``frame``: ``iso_week``, ``n``."""
     _require(frame, ["iso_week", "n"], "sparkline")
+    frame = _plain(frame, "iso_week")
     fig = go.Figure(
         go.Scatter(
             x=frame["iso_week"].to_list(),
@@ -111,6 +150,7 @@ def grid_small_multiples(frame: pl.DataFrame, columns: int = 3, title: str = "�
     ``frame``: ``grid_label``, ``iso_week``, ``n``, ``baseline_mean``; grids drawn in order of appearance.
     """
     _require(frame, ["grid_label", "iso_week", "n", "baseline_mean"], "grid_small_multiples")
+    frame = _plain(frame, "grid_label", "iso_week")
     grids = frame["grid_label"].unique(maintain_order=True).to_list()
     rows = max(1, math.ceil(len(grids) / columns))
     fig = make_subplots(rows=rows, cols=columns, subplot_titles=grids, vertical_spacing=0.16, horizontal_spacing=0.06)
@@ -146,6 +186,7 @@ def grid_small_multiples(frame: pl.DataFrame, columns: int = 3, title: str = "�
 def grid_theme_heatmap(frame: pl.DataFrame, title: str = "网格 × 问题 热力图") -> go.Figure:
     """Records per grid (rows) × theme (columns). ``frame``: ``grid_label``, ``theme_label``, ``n``."""
     _require(frame, ["grid_label", "theme_label", "n"], "grid_theme_heatmap")
+    frame = _plain(frame, "grid_label", "theme_label")
     grids = frame["grid_label"].unique(maintain_order=True).to_list()
     themes = frame["theme_label"].unique(maintain_order=True).to_list()
     lookup = {(g, t): n for g, t, n in frame.select("grid_label", "theme_label", "n").iter_rows()}
@@ -171,6 +212,7 @@ def rates(summary: pl.DataFrame, title: str = "三率走势") -> go.Figure:
     ``summary``: ``iso_week``, ``response_rate``, ``resolution_rate``, ``satisfaction_rate``.
     """
     _require(summary, ["iso_week", "response_rate", "resolution_rate", "satisfaction_rate"], "rates")
+    summary = _plain(summary, "iso_week")
     fig = go.Figure()
     for column, name, color in (
         ("response_rate", "响应率", PALETTE[0]),
@@ -202,6 +244,8 @@ def alert_trend(cells: pl.DataFrame, alerts: pl.DataFrame, title: str | None = N
     """
     _require(cells, ["iso_week", "n"], "alert_trend")
     _require(alerts, ["iso_week", "kind", "evidence"], "alert_trend")
+    cells = _plain(cells, "iso_week")
+    alerts = _plain(alerts, "iso_week", "evidence")
     fig = go.Figure()
     fig.add_scatter(
         x=cells["iso_week"].to_list(),
@@ -229,7 +273,7 @@ def alert_trend(cells: pl.DataFrame, alerts: pl.DataFrame, title: str | None = N
             x=part["iso_week"].to_list(),
             y=[counts.get(w, 0) for w in part["iso_week"].to_list()],
             mode="markers",
-            name=ALERT_NAMES.get(kind, kind),
+            name=ALERT_NAMES.get(kind, plain_text(kind)),
             marker={"color": ALERT_COLORS.get(kind, "#000"), "size": 13, "symbol": "triangle-up"},
             text=part["evidence"].to_list(),
             hovertemplate="%{x}<br>%{text}<extra></extra>",
@@ -247,7 +291,10 @@ def hot_issue_timeline(hot: pl.DataFrame, records: pl.DataFrame, title: str = "�
     """
     _require(hot, ["hot_id", "place", "theme_label", "n", "first_at", "last_at"], "hot_issue_timeline")
     _require(records, ["hot_id", "created_at"], "hot_issue_timeline")
-    labels = {h: f"{p}｜{t.split(' · ')[0]}" for h, p, t in hot.select("hot_id", "place", "theme_label").iter_rows()}
+    labels = {
+        h: plain_text(f"{p}｜{(t or '').split(' · ')[0]}")
+        for h, p, t in hot.select("hot_id", "place", "theme_label").iter_rows()
+    }
     order = [labels[h] for h in hot["hot_id"].to_list()]
     fig = go.Figure()
     for i, (hot_id, first, last, n) in enumerate(hot.select("hot_id", "first_at", "last_at", "n").iter_rows()):
@@ -258,7 +305,7 @@ def hot_issue_timeline(hot: pl.DataFrame, records: pl.DataFrame, title: str = "�
             line={"color": PALETTE[i % len(PALETTE)], "width": 8},
             opacity=0.35,
             showlegend=False,
-            hovertemplate=f"{labels[hot_id]}<br>{n}件<extra></extra>",
+            hovertemplate=f"%{{y}}<br>{int(n)}件<extra></extra>",  # the label comes in as y, never as template
         )
     # one dot per issue and day, sized by its records and likes: the page stays small at any volume
     dots = (
@@ -310,10 +357,14 @@ def kpi_small_multiples(
     """
     metrics = metrics or KPI_METRICS
     _require(frame, [unit, *metrics], "kpi_small_multiples")
-    units = [str(u) if u is not None else "未知" for u in frame[unit].to_list()]
+    units = [plain_text(str(u)) if u is not None else "未知" for u in frame[unit].to_list()]
     rows = max(1, math.ceil(len(metrics) / columns))
     fig = make_subplots(
-        rows=rows, cols=columns, subplot_titles=list(metrics.values()), vertical_spacing=0.2, horizontal_spacing=0.08
+        rows=rows,
+        cols=columns,
+        subplot_titles=[plain_text(name) for name in metrics.values()],
+        vertical_spacing=0.2,
+        horizontal_spacing=0.08,
     )
     for i, column in enumerate(metrics):
         rate = column.endswith(("_rate", "_share"))

@@ -1,14 +1,14 @@
 """The ``demandlab`` command line (Typer). Every command has ``--help`` with an example.
 
-Exit codes, for schedulers:
+Exit codes, for schedulers (see :mod:`demandlab.errors`): 0 done; 1 unexpected error, full disk
+or broken database; 2 bad usage or configuration, or a database that does not exist; 3 an input
+file could not be loaded (the others were); 4 nothing to report for the asked week or scope;
+5 the database stayed busy for ``--wait`` seconds.
 
-== ==========================================================
-0  done
-1  an unexpected error (a bug: the message says where)
-2  bad usage or configuration (unknown option, bad config file)
-3  at least one input file could not be loaded (the others were)
-4  nothing to report, or the asked week / scope has no data
-== ==========================================================
+Commands that write (``ingest``, ``run``, ``weekly``, ``grids load``, ``classify route``,
+``purge``, ``demo``) take the database's write lock; commands that read open it read-only and
+refuse a database that does not exist. Both wait for a busy database (``--wait``). Messages
+name files, rows, columns and reasons, never a value from a record.
 """
 
 from __future__ import annotations
@@ -27,17 +27,41 @@ from typing import Annotated
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import marts
-from .config import Config, ConfigError, PathsConfig, PrivacyConfig, load_config
+from . import clock, marts
+from .config import Config, ConfigError, demo_config, load_config
+from .errors import (
+    EXIT_BUSY,
+    EXIT_ERROR,
+    EXIT_INPUT,
+    EXIT_NO_DATA,
+    EXIT_OK,
+    EXIT_USAGE,
+    DemandlabError,
+    UsageError,
+    describe,
+    exit_code,
+)
 from .ingest import IngestError
+from .options import parse_scope, parse_week
 from .pipeline import BatchReport, Pipeline
 from .report import ReportError, write_report
-from .store import Store, StoreError
+from .store import DEFAULT_WAIT, Store, writer_lock
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_NO_DATA = 0, 1, 2, 3, 4
+__all__ = [
+    "EXIT_BUSY",
+    "EXIT_ERROR",
+    "EXIT_INPUT",
+    "EXIT_NO_DATA",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "app",
+    "demo_config",
+    "main",
+]
 
 app = typer.Typer(
     name="demandlab",
@@ -60,28 +84,65 @@ signals_app = typer.Typer(help="Signals: alerts, hot issues, closed-loop KPIs.",
 app.add_typer(signals_app, name="signals")
 
 out = Console(width=None if sys.stdout.isatty() else 150)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per message: logs are grepped
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default: the configured one).")]
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", "-c", help="demandlab.toml (default: ./demandlab.toml if present).")
 ]
+WaitOption = Annotated[
+    float,
+    typer.Option("--wait", help="Seconds to wait while another process uses the database (then exit 5).", min=0),
+]
+log = logging.getLogger("demandlab.cli")
+
+
+def _fail(exc: BaseException) -> typer.Exit:
+    """Print ``exc`` as one safe line on stderr and turn it into the exit it calls for."""
+    err.print(f"[red]错误：[/]{escape(describe(exc))}")
+    return typer.Exit(exit_code(exc))
+
+
+@contextlib.contextmanager
+def _guard() -> Iterator[None]:
+    """Every command's errors as one line in Chinese and an exit code, never a traceback with data."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except IngestError as exc:
+        err.print(f"[red]错误：[/]{escape(str(exc))}")
+        raise typer.Exit(EXIT_INPUT) from exc
+    except (DemandlabError, ConfigError, ReportError) as exc:
+        raise _fail(exc) from exc
+    except Exception as exc:  # unexpected: type and place only (its text may quote a record)
+        log.debug("unexpected error", exc_info=True)
+        raise _fail(exc) from exc
 
 
 def _config(config: Path | None, db: Path | None) -> Config:
     try:
         return load_config(config).with_db(db)
     except ConfigError as exc:
-        err.print(f"[red]config error:[/] {exc}")
-        raise typer.Exit(EXIT_USAGE) from exc
+        raise _fail(exc) from exc
 
 
-def _store(cfg: Config) -> Store:
-    try:
-        return Store(cfg.paths.db)
-    except StoreError as exc:
-        err.print(f"[red]database error:[/] {exc}")
-        raise typer.Exit(EXIT_ERROR) from exc
+@contextlib.contextmanager
+def _reading(cfg: Config, wait: float) -> Iterator[Store]:
+    """The database opened read-only: refused when it does not exist, waiting while it is written."""
+    with _guard(), Store(cfg.paths.db, read_only=True, wait=wait, create=False) as store:
+        yield store
+
+
+@contextlib.contextmanager
+def _writing(cfg: Config, wait: float, command: str, create: bool = True) -> Iterator[Store]:
+    """The database opened for writing under its write lock (created when ``create``)."""
+    db = Path(cfg.paths.db)
+    if not create and not db.exists():
+        with _guard():
+            Store(db, create=False)  # raises MissingDatabase with the message users need
+    with _guard(), writer_lock(db, wait, f"demandlab {command}"), Store(db, wait=wait) as store:
+        yield store
 
 
 @contextlib.contextmanager
@@ -107,24 +168,29 @@ def _progress_bars() -> Iterator[Callable]:
         yield step
 
 
+STATUS_ZH = {"loaded": "已导入", "skipped": "已跳过", "failed": "失败", "archive_failed": "已导入，未归档"}
+
+
 def _print_batches(reports: list[BatchReport]) -> None:
-    table = Table(title="ingest", show_lines=False)
-    for column in ("file", "status", "mapping", "read", "accepted", "rejected", "new", "updated", "reasons"):
+    table = Table(title="导入 ingest", show_lines=False)
+    headers = {"file": "文件", "status": "状态", "mapping": "映射", "read": "读取", "accepted": "接收",
+               "rejected": "拒收", "new": "新增", "updated": "更新", "reasons": "原因 / 说明"}  # fmt: skip
+    for key, header in headers.items():
         table.add_column(
-            column, justify="right" if column in ("read", "accepted", "rejected", "new", "updated") else "left"
+            header, justify="right" if key in ("read", "accepted", "rejected", "new", "updated") else "left"
         )
     for r in reports:
         reasons = ", ".join(f"{k} {v}" for k, v in r.reasons.items()) or r.message
         table.add_row(
-            Path(r.path).name,
-            r.status,
+            escape(Path(r.path).name),
+            STATUS_ZH.get(r.status, r.status),
             r.mapping or "",
             str(r.rows_read),
             str(r.rows_accepted),
             str(r.rows_rejected),
             str(r.rows_new),
             str(r.rows_updated),
-            reasons,
+            escape(reasons),
         )
     out.print(table)
 
@@ -132,14 +198,21 @@ def _print_batches(reports: list[BatchReport]) -> None:
 def _ingest_files(
     pipe: Pipeline, files: list[Path], mapping: str | None, sheet: str | None
 ) -> tuple[list[BatchReport], int]:
+    """Load each file; one that fails is named with its reason and never stops the others."""
     reports, failed = [], 0
     for path in files:
         try:
             reports.append(pipe.ingest(path, mapping=mapping, sheet=sheet))
         except IngestError as exc:
             failed += 1
-            err.print(f"[red]cannot load[/] {exc}  [dim](reason: {exc.reason}; database unchanged for this file)[/]")
-            reports.append(BatchReport(str(path), "failed", message=str(exc)))
+            err.print(f"[red]无法导入[/] {escape(str(exc))}  [dim]（代码 {exc.reason}；该文件未写入数据库）[/]")
+            reports.append(BatchReport(str(path), "failed", message=str(exc), failure=exc.reason))
+        except DemandlabError:
+            raise
+        except Exception as exc:
+            failed += 1
+            err.print(f"[red]无法导入[/] {escape(str(path))}：{escape(describe(exc))}")
+            reports.append(BatchReport(str(path), "failed", message=describe(exc), failure="unexpected"))
     return reports, failed
 
 
@@ -182,19 +255,20 @@ def grids_load(
     ],
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Replace the grid registry used to normalise place names and reject unknown grids.
 
     Example: demandlab grids load data/demo/synth/grids.csv --db data/demo/demandlab.duckdb
     """
+    from .ingest import read_registry
+
     cfg = _config(config, db)
-    with _store(cfg) as store:
-        try:
-            n = Pipeline(store, cfg).load_grids(registry)
-        except IngestError as exc:
-            err.print(f"[red]cannot load the registry[/] {exc}")
-            raise typer.Exit(EXIT_INPUT) from exc
-    out.print(f"grid registry: {n} grids from {registry}")
+    with _guard():
+        read_registry(registry)  # a registry that cannot be read must not create or touch a database
+    with _writing(cfg, wait, "grids load") as store:
+        n = Pipeline(store, cfg).load_grids(registry)
+    out.print(f"网格台账：{n} 个网格，来自 {escape(str(registry))}")
 
 
 @app.command()
@@ -215,28 +289,32 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the per-file results as JSON.")] = False,
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Load exports; print rows read / accepted / rejected per file. Loading a file twice changes nothing.
 
     A file that cannot be loaded at all (unknown format, no mapping fits, binary or truncated)
-    is named with the reason, leaves the database unchanged, and makes the exit code 3.
+    is named with the reason, leaves the database unchanged, and makes the exit code 3; the
+    other files are loaded all the same.
 
     Example: demandlab ingest data/inbox/12345_2026-11.csv --db data/demandlab.duckdb
     """
     cfg = _config(config, db)
     if bool(files) == inbox:
-        err.print("[red]ingest:[/] give files to load, or --inbox (not both)")
-        raise typer.Exit(EXIT_USAGE)
-    with _store(cfg) as store:
+        raise _fail(UsageError("ingest：请给出要导入的文件，或者使用 --inbox（二者取其一）"))
+    with _writing(cfg, wait, "ingest") as store:
         pipe = Pipeline(store, cfg)
         if grids is not None:
             pipe.load_grids(grids)
         if inbox:
             reports = pipe.ingest_inbox()
-            failed = sum(r.status == "failed" for r in reports)
+            failed = sum(r.status in ("failed", "archive_failed") for r in reports)
             for r in reports:
                 if r.status == "failed":
-                    err.print(f"[red]cannot load[/] {r.message}  [dim](left in the inbox with an .error.txt)[/]")
+                    name = escape(Path(r.path).name)
+                    err.print(f"[red]无法导入[/] {name}：{escape(r.message)}（已在收件箱留下 .error.txt）")
+                elif r.status == "archive_failed":
+                    err.print(f"[yellow]未归档[/] {escape(Path(r.path).name)}：{escape(r.message)}")
         else:
             reports, failed = _ingest_files(pipe, files or [], mapping, sheet)
     if as_json:
@@ -254,13 +332,14 @@ def run(
     ] = False,
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Every stage after ingest, incrementally: clean + mask, segment, themes, marts, signals.
 
     Example: demandlab run --db data/demandlab.duckdb
     """
     cfg = _config(config, db)
-    with _store(cfg) as store, _progress_bars() as progress:
+    with _writing(cfg, wait, "run", create=False) as store, _progress_bars() as progress:
         report = Pipeline(store, cfg, progress=progress).run(refit=refit)
     out.print(
         f"records {report.records:,}: cleaned {report.cleaned:,}, segmented {report.segmented:,}, "
@@ -277,27 +356,31 @@ def report(
     week: Annotated[
         str | None, typer.Option(help="ISO week such as 2026-W47 (default: the latest week with data).")
     ] = None,
-    scope: Annotated[str | None, typer.Option(help="Limit to a street or community: street=东湖街道.")] = None,
+    scope: Annotated[
+        str | None, typer.Option(help="Limit to a street, community or grid: street=东湖街道, community=…, grid=….")
+    ] = None,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="HTML file to write (default: <reports>/<week>.html).")
     ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
-    """Write the self-contained Chinese HTML weekly report.
+    """Write the self-contained Chinese HTML weekly report (reads the database, never writes it).
 
     Example: demandlab report --week 2026-W46 --out reports/2026-W46.html
     """
+    with _guard():
+        week, _ = parse_week(week), parse_scope(scope)
     cfg = _config(config, db)
-    with _store(cfg) as store:
+    target = out_file or cfg.paths.reports / f"{week or 'latest'}.html"
+    with _reading(cfg, wait) as store:
         try:
-            path = write_report(
-                store, out_file or cfg.paths.reports / f"{week or 'latest'}.html", week=week, scope=scope, config=cfg
-            )
+            path = write_report(store, target, week=week, scope=scope, config=cfg)
         except ReportError as exc:
-            err.print(f"[red]report:[/] {exc}")
+            err.print(f"[red]report:[/] {escape(str(exc))}")
             raise typer.Exit(EXIT_NO_DATA) from exc
-    out.print(f"report written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    out.print(f"报告已写入 {escape(str(path))}（{path.stat().st_size / 1e6:.1f} MB）")
 
 
 @app.command()
@@ -308,21 +391,27 @@ def weekly(
     ] = None,
     per_street: Annotated[bool, typer.Option("--per-street", help="Also one report per street.")] = False,
     wait: Annotated[
-        float, typer.Option(help="Seconds to wait for a run already in progress before giving up (exit 5).")
-    ] = 0.0,
+        float,
+        typer.Option(
+            help="Seconds to wait for a run in progress or a reader holding the database (then exit 5).", min=0
+        ),
+    ] = DEFAULT_WAIT,
     refit: Annotated[bool, typer.Option(help="Fit the theme model again (the refit pipeline).")] = False,
     db: DbOption = None,
 ) -> None:
     """The scheduled job: ingest the inbox, run every stage, write the report(s) and a run summary.
 
-    Exit codes: 0 done, 1 unexpected error, 2 bad configuration, 3 an inbox file failed (the rest
-    was processed), 4 no data for the week, 5 another run holds the lock. Log lines go to stderr
-    and to <logs>/weekly.log; the summary to <reports>/<week>/run-summary.json and the runs table.
+    Exit codes: 0 done, 1 unexpected error, 2 bad usage or configuration, 3 an inbox file failed (the
+    rest was processed), 4 no data for the week, 5 the database stayed busy for --wait seconds. Log
+    lines go to stderr and to <logs>/weekly.log; the summary to <reports>/<week>/run-summary.json
+    and the runs table.
 
     Example: demandlab weekly --config demandlab.toml --week 2026-W46 --per-street
     """
     from .weekly import run_weekly
 
+    with _guard():
+        week = parse_week(week)
     cfg = _config(config, db)
     handler = _log_to(cfg.paths.logs / "weekly.log")
     try:
@@ -334,16 +423,15 @@ def weekly(
     colour = "green" if summary.exit_code == EXIT_OK else "red"
     out.print(
         f"[{colour}]{summary.status}[/] week {summary.week or '—'}: {summary.rows_accepted:,} rows accepted, "
-        f"{summary.rows_rejected:,} rejected; reports: {', '.join(summary.reports) or 'none'}"
+        f"{summary.rows_rejected:,} rejected; reports: {escape(', '.join(summary.reports)) or 'none'}"
     )
     if summary.error:
-        err.print(f"[{colour}]weekly:[/] {summary.error}")
+        err.print(f"[{colour}]weekly:[/] {escape(summary.error)}")
     raise typer.Exit(summary.exit_code)
 
 
 def _log_to(path: Path) -> logging.Handler:
     """Log the demandlab loggers to stderr (once) and to ``path``; returns the file handler."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     logger = logging.getLogger("demandlab")
     logger.setLevel(logging.INFO)
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
@@ -352,7 +440,12 @@ def _log_to(path: Path) -> logging.Handler:
         stream.setFormatter(formatter)
         stream._demandlab_stderr = True  # type: ignore[attr-defined]
         logger.addHandler(stream)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:  # a read-only log folder must not stop the job: log to stderr only
+        logger.warning("cannot write the log file %s: %s", path, describe(exc))
+        handler = logging.NullHandler()
     handler.setFormatter(formatter)
     logger.addHandler(handler)
     return handler
@@ -365,8 +458,11 @@ def demo(
     weeks: Annotated[int, typer.Option(help="How many of the latest weeks get a report file.")] = 4,
     data_dir: Annotated[Path, typer.Option("--data", help="Where the demo data and database go.")] = Path("data/demo"),
     reports_dir: Annotated[Path, typer.Option("--reports", help="Where the reports go.")] = Path("reports/demo"),
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """synth → ingest → run → report, into data/demo/ and reports/demo/ (latest.html plus a file per week).
+
+    The synthetic district ends yesterday, so the latest report is this week's.
 
     Example: demandlab demo --records 50000
     """
@@ -374,9 +470,9 @@ def demo(
 
     started = time.perf_counter()
     cfg = demo_config(data_dir, reports_dir)
-    err.print(f"[bold]1/4[/] synthetic district → {data_dir / 'synth'}")
+    err.print(f"[bold]1/4[/] synthetic district → {escape(str(data_dir / 'synth'))}")
     result = generate(data_dir / "synth", n_records=records, seed=seed)
-    with _store(cfg) as store, _progress_bars() as progress:
+    with _writing(cfg, wait, "demo") as store, _progress_bars() as progress:
         pipe = Pipeline(store, cfg, progress=progress)
         err.print("[bold]2/4[/] ingest")
         pipe.load_grids(result.registry)
@@ -392,9 +488,38 @@ def demo(
         written = [write_report(store, reports_dir / f"{w}.html", week=w, config=cfg) for w in reversed(recent)]
     latest = reports_dir / "latest.html"
     shutil.copyfile(written[-1], latest)
-    out.print(f"demo done in {time.perf_counter() - started:.0f}s: open {latest}")
+    out.print(f"demo done in {time.perf_counter() - started:.0f}s: open {escape(str(latest))}")
     if failed:
         raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def purge(
+    before: Annotated[str, typer.Option("--before", help="Delete personal data of files loaded before this day.")],
+    db: DbOption = None,
+    config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+) -> None:
+    """Retention: delete the raw rows (numbers and names in clear) of files loaded before a day.
+
+    Only the restricted file (<db>.restricted.duckdb) is touched, and it is rewritten so the
+    deleted rows are gone from disk; masked records, themes and trends stay.
+
+    Example: demandlab purge --before 2024-01-01 --db data/demandlab.duckdb
+    """
+    try:
+        day = dt.date.fromisoformat(before)
+    except ValueError as exc:
+        raise _fail(UsageError(f"--before 的格式应为 YYYY-MM-DD，例如 2024-01-01；收到的是 {before!r}")) from exc
+    if day > clock.today():
+        raise _fail(UsageError(f"--before {day} 在今天之后：这会删除全部原始数据，已拒绝"))
+    cfg = _config(config, db)
+    with _writing(cfg, wait, "purge", create=False) as store:
+        counts = Pipeline(store, cfg).purge(day)
+    out.print(
+        f"已删除 {day} 之前导入的原始数据：原始记录 {counts['raw_records']:,} 行，"
+        f"拒收原值 {counts['reject_values']:,} 行，警告原值 {counts['warning_values']:,} 行"
+    )
 
 
 @themes_app.command("list")
@@ -402,13 +527,14 @@ def themes_list(
     all_themes: Annotated[bool, typer.Option("--all", help="Also dormant and merged themes.")] = False,
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """The themes, largest first: id, label, category, size, status, keywords.
 
     Example: demandlab themes list --db data/demo/demandlab.duckdb
     """
     cfg = _config(config, db)
-    with _store(cfg) as store:
+    with _reading(cfg, wait) as store:
         where = "" if all_themes else "where status = 'active'"
         themes = store.sql(
             f"select theme_id, label, category, size, status, keywords from themes {where} "
@@ -427,6 +553,7 @@ def themes_evaluate(
     label_column: Annotated[str | None, typer.Option(help="A records column to compare with (NMI, ARI).")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Print theme quality as JSON: NMI/ARI against a label column, topic diversity, NPMI coherence,
     unassigned share and stability (ARI between two seeds).
@@ -434,7 +561,7 @@ def themes_evaluate(
     Example: demandlab themes evaluate --label-column category --db data/demo/demandlab.duckdb
     """
     cfg = _config(config, db)
-    with _store(cfg) as store:
+    with _reading(cfg, wait) as store:
         try:
             figures = Pipeline(store, cfg).evaluate_themes(label_column)
         except ValueError as exc:
@@ -448,13 +575,14 @@ def themes_export(
     out_file: Annotated[Path, typer.Option("--out", help="Parquet file to write.")],
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Write each record's theme: record_id, source, theme_id, theme_label, category, score.
 
     Example: demandlab themes export --out data/themes.parquet --db data/demo/demandlab.duckdb
     """
     cfg = _config(config, db)
-    with _store(cfg) as store:
+    with _reading(cfg, wait) as store:
         n = Pipeline(store, cfg).export_themes(out_file)
     out.print(f"{n:,} records written to {out_file}")
 
@@ -466,13 +594,14 @@ def classify_cv(
     source: Annotated[str | None, typer.Option(help="Only records of this source (12345, snapshot …).")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Print cross-validated macro-F1 and per-class figures of the category classifier as JSON.
 
     Example: demandlab classify cv --label-column category --folds 5 --db data/demo/demandlab.duckdb
     """
     cfg = _config(config, db)
-    with _store(cfg) as store:
+    with _reading(cfg, wait) as store:
         try:
             figures = Pipeline(store, cfg).cross_validate_categories(label_column, folds, source)
         except ValueError as exc:
@@ -487,13 +616,14 @@ def classify_route(
     source: Annotated[str | None, typer.Option(help="Only records of this source.")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Train on records that carry the label and route those that lack it (table routed_categories).
 
     Example: demandlab classify route --label-column category --source message_board
     """
     cfg = _config(config, db)
-    with _store(cfg) as store:
+    with _writing(cfg, wait, "classify route", create=False) as store:
         n = Pipeline(store, cfg).route(label_column, source)
     out.print(f"{n:,} records routed (see table routed_categories)")
 
@@ -503,7 +633,7 @@ FormatOption = Annotated[str, typer.Option("--format", help="table or json.")]
 
 def _signal_mart(store: Store, table: str) -> None:
     if table not in store.tables():
-        err.print(f"[red]{table} is missing:[/] run `demandlab run` first")
+        err.print(f"[red]数据库中还没有 {table}：[/]请先运行 demandlab run")
         raise typer.Exit(EXIT_NO_DATA)
 
 
@@ -540,13 +670,14 @@ def signals_hot(
     fmt: FormatOption = "table",
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Hot issues (热点问题): place × theme groups ranked by the heat index, as of the latest week.
 
     Example: demandlab signals hot --top 5 --db data/demo/demandlab.duckdb
     """
     cfg = _config(config, db)
-    with _store(cfg) as store:
+    with _reading(cfg, wait) as store:
         _signal_mart(store, "mart_hot_issues")
         hot = marts.hot_issues(store, top=top)
     if fmt == "json":
@@ -566,13 +697,18 @@ def signals_alerts(
     fmt: FormatOption = "table",
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Alerts with their evidence: surges (激增), 多人同诉, 一人多诉.
 
     Example: demandlab signals alerts --week 2026-W46 --db data/demo/demandlab.duckdb
     """
+    with _guard():
+        week = parse_week(week)
+        if kind is not None and kind not in ("surge", "crowd", "repeat_caller"):
+            raise UsageError(f"--kind 应为 surge、crowd 或 repeat_caller；收到的是 {kind!r}")
     cfg = _config(config, db)
-    with _store(cfg) as store:
+    with _reading(cfg, wait) as store:
         _signal_mart(store, "mart_alerts")
         found = marts.alerts(store, iso_week=week, kind=kind)
     columns = {
@@ -590,13 +726,14 @@ def signals_kpi(
     fmt: FormatOption = "table",
     db: DbOption = None,
     config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Closed-loop KPIs (响应率, 解决率, 满意率, on time, 网格内办结, durations) per unit.
 
     Example: demandlab signals kpi --level dept --db data/demo/demandlab.duckdb
     """
     cfg = _config(config, db)
-    with _store(cfg) as store:
+    with _reading(cfg, wait) as store:
         _signal_mart(store, "mart_kpi")
         try:
             frame = marts.kpi(store, level)
@@ -613,27 +750,12 @@ def signals_kpi(
     _print_frame(frame, fmt, columns)
 
 
-def demo_config(data_dir: Path, reports_dir: Path) -> Config:
-    """The configuration of the demo: everything under ``data_dir`` and ``reports_dir``."""
-    return Config(
-        paths=PathsConfig(
-            db=data_dir / "demandlab.duckdb",
-            models=data_dir / "models",
-            reports=reports_dir,
-            inbox=data_dir / "inbox",
-            archive=data_dir / "archive",
-            logs=data_dir / "logs",
-        ),
-        privacy=PrivacyConfig(salt_file=data_dir / ".contact_salt"),
-    )
-
-
 def main() -> None:
     """Console entry point."""
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted")
+        err.print("已中断")
         sys.exit(130)
 
 

@@ -1,9 +1,13 @@
 """Typed configuration loaded from a TOML file (``demandlab.toml``).
 
 Every setting has a default, so no file is needed for the demo. Relative paths
-are resolved against the folder of the config file (or the working folder when
-there is none). Secrets — the salt for ``contact_key`` — live in an untracked
-file named by ``privacy.salt_file``; it is created with a random salt on first use.
+in a config file are resolved against the folder of that file. Without a config
+file, the database path is taken as given (``--db``), and everything that
+belongs to a database — its inbox, archive, theme models, logs, analysts'
+overrides and the salt of ``contact_key`` — lives in the database's folder, so
+a command gives the same keys and finds the same model from whatever folder it
+is run. Secrets — the salt — live in an untracked file named by
+``privacy.salt_file``, created ``0600`` with a random salt on first use.
 
 Example ``demandlab.toml``::
 
@@ -39,18 +43,18 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class PathsConfig:
     db: Path = Path("data/demandlab.duckdb")
-    inbox: Path = Path("data/inbox")
-    archive: Path = Path("data/archive")
-    models: Path = Path("data/models")
+    inbox: Path | None = None  # default: data/inbox beside the config, else inbox/ beside the database
+    archive: Path | None = None  # default: data/archive beside the config, else archive/ beside the database
+    models: Path | None = None  # default: data/models beside the config, else models/ beside the database
     reports: Path = Path("reports")
-    logs: Path = Path("data/logs")  # the weekly job's log file (weekly.log)
+    logs: Path | None = None  # the weekly job's log file (weekly.log); data/logs or logs/ beside the database
     grids: Path | None = None  # grid registry CSV loaded before each ingest, if set
     mappings: Path | None = None  # folder of user mapping TOML files
 
 
 @dataclass(frozen=True)
 class PrivacyConfig:
-    salt_file: Path = Path("data/.contact_salt")
+    salt_file: Path | None = None  # default: data/.contact_salt beside the config, else beside the database
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,7 @@ class ThemesConfig:
     n_components: int = 150
     seed: int = 0
     taxonomy: Path | None = None  # user taxonomy (TOML or a 一级/二级/三级分类 table) replacing the seed list
-    overrides: Path = Path("themes.toml")  # analysts' renames, merges, pinned labels, categories
+    overrides: Path | None = None  # analysts' renames, merges…: themes.toml beside the config, else the database
     window_weeks: int = 104  # a fit learns from the records of the last this many weeks (0: all)
     refit_after_weeks: int = 13  # refit when the newest data is this many weeks past the fit's window
     refit_unassigned_share: float = 0.1  # or when more than this share of newer records stays 未归类
@@ -108,21 +112,81 @@ class Config:
     signals: SignalsConfig = field(default_factory=SignalsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     source: Path | None = None  # the file this was read from
+    derived: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # paths filled in, not set
+
+    def __post_init__(self) -> None:
+        if any(getattr(getattr(self, s), k) is None for s, k in _BESIDE_DB):
+            filled = _beside_db(self)
+            for name in ("paths", "privacy", "themes", "derived"):
+                object.__setattr__(self, name, getattr(filled, name))
 
     def with_db(self, db: str | Path | None) -> Config:
-        """A copy whose database path is ``db`` (when given)."""
-        return self if db is None else replace(self, paths=replace(self.paths, db=Path(db)))
+        """A copy whose database path is ``db`` (when given); without a config file, the paths that
+        belong to a database (inbox, archive, models, logs, overrides, salt) move with it."""
+        if db is None:
+            return self
+        moved = replace(self, paths=replace(self.paths, db=Path(db)))
+        return moved if self.source is not None else _beside_db(moved, force=True)
 
     def salt(self) -> bytes:
-        """The salt for ``contact_key``: $DEMANDLAB_SALT, else the salt file (created if missing)."""
+        """The salt for ``contact_key``: $DEMANDLAB_SALT, else the salt file (created ``0600`` if missing)."""
         if os.environ.get(SALT_ENV):
             return os.environ[SALT_ENV].encode()
         path = self.privacy.salt_file
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_hex(32) + "\n", encoding="ascii")
-            path.chmod(0o600)
+            previous = os.umask(0o077)
+            try:
+                with path.open("x", encoding="ascii") as handle:
+                    handle.write(secrets.token_hex(32) + "\n")
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            finally:
+                os.umask(previous)
         return path.read_text(encoding="ascii").strip().encode()
+
+
+#: Paths that belong to one database: (section, key) → name beside the database, and the default
+#: relative to a config file's folder (what these defaults were before they followed the database).
+_BESIDE_DB = {
+    ("paths", "inbox"): ("inbox", "data/inbox"),
+    ("paths", "archive"): ("archive", "data/archive"),
+    ("paths", "models"): ("models", "data/models"),
+    ("paths", "logs"): ("logs", "data/logs"),
+    ("privacy", "salt_file"): (".contact_salt", "data/.contact_salt"),
+    ("themes", "overrides"): ("themes.toml", "themes.toml"),
+}
+
+
+def _beside_db(cfg: Config, force: bool = False) -> Config:
+    """Fill the unset per-database paths: beside the database, or (with a config file) beside the file.
+
+    ``force`` recomputes them for a config without a file (its database moved).
+    """
+    sections = {}
+    for (section, key), (name, legacy) in _BESIDE_DB.items():
+        current = getattr(getattr(cfg, section), key)
+        if current is not None and not (force and key in cfg.derived):
+            continue
+        base = cfg.source.parent / legacy if cfg.source is not None else Path(cfg.paths.db).parent / name
+        sections.setdefault(section, {})[key] = base
+    if not sections:
+        return cfg
+    derived = cfg.derived | {key for values in sections.values() for key in values}
+    return replace(
+        cfg,
+        **{section: replace(getattr(cfg, section), **values) for section, values in sections.items()},
+        derived=frozenset(derived),
+    )
+
+
+def demo_config(data_dir: Path, reports_dir: Path) -> Config:
+    """The configuration of the demo: the database and everything beside it under ``data_dir``.
+
+    >>> demo_config(Path("data/demo"), Path("reports/demo")).paths.models
+    PosixPath('data/demo/models')
+    """
+    return Config(paths=PathsConfig(db=data_dir / "demandlab.duckdb", reports=reports_dir))
 
 
 _SECTIONS = {

@@ -59,7 +59,7 @@ def rejects(store: Store) -> pl.DataFrame:
     """Every rejected row with file, row number, column, reason and message (raw values left out)."""
     return store.sql(
         "select batch_id, file_name, row_number, column_name, reason, message, record_id from rejects "
-        "order by file_name, row_number"
+        "order by file_name, batch_id, row_number, column_name, reason"
     )
 
 
@@ -122,6 +122,7 @@ def repeats(store: Store, *, repeat_group_id: str | None = None) -> pl.DataFrame
     return store.sql(
         "select p.*, r.created_at, r.grid_id, r.theme_label, r.text from mart_repeats p "
         "join mart_records r using (source, record_id)"
-        f"{where.replace('repeat_group_id', 'p.repeat_group_id')} order by p.repeat_group_id, r.created_at",
+        f"{where.replace('repeat_group_id', 'p.repeat_group_id')} "
+        "order by p.repeat_group_id, r.created_at, p.source, p.record_id",
         params,
     )

@@ -22,7 +22,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
@@ -31,10 +31,14 @@ import polars as pl
 
 from . import clock, schema
 from .config import Config
+from .errors import describe
 from .ingest import (
     GridIndex,
     IngestError,
+    Prepared,
     choose_mapping,
+    derived_id,
+    is_id_conflict,
     merge_sheets,
     prepare_batch,
     read_registry,
@@ -74,6 +78,9 @@ PROGRESS = (
     "when 'open' then 1 else 0 end desc, (r.satisfaction is not null) desc, r.version desc"
 )
 Progress = Callable[[str, int], contextlib.AbstractContextManager[Callable[[int], None]]]
+#: What the restricted file keeps of a reject (the original row and the offending value) and of a warning.
+RESTRICTED_REJECT_COLUMNS = ("batch_id", "file_name", "sheet", "row_number", "column_name", "reason", "value", "raw")
+RESTRICTED_WARNING_COLUMNS = ("batch_id", "file_name", "sheet", "row_number", "column_name", "reason", "value")
 #: Marts kept up to date row by row (by these keys) instead of rebuilt: see :meth:`Pipeline.marts`.
 INCREMENTAL_MARTS = {"mart_records": ["source", "record_id"]}
 
@@ -88,7 +95,7 @@ class BatchReport:
     """What loading one file did."""
 
     path: str
-    status: str  # loaded | skipped | failed
+    status: str  # loaded | skipped | failed | archive_failed (loaded, but still in the inbox)
     batch_id: str | None = None
     mapping: str | None = None
     format: str | None = None
@@ -103,6 +110,7 @@ class BatchReport:
     reasons: dict[str, int] = field(default_factory=dict)
     warnings: int = 0
     message: str = ""
+    failure: str | None = None  # why a file was not loaded: the IngestError reason, not_a_file, unexpected
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -158,6 +166,8 @@ class Pipeline:
         now: Callable[[], dt.datetime] = clock.now,
     ) -> None:
         self.store = store
+        if not store.read_only:
+            store.attach_restricted()
         self.config = config or Config()
         self.progress = progress or _silent
         self.now = now
@@ -186,12 +196,12 @@ class Pipeline:
         """
         path = Path(path)
         if not path.is_file():
-            raise IngestError(path, "not_found", "no such file")
+            raise IngestError(path, "not_found", "文件不存在或不是普通文件")
         digest = sha256_file(path)
         previous = self.store.scalar("select batch_id from batches where sha256 = ? limit 1", [digest])
         if previous:
             return BatchReport(
-                str(path), "skipped", batch_id=previous, message=f"already loaded as batch {previous}; nothing changed"
+                str(path), "skipped", batch_id=previous, message=f"此前已导入（批次 {previous}），未作改动"
             )
         user_mappings = self.config.paths.mappings
         known = {h for m in available_mappings(user_mappings).values() for h in m.headers}
@@ -205,6 +215,7 @@ class Pipeline:
             parts.append((table.sheet, prepare_batch(table, chosen, grids, loaded_at)))
         prepared = merge_sheets(parts)
         batch_id = f"b{loaded_at:%Y%m%d%H%M%S}-{digest[:10]}"
+        prepared = self._id_conflicts(prepared)
         report = BatchReport(
             str(path),
             "loaded",
@@ -220,42 +231,114 @@ class Pipeline:
         )
         report.reasons = dict(prepared.rejects.group_by("reason").len().sort("reason").iter_rows())
         sheets = ", ".join(t.sheet for t in tables if t.sheet) or None
-        with self.store.transaction() as con:
+        tag = [pl.lit(batch_id).alias("batch_id"), pl.lit(path.name).alias("file_name")]
+        # personal data first, into the restricted file; the batch exists once the analysts' file
+        # commits below (a run killed in between leaves rows that attach_restricted() removes)
+        with self.store.restricted_transaction() as con:
             states, unknown = self._write_versions(con, prepared.accepted, prepared.provided, batch_id, loaded_at)
-            rejects = pl.concat([prepared.rejects, unknown], how="diagonal_relaxed")
-            if unknown.height:
-                report.rows_accepted -= unknown.height
-                report.rows_rejected += unknown.height
-                report.reasons = dict(rejects.group_by("reason").len().sort("reason").iter_rows())
-            tag = [pl.lit(batch_id).alias("batch_id"), pl.lit(path.name).alias("file_name")]
-            Store.insert(con, "rejects", rejects.with_columns(tag))
-            Store.insert(con, "load_warnings", prepared.warnings.with_columns(tag))
-            report.rows_new, report.rows_updated = states["new"], states["updated"]
-            report.rows_unchanged = states["unchanged"]
-            con.execute(
-                "insert into batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    batch_id,
-                    str(path.resolve()),
-                    path.name,
-                    digest,
-                    path.stat().st_size,
-                    report.format,
-                    report.encoding,
-                    sheets,
-                    tables[0].header_row,
-                    report.mapping,
-                    report.rows_read,
-                    report.rows_accepted,
-                    report.rows_rejected,
-                    report.rows_blank,
-                    report.rows_new,
-                    report.rows_updated,
-                    report.rows_unchanged,
-                    loaded_at,
-                ],
-            )
+            rejects = pl.concat([prepared.rejects, unknown], how="diagonal_relaxed").with_columns(tag)
+            warnings = prepared.warnings.with_columns(tag)
+            Store.insert(con, "restricted.reject_values", _only(rejects, RESTRICTED_REJECT_COLUMNS))
+            Store.insert(con, "restricted.warning_values", _only(warnings, RESTRICTED_WARNING_COLUMNS))
+        if unknown.height:
+            report.rows_accepted -= unknown.height
+            report.rows_rejected += unknown.height
+            report.reasons = dict(rejects.group_by("reason").len().sort("reason").iter_rows())
+        report.rows_new, report.rows_updated = states["new"], states["updated"]
+        report.rows_unchanged = states["unchanged"]
+        try:
+            with self.store.transaction() as con:
+                Store.insert(con, "rejects", rejects.drop("raw", "value", strict=False))
+                Store.insert(con, "load_warnings", warnings.drop("value", strict=False))
+                con.execute(
+                    "insert into batches values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        batch_id,
+                        str(path.resolve()),
+                        path.name,
+                        digest,
+                        path.stat().st_size,
+                        report.format,
+                        report.encoding,
+                        sheets,
+                        tables[0].header_row,
+                        report.mapping,
+                        report.rows_read,
+                        report.rows_accepted,
+                        report.rows_rejected,
+                        report.rows_blank,
+                        report.rows_new,
+                        report.rows_updated,
+                        report.rows_unchanged,
+                        loaded_at,
+                    ],
+                )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.store.drop_orphans()
+            raise
         return report
+
+    def _id_conflicts(self, prepared: Prepared) -> Prepared:
+        """Apply the one-id-two-messages rule (:func:`~demandlab.ingest.is_id_conflict`) against what is
+        already loaded, not only inside the file.
+
+        Whoever already holds a plain id keeps it: a row that repeats that message takes the plain
+        id (even where the file itself renamed it because an earlier row of the file took the id),
+        and a row with another title and time is kept under its derived id with an ``id_conflict``
+        warning naming the row it collided with — instead of silently replacing that record.
+        """
+        accepted = prepared.accepted
+        if accepted.height == 0 or accepted["title"].is_null().all():
+            return prepared
+        rows = accepted.select("source", "record_id", "created_at", "title", "row_number").rows()
+        originals = [_original_id(r, c, t) for _, r, c, t, _ in rows]
+        keys = pl.DataFrame({"source": [r[0] for r in rows], "record_id": originals}).unique()
+        with registered(self.store.con, "_keys", keys):
+            existing = self.store.sql(
+                "select r.source, r.record_id, r.created_at, r.title, r.batch_id, r.row_number "
+                "from restricted.raw_records r semi join _keys k using (source, record_id) "
+                "qualify row_number() over (partition by r.source, r.record_id order by r.version desc) = 1 "
+                "union all by name "
+                "select c.source, c.record_id, c.created_at, c.title, c.batch_id, null::bigint as row_number "
+                "from main.records c semi join _keys k using (source, record_id) "
+                "where not exists (select 1 from restricted.raw_records r "
+                "  where r.source = c.source and r.record_id = c.record_id)"
+            )
+        known = {(s, r): (c, t, b, n) for s, r, c, t, b, n in existing.iter_rows()}
+        ids, dropped, notes = [], set(), []
+        for (source, record_id, created, title, row), original in zip(rows, originals, strict=True):
+            before = known.get((source, original))
+            if before is None:
+                ids.append(record_id)
+                continue
+            if not is_id_conflict(before[0], before[1], created, title):
+                ids.append(original)
+                if record_id != original:  # the file renamed it, but it is the record already loaded
+                    dropped.add((row, original))
+                continue
+            ids.append(derived_id(original, created, title))
+            if record_id == original:
+                where = f"批次 {before[2]}" + (f" 第 {before[3]} 行" if before[3] is not None else "")
+                message = f"编号与此前导入的另一条记录（{where}）相同，但标题和创建时间都不同"
+                notes.append(
+                    (row, "record_id", "id_conflict", f"{message}：本行另存为新编号 {ids[-1]}，两条都保留", original)
+                )
+        if ids == [r[1] for r in rows]:
+            return prepared
+        warnings = prepared.warnings
+        if dropped:
+            keep = ~pl.struct("row_number", "value").is_in(
+                pl.DataFrame(list(dropped), schema=["row_number", "value"], orient="row").to_struct().implode()
+            ) | (pl.col("reason") != "id_conflict")
+            warnings = warnings.filter(keep)
+        extra = pl.DataFrame(notes, schema=["row_number", "column_name", "reason", "message", "value"], orient="row")
+        log.warning("%d rows reuse the id of another record already loaded: kept under derived ids", len(notes))
+        return replace(
+            prepared,
+            accepted=accepted.with_columns(pl.Series("record_id", ids, pl.String)),
+            warnings=pl.concat([warnings, extra], how="diagonal_relaxed"),
+        )
 
     @staticmethod
     def _write_versions(
@@ -272,39 +355,53 @@ class Pipeline:
         that no run of its characters reads as a phone number; computed where the rows are
         written, on every core.
         """
-        merged = {c: (f"a.{quote(c)}" if c in provided or c in schema.KEY else f"l.{quote(c)}") for c in schema.HASHED}
+
+        def previous(c: str) -> str:
+            # the raw version, or where retention purged it (purge), the masked record
+            return f"coalesce(l.{quote(c)}, k.{quote(c)})" if c in schema.RECORD else f"l.{quote(c)}"
+
+        merged = {c: (f"a.{quote(c)}" if c in provided or c in schema.KEY else previous(c)) for c in schema.HASHED}
         values = ", ".join(f"coalesce(cast({expr} as varchar), chr(0))" for expr in merged.values())
         columns = ", ".join(f"{expr} as {quote(c)}" for c, expr in merged.items())
         with registered(con, "_accepted", accepted):
             con.execute(
-                "create or replace temp table _latest as select r.* from raw_records r "
+                "create or replace temp table _latest as select r.* from restricted.raw_records r "
                 "semi join _accepted a on r.source = a.source and r.record_id = a.record_id "
                 "qualify row_number() over (partition by r.source, r.record_id order by r.version desc) = 1"
             )
+            con.execute(
+                "create or replace temp table _known as select k.* from main.records k "
+                "semi join _accepted a on k.source = a.source and k.record_id = a.record_id"
+            )
             unknown = con.sql(
-                "select a.row_number, a.record_id from _accepted a anti join _latest l "
-                "on l.source = a.source and l.record_id = a.record_id where a.created_at is null"
+                "select a.row_number, a.record_id from _accepted a "
+                "anti join _latest l on l.source = a.source and l.record_id = a.record_id "
+                "anti join _known k on k.source = a.source and k.record_id = a.record_id "
+                "where a.created_at is null order by a.row_number"
             ).pl()
             con.execute(
-                "insert into raw_records by name select * exclude (previous) from ("
+                "insert into restricted.raw_records by name select * exclude (previous) from ("
                 f" select {columns}, a.row_number, {_hash(values)} as content_hash,"
-                " l.content_hash as previous, (coalesce(l.version, 0) + 1)::integer as version,"
+                " coalesce(l.content_hash, k.content_hash) as previous,"
+                " (coalesce(l.version, k.version, 0) + 1)::integer as version,"
                 " ?::varchar as batch_id, ?::timestamp as loaded_at"
                 " from _accepted a left join _latest l on l.source = a.source and l.record_id = a.record_id"
+                " left join _known k on k.source = a.source and k.record_id = a.record_id"
                 ") where previous is distinct from content_hash and created_at is not null",
                 [batch_id, loaded_at],
             )
         con.execute("drop table if exists _latest")
+        con.execute("drop table if exists _known")
         new, updated = con.execute(
             "select count(*) filter (where version = 1), count(*) filter (where version > 1) "
-            "from raw_records where batch_id = ?",
+            "from restricted.raw_records where batch_id = ?",
             [batch_id],
         ).fetchall()[0]
         refused = unknown.select(
             "row_number",
             pl.lit("record_id").alias("column_name"),
             pl.lit("unknown_record").alias("reason"),
-            pl.format("record_id {} was never loaded and this file has no creation time for it", "record_id").alias(
+            pl.lit("编号：此前从未导入该记录，而本文件没有它的创建时间（部分导出须在完整导出之后导入）").alias(
                 "message"
             ),
             "record_id",
@@ -315,33 +412,97 @@ class Pipeline:
     def ingest_inbox(self, inbox: Path | None = None, archive: Path | None = None) -> list[BatchReport]:
         """Load every file in the inbox; move each to the archive only once its batch committed.
 
-        A file that cannot be loaded stays in the inbox with ``<name>.error.txt`` beside it
-        saying why; it is tried again next time (fix the mapping, or replace the file).
+        One file never stops the others: whatever goes wrong with a file (it cannot be read, a
+        bug, a full temporary folder) leaves it in the inbox with ``<name>.error.txt`` beside it
+        saying why — in Chinese, without any value from the file — and the next file is taken.
+        It is tried again next time (fix the mapping, or replace the file). A file whose batch
+        committed but that could not be moved (a read-only archive) is reported as
+        ``archive_failed``; next time it is recognised as loaded and only the move is retried.
+        Symbolic links, folders and other special entries are refused, never followed.
         Files are taken in name order; hidden files and error files are left alone.
         """
         inbox = inbox or self.config.paths.inbox
         archive = archive or self.config.paths.archive
         inbox.mkdir(parents=True, exist_ok=True)
         reports = []
-        for path in sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith(".")):
-            if path.name.endswith(ERROR_SUFFIX):
+        for path in sorted(inbox.iterdir(), key=lambda p: p.name):
+            if path.name.startswith(".") or path.name.endswith(ERROR_SUFFIX):
                 continue
-            error = path.with_name(path.name + ERROR_SUFFIX)
+            refused = _refuse_entry(path)
+            if refused:
+                reports.append(self._failed(path, "not_a_file", refused))
+                continue
             try:
                 report = self.ingest(path)
             except IngestError as exc:
-                error.write_text(f"{exc}\nreason: {exc.reason}\nat: {self.now():%Y-%m-%d %H:%M:%S}\n", encoding="utf-8")
-                reports.append(BatchReport(str(path), "failed", message=str(exc)))
+                reports.append(self._failed(path, exc.reason, _ingest_message(exc, path)))
                 continue
-            target = archive / f"{self.now():%Y-%m-%d}" / path.name
+            except Exception as exc:  # one file must never stop the others
+                log.error("file %s: %s", path.name, describe(exc), exc_info=log.isEnabledFor(logging.DEBUG))
+                reports.append(self._failed(path, "unexpected", describe(exc)))
+                continue
+            reports.append(self._archive(path, archive, report))
+        return reports
+
+    def _failed(self, path: Path, reason: str, message: str) -> BatchReport:
+        """A file that could not be loaded: its error file beside it, and the report that says why."""
+        note = (
+            f"文件：{path.name}\n原因：{message}\n代码：{reason}\n时间：{self.now():%Y-%m-%d %H:%M:%S}\n"
+            "处理：修正或替换该文件后，下次运行会自动重试；本文件的数据未写入数据库。\n"
+        )
+        error = path.with_name(path.name + ERROR_SUFFIX)
+        try:
+            if error.is_symlink():
+                error.unlink()
+            error.write_text(note, encoding="utf-8")
+        except OSError as exc:
+            log.error("file %s: cannot write %s: %s", path.name, error.name, describe(exc))
+        log.warning("file %s: not loaded (%s): %s", path.name, reason, message)
+        return BatchReport(str(path), "failed", message=message, failure=reason)
+
+    def _archive(self, path: Path, archive: Path, report: BatchReport) -> BatchReport:
+        """Move a loaded (or already loaded) file into ``archive/<date>/``; a failure is reported, not raised."""
+        target = archive / f"{self.now():%Y-%m-%d}" / path.name
+        try:
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists():
                 target = target.with_name(f"{target.stem}.{report.batch_id}{target.suffix}")
             shutil.move(str(path), target)
-            error.unlink(missing_ok=True)
-            report.message = (report.message + f" archived to {target}").strip()
-            reports.append(report)
-        return reports
+        except OSError as exc:
+            report.status = "archive_failed"
+            report.message = (
+                f"{report.message} 已导入，但无法移入归档目录：{describe(exc)}；下次运行只重试移动，不会重复导入"
+            ).strip()
+            log.error("file %s: loaded but not archived: %s", path.name, describe(exc))
+            return report
+        path.with_name(path.name + ERROR_SUFFIX).unlink(missing_ok=True)
+        report.message = f"{report.message} 已归档至 {target}".strip()
+        return report
+
+    # --- retention -----------------------------------------------------------------------------
+    def purge(self, before: dt.date) -> dict[str, int]:
+        """Delete the personal data of every file loaded before ``before`` from the restricted file.
+
+        Removes, for batches loaded before that day: their raw rows (numbers and names in clear),
+        the values of their rejected cells and of their warnings; then rewrites the restricted
+        file so that deleted rows do not linger in its free space. The analysts' file is not
+        touched: records stay, masked, with their themes and trends. A record whose raw rows are
+        gone still takes later versions (numbered after its last one); a later *partial* export
+        fills the columns it lacks from the masked record.
+
+        Returns the number of rows deleted per restricted table.
+        """
+        cutoff = dt.datetime.combine(before, dt.time())
+        old = "select batch_id from main.batches where loaded_at < ?"
+        counts = {}
+        with self.store.restricted_transaction() as con:
+            for table in ("raw_records", "reject_values", "warning_values"):
+                counts[table] = con.execute(
+                    f"delete from restricted.{table} where batch_id in ({old})", [cutoff]
+                ).fetchall()[0][0]
+        self.store.compact_restricted()
+        log.info("purge before %s: %s", before, counts)
+        return counts
 
     # --- clean ---------------------------------------------------------------------------------
     def clean(self) -> int:
@@ -352,9 +513,9 @@ class Pipeline:
         version number — so an older export loaded after a newer one does not undo it.
         """
         raw = self.store.sql(
-            "with pending as (select distinct r.source, r.record_id from raw_records r anti join records c "
+            "with pending as (select distinct r.source, r.record_id from restricted.raw_records r anti join records c "
             "  on r.source = c.source and r.record_id = c.record_id and r.version <= c.version), "
-            "current as (select r.* from raw_records r semi join pending p "
+            "current as (select r.* from restricted.raw_records r semi join pending p "
             "  on r.source = p.source and r.record_id = p.record_id "
             f"  qualify row_number() over (partition by r.source, r.record_id order by {PROGRESS}) = 1) "
             "select c.* from current c anti join records x "
@@ -431,6 +592,10 @@ class Pipeline:
         if row.height == 0 or row["window_end"][0] is None:
             return "the current model has no recorded window"
         window_end, data_end = row.row(0)
+        current = self.current_model()
+        if current is not None and current[1].degraded_ and data_end and data_end > window_end:
+            # a first week too small or too uniform for themes is fitted again as soon as more records come
+            return f"the current model is degraded ({current[1].degraded_}) and newer records arrived"
         weeks = (data_end - window_end).days // 7 if data_end else 0
         if cfg.refit_after_weeks and weeks >= cfg.refit_after_weeks:
             return f"the data runs {weeks} weeks past the model's window (bound {cfg.refit_after_weeks})"
@@ -456,6 +621,11 @@ class Pipeline:
         overrides = self.overrides()
         current = self.current_model()
         reason = "asked" if refit else ("no model yet" if current is None else self.refit_reason(current[0]))
+        recorded = self.store.meta("theme_model")
+        if current is None and recorded:
+            # the database names a model whose files are not where the config says: say so, loudly
+            reason = f"model {recorded} not found under {self.config.paths.models}"
+            log.warning("themes: %s; fitting a new model (check [paths] models)", reason)
         if reason:
             fitted = self._fit_themes(reason, overrides)
             if fitted is not None or current is None:
@@ -492,7 +662,7 @@ class Pipeline:
             [start],
         )
         window = tokens.filter(pl.col("in_window"))
-        if window.height < 50:
+        if window.height == 0:
             return None
         model = ThemeModel(
             min_themes=cfg.min_themes, max_themes=cfg.max_themes, n_components=cfg.n_components, random_state=cfg.seed
@@ -518,10 +688,7 @@ class Pipeline:
         ).hexdigest()
         version = f"tm-{fingerprint}"
         model.save(self._model_path(version))
-        reasons = [
-            None if c >= 0 else ("no_known_terms" if s == 0 else "too_far_from_themes")
-            for c, s in zip(model.labels_.tolist(), model.scores_.tolist(), strict=True)
-        ]
+        reasons = model.reasons_
         fitted = window.select("source", "record_id", "content_hash", "text").with_columns(
             pl.Series("cluster", model.labels_, dtype=pl.Int32),
             pl.Series("score", model.scores_, dtype=pl.Float64),
@@ -576,6 +743,7 @@ class Pipeline:
                 **model.params_json(),
                 "n_themes_": model.n_themes_,
                 "merge_trace": getattr(model, "merge_trace_", None),
+                "degraded": model.degraded_,
             }
             con.execute(
                 "insert or replace into theme_models by name select ? as model_version, ? as created_at, "
@@ -732,9 +900,9 @@ class Pipeline:
             "order by a.source, a.record_id"
         )
         docs = frame["tokens"].to_list()
-        keywords = self.store.sql("select keywords from themes where theme_id >= 0 and status = 'active' and size > 0")[
-            "keywords"
-        ].to_list()
+        keywords = self.store.sql(
+            "select keywords from themes where theme_id >= 0 and status = 'active' and size > 0 order by theme_id"
+        )["keywords"].to_list()
         cfg = self.config.themes
         sample = (
             docs
@@ -948,7 +1116,7 @@ class Pipeline:
             pl.Series("unified", unify_keys(keys["place_key"].to_list(), keys["place_kind"].to_list()), pl.String)
         )
         return (
-            frame.join(unified, on=["place_key", "place_kind"], how="left")
+            frame.join(unified, on=["place_key", "place_kind"], how="left", maintain_order="left")
             .with_columns(place_key=pl.col("unified"))
             .drop("unified")
         )
@@ -1074,6 +1242,38 @@ class Pipeline:
         report.n_themes = self.store.scalar("select count(*) from themes where theme_id >= 0")
         report.unassigned = self.store.scalar("select count(*) from assignments where theme_id < 0")
         return report
+
+
+def _refuse_entry(path: Path) -> str | None:
+    """Why an inbox entry is not read at all (a link could point anywhere on the machine), or None."""
+    if path.is_symlink():
+        return "这是符号链接：出于安全原因不读取链接，请把导出文件本身放入收件箱"
+    if path.is_dir():
+        return "这是文件夹：请把其中的导出文件直接放入收件箱"
+    if not path.is_file():
+        return "这不是普通文件（设备、管道或套接字），不读取"
+    return None
+
+
+def _ingest_message(exc: IngestError, path: Path) -> str:
+    """The reason of an :class:`IngestError` without the path it starts with."""
+    text = str(exc)
+    for prefix in (f"{exc.path}: ", f"{path}: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def _original_id(record_id: str, created: dt.datetime | None, title: str | None) -> str:
+    """The id a row had before :func:`~demandlab.ingest.derived_id` renamed it (it if it was not renamed)."""
+    base, tilde, _ = record_id.rpartition("~")
+    if tilde and created is not None and derived_id(base, created, title) == record_id:
+        return base
+    return record_id
+
+
+def _only(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """The ``columns`` of ``frame`` that it has (a reader may not give every one)."""
+    return frame.select([c for c in columns if c in frame.columns])
 
 
 def _hash_text(text: str) -> str:

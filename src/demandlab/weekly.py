@@ -2,80 +2,57 @@
 
 ``demandlab weekly --config demandlab.toml [--week 2026-W47]`` calls :func:`run_weekly`:
 
-1. takes the run lock (a file lock beside the database; the operating system releases it when
-   the process dies, even by ``kill -9``): a second run waits ``wait`` seconds, then gives up
-   with :data:`EXIT_LOCKED` and writes nothing;
-2. marks runs a killed job left as ``running`` as ``interrupted``;
-3. loads the grid registry when one is configured, ingests the inbox (files move to the archive
-   only after their batch committed), and runs every stage incrementally — each stage is one
-   transaction, so a run killed at any point leaves the database as it was before that stage and
-   the next run carries on;
-   (``refit`` fits the theme model again whatever the refit policy says);
-4. writes the district report (and one per street when asked) for the week, atomically;
-5. writes the run summary (JSON) beside the reports and into the ``runs`` table.
+1. checks the week before anything else (a mistyped week changes nothing: exit 2);
+2. takes the database's write lock (a file lock beside the database; the operating system
+   releases it when the process dies, even by ``kill -9``) and opens the database, waiting
+   ``wait`` seconds for another run or a reader (a notebook) to let go: when they do not, it
+   gives up with :data:`EXIT_BUSY` naming who holds it, and writes nothing;
+3. marks runs a killed job left as ``running`` as ``interrupted``;
+4. loads the grid registry when one is configured, ingests the inbox — one file at a time: a
+   file that fails for any reason stays in the inbox with ``<name>.error.txt`` and the others are
+   loaded; files move to the archive only after their batch committed, and a move that fails
+   is retried next time without loading again — and runs every stage incrementally (each stage
+   one transaction, so a run killed at any point leaves the database as it was before that stage);
+5. writes the district report (and one per street when asked; a street with no records that
+   week is skipped with a note) for the week, atomically, under names that cannot leave the
+   reports folder;
+6. writes the run summary (JSON) beside the reports and into the ``runs`` table. The summary,
+   like the log, names files, counts and reasons, never a value from a record.
 
 The report's week defaults to the last complete ISO week before today, or the latest week with
 data when the data ends earlier. Re-running a week rewrites the same report (only the generation
 time differs) because every figure comes from the database and the seeded model.
 
-Exit codes, for the scheduler: 0 done; 1 unexpected error (the summary says which); 2 bad usage
-or configuration; 3 an inbox file could not be loaded (the others were, the report was written);
-4 no data for the week; 5 another run holds the lock.
+Exit codes, for the scheduler: 0 done; 1 unexpected error (the summary says which, without
+data); 2 bad usage or configuration; 3 an inbox file could not be loaded or archived (the others
+were, the report was written); 4 no data for the week; 5 the database stayed busy.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import json
 import logging
-import os
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import clock
 from .config import Config
+from .errors import EXIT_BUSY, EXIT_ERROR, EXIT_INPUT, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, describe, exit_code
+from .options import inside, parse_week, safe_name
 from .pipeline import Pipeline, Progress, _silent
 from .report import ReportError, write_report
-from .store import Store
+from .store import Store, StoreBusy, writer_lock
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INPUT, EXIT_NO_DATA, EXIT_LOCKED = 0, 1, 2, 3, 4, 5
+#: Kept for callers of the earlier name: the lock a run holds is the database's write lock.
+EXIT_LOCKED = EXIT_BUSY
+Locked = StoreBusy
+run_lock = writer_lock
 log = logging.getLogger("demandlab.weekly")
-
-
-class Locked(RuntimeError):
-    """Another run holds the lock."""
-
-
-@contextlib.contextmanager
-def run_lock(path: Path, wait: float = 0.0) -> Iterator[Path]:
-    """Hold an exclusive lock on ``path`` for the block; wait up to ``wait`` seconds for it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
-    deadline = time.monotonic() + wait
-    try:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    handle.seek(0)
-                    holder = handle.read().strip() or "another run"
-                    raise Locked(f"{path} is held by {holder}") from None
-                time.sleep(0.5)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} since {dt.datetime.now():%Y-%m-%d %H:%M:%S}\n")
-        handle.flush()
-        yield path
-    finally:
-        handle.close()  # closing releases the lock
+DISTRICT_REPORT = "全区"
 
 
 @dataclass
@@ -84,7 +61,7 @@ class WeeklySummary:
 
     run_id: str
     week: str | None = None
-    status: str = "running"  # done | input_failed | no_data | failed | locked
+    status: str = "running"  # done | input_failed | no_data | failed | busy | usage
     exit_code: int = EXIT_OK
     started_at: str = ""
     finished_at: str | None = None
@@ -98,11 +75,15 @@ class WeeklySummary:
     hot_issues: int = 0
     model_version: str | None = None
     reports: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was skipped and why (Chinese)
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def fail(self, status: str, code: int, error: str) -> None:
+        self.status, self.exit_code, self.error = status, code, error
 
 
 def default_week(store: Store, today: dt.date) -> str | None:
@@ -127,26 +108,29 @@ def run_weekly(
 ) -> WeeklySummary:
     """Run the weekly job (see the module docstring); never raises for an expected failure."""
     summary = WeeklySummary(run_id=uuid.uuid4().hex[:12], started_at=now().isoformat(timespec="seconds"))
+    try:
+        summary.week = parse_week(week)
+    except ValueError as exc:
+        summary.fail("usage", EXIT_USAGE, describe(exc))
+        log.error("run %s: not started: %s", summary.run_id, summary.error)
+        return summary  # writes nothing: not even a summary folder for a week that does not exist
     db = Path(config.paths.db)
     try:
-        with run_lock(db.with_name(db.name + ".lock"), wait):
+        with writer_lock(db, wait, "demandlab weekly"), Store(db, wait=wait) as store:
             log.info("run %s: lock taken on %s", summary.run_id, db)
-            with Store(db) as store:
-                try:
-                    _run(store, config, summary, week, per_street, refit, progress, now)
-                except Exception as exc:  # the scheduler needs a summary whatever went wrong
-                    summary.status, summary.exit_code = "failed", EXIT_ERROR
-                    summary.error = f"{type(exc).__name__}: {exc}"
-                    log.error("run %s: failed: %s\n%s", summary.run_id, summary.error, traceback.format_exc())
-                _record(store, summary, now)
-    except Locked as exc:
-        summary.status, summary.exit_code, summary.error = "locked", EXIT_LOCKED, str(exc)
+            try:
+                _run(store, config, summary, per_street, refit, progress, now)
+            except Exception as exc:  # the scheduler needs a summary whatever went wrong
+                summary.fail("failed", exit_code(exc), describe(exc))
+                log.error("run %s: failed: %s", summary.run_id, summary.error, exc_info=log.isEnabledFor(logging.DEBUG))
+            _record(store, summary, now)
+    except StoreBusy as exc:
+        summary.fail("busy", EXIT_BUSY, str(exc))
         log.error("run %s: not started: %s", summary.run_id, exc)
         return summary  # writes nothing: the running job owns the database and the reports
-    except Exception as exc:  # the scheduler needs a summary whatever went wrong
-        summary.status, summary.exit_code = "failed", EXIT_ERROR
-        summary.error = f"{type(exc).__name__}: {exc}"
-        log.error("run %s: failed: %s\n%s", summary.run_id, summary.error, traceback.format_exc())
+    except Exception as exc:  # the database could not be opened (corrupt, full disk …)
+        summary.fail("failed", exit_code(exc), describe(exc))
+        log.error("run %s: failed: %s", summary.run_id, summary.error)
         summary.finished_at = now().isoformat(timespec="seconds")
     _write_summary(config, summary)
     return summary
@@ -156,7 +140,6 @@ def _run(
     store: Store,
     config: Config,
     summary: WeeklySummary,
-    week: str | None,
     per_street: bool,
     refit: bool,
     progress: Progress,
@@ -168,15 +151,22 @@ def _run(
             "insert into runs values (?, 'weekly', ?, null, 'running', null)",
             [summary.run_id, dt.datetime.fromisoformat(summary.started_at)],
         )
-    pipe = Pipeline(store, config, progress=progress)
+    pipe = Pipeline(store, config, progress=progress, now=now)
     started = time.perf_counter()
+    registry_failed = False
     if config.paths.grids:
-        pipe.load_grids(config.paths.grids)
+        try:
+            pipe.load_grids(config.paths.grids)
+        except Exception as exc:  # a broken registry must not stop the week: keep the one loaded before
+            registry_failed = True
+            summary.notes.append(f"网格台账 {Path(config.paths.grids).name} 未能导入，沿用原台账：{describe(exc)}")
+            log.error("registry %s: %s", config.paths.grids, describe(exc))
     batches = pipe.ingest_inbox()
     summary.timings["ingest"] = round(time.perf_counter() - started, 2)
     for b in batches:
         summary.files.append(
             {k: getattr(b, k) for k in ("path", "status", "rows_read", "rows_accepted", "rows_rejected", "message")}
+            | {"failure": b.failure}
         )
         summary.rows_read += b.rows_read
         summary.rows_accepted += b.rows_accepted
@@ -203,25 +193,12 @@ def _run(
         "refit: " + (report.refit_reason or "") if report.refit else "assigned",
         report.alerts,
     )
-    summary.week = week or default_week(store, now().date())
+    summary.week = summary.week or default_week(store, now().date())
     if summary.week is None:
-        summary.status, summary.exit_code = "no_data", EXIT_NO_DATA
-        summary.error = "the database holds no records"
+        summary.fail("no_data", EXIT_NO_DATA, "数据库中还没有任何记录")
         return
     started = time.perf_counter()
-    folder = Path(config.paths.reports) / summary.week
-    scopes: list[tuple[str | None, str]] = [(None, "全区")]
-    if per_street:
-        streets = store.sql("select distinct street from records where street is not null order by 1")["street"]
-        scopes += [(f"street={s}", s) for s in streets.to_list()]
-    try:
-        for scope, name in scopes:
-            path = write_report(store, folder / f"{name}.html", week=summary.week, scope=scope, config=config)
-            summary.reports.append(str(path))
-            log.info("report %s: %s (%.1f MB)", name, path, path.stat().st_size / 1e6)
-    except ReportError as exc:
-        summary.status, summary.exit_code, summary.error = "no_data", EXIT_NO_DATA, str(exc)
-        log.error("report: %s", exc)
+    if not _write_reports(store, config, summary, per_street):
         return
     summary.timings["report"] = round(time.perf_counter() - started, 2)
     alerts = store.sql(
@@ -229,12 +206,53 @@ def _run(
     )
     summary.alerts_this_week = dict(alerts.rows())
     summary.hot_issues = store.count("mart_hot_issues")
-    failed = [f for f in summary.files if f["status"] == "failed"]
-    if failed:
-        summary.status, summary.exit_code = "input_failed", EXIT_INPUT
-        summary.error = f"{len(failed)} inbox file(s) could not be loaded; see the .error.txt beside each"
+    failed = [f for f in summary.files if f["status"] in ("failed", "archive_failed")]
+    if failed or registry_failed:
+        problems = len(failed) + registry_failed
+        summary.fail(
+            "input_failed", EXIT_INPUT, f"{problems} 个输入文件未能导入或归档；原因见各文件旁的 .error.txt 或本摘要"
+        )
     else:
         summary.status = "done"
+
+
+def _write_reports(store: Store, config: Config, summary: WeeklySummary, per_street: bool) -> bool:
+    """The district report, then one per street; False when the district itself has no data that week."""
+    folder = inside(Path(config.paths.reports), summary.week)  # the week was checked; this is the last guard
+    try:
+        path = write_report(store, inside(folder, f"{DISTRICT_REPORT}.html"), week=summary.week, config=config)
+    except ReportError as exc:
+        summary.fail("no_data", EXIT_NO_DATA, str(exc))
+        log.error("report: %s", exc)
+        return False
+    summary.reports.append(str(path))
+    log.info("report %s: %s (%.1f MB)", DISTRICT_REPORT, path, path.stat().st_size / 1e6)
+    if not per_street:
+        return True
+    streets = store.sql(
+        "select street, count(*) filter (where iso_week = ?) as n from records where street is not null "
+        "group by street order by street",
+        [summary.week],
+    )
+    used: set[str] = {DISTRICT_REPORT}
+    for street, n in streets.rows():
+        if n == 0:
+            summary.notes.append(f"{street}：{summary.week} 没有记录，未生成街道报告")
+            continue
+        name = safe_name(street)
+        if name in used:  # two streets whose safe names meet: keep both files
+            name = safe_name(f"{street}#{len(used)}")
+        used.add(name)
+        try:
+            path = write_report(
+                store, inside(folder, f"{name}.html"), week=summary.week, scope=f"street={street}", config=config
+            )
+        except ReportError as exc:
+            summary.notes.append(f"{street}：未生成街道报告（{exc}）")
+            continue
+        summary.reports.append(str(path))
+        log.info("report %s: %s (%.1f MB)", name, path, path.stat().st_size / 1e6)
+    return True
 
 
 def _record(store: Store, summary: WeeklySummary, now: Callable[[], dt.datetime]) -> None:
@@ -251,18 +269,27 @@ def _record(store: Store, summary: WeeklySummary, now: Callable[[], dt.datetime]
         )
 
 
-def _write_summary(config: Config, summary: WeeklySummary) -> Path:
+def _write_summary(config: Config, summary: WeeklySummary) -> Path | None:
+    """``<reports>/<week>/run-summary.json``, atomically; a folder that cannot be written is logged, not raised."""
     folder = Path(config.paths.reports) / (summary.week or "no-week")
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "run-summary.json"
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        log.error("summary %s not written: %s", path, describe(exc))
+        if summary.exit_code == EXIT_OK:
+            summary.fail("failed", EXIT_ERROR, describe(exc))
+        return None
     log.info("summary %s: status %s, exit %d", path, summary.status, summary.exit_code)
     return path
 
 
 __all__ = [
+    "EXIT_BUSY",
     "EXIT_ERROR",
     "EXIT_INPUT",
     "EXIT_LOCKED",

@@ -51,5 +51,5 @@ def test_written_grid_names_resolve_to_one_id(registry, community, written, expe
 def test_a_grid_listed_under_two_communities_is_an_error_naming_the_row(tmp_path):
     path = tmp_path / "bad.csv"
     pl.DataFrame({"社区": ["甲社区", "乙社区"], "网格编号": ["G1", "G1"]}).write_csv(path)
-    with pytest.raises(IngestError, match="row 3: grid G1 is listed under several communities"):
+    with pytest.raises(IngestError, match="第 3 行，网格编号：同一网格编号出现在多个社区下"):
         read_registry(path)

@@ -35,7 +35,7 @@ def test_a_legacy_xls_workbook_loads_every_sheet_that_holds_records(pipe):
         "sheet": "2025年4月",
         "row_number": 3,
         "reason": "duplicate_id",
-        "message": "record_id GD001 already appears in sheet 2025年3月",
+        "message": "编号与第 1 个工作表第 2 行相同，作为重复行未导入（以先出现的一行为准）",
     }
     assert pipe.store.scalar("select sheet from batches") == "2025年3月, 2025年4月"
     times = pipe.store.sql("select record_id, created_at::varchar as t from raw_records order by record_id").rows()
@@ -65,8 +65,8 @@ def test_a_partial_export_updates_what_it_carries_and_keeps_the_rest(pipe, tmp_p
     pipe.clean()
     row = pipe.store.sql("select text, created_at::varchar, status, satisfaction from records").row(0)
     assert row == ("楼上漏水", "2025-03-01 10:00:00", "closed", "dissatisfied")
-    reject = pipe.store.sql("select row_number, reason, message from rejects").row(0)
-    assert reject == (3, "unknown_record", "record_id GD9 was never loaded and this file has no creation time for it")
+    reject = pipe.store.sql("select row_number, reason from rejects").row(0)
+    assert reject == (3, "unknown_record")
 
 
 def test_a_full_export_with_an_empty_text_is_rejected_not_blanked(pipe, tmp_path):
@@ -112,7 +112,7 @@ def test_the_inbox_archives_loaded_files_and_leaves_failed_ones_with_the_reason(
     assert not (inbox / "a_orders.csv").exists()
     assert (tmp_path / "archive" / "2026-11-16" / "a_orders.csv").exists()
     error = (inbox / "b_notes.csv.error.txt").read_text("utf-8")
-    assert "b_notes.csv: no mapping fits" in error and "reason: no_mapping" in error
+    assert "没有映射能对应这个文件的表头" in error and "no_mapping" in error
     # fixed and dropped again: it loads, leaves the inbox, and its error file goes with it
     _csv(inbox / "b_notes.csv", "工单编号,来电时间,诉求内容\nGD2,2025/3/2 10:00,路灯不亮\n")
     assert [r.status for r in pipe.ingest_inbox()] == ["loaded"]
@@ -129,6 +129,5 @@ def test_the_inbox_commits_before_it_moves(pipe, tmp_path, monkeypatch):
         raise OSError("disk full while writing")
 
     monkeypatch.setattr(dl.Pipeline, "_write_versions", staticmethod(crash))
-    with pytest.raises(OSError, match="disk full"):
-        pipe.ingest_inbox()
+    assert [r.status for r in pipe.ingest_inbox()] == ["failed"]
     assert (inbox / "orders.csv").exists() and pipe.store.count("batches") == 0

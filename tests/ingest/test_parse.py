@@ -25,6 +25,11 @@ def _parse(values: list[str | None]) -> list:
         ("43524.5", dt.datetime(2019, 2, 28, 12, 0)),  # Excel serial
         ("2025-11-21 01:09:45.342", dt.datetime(2025, 11, 21, 1, 9, 45, 342000)),
         ("  2019/2/28  ", dt.datetime(2019, 2, 28)),
+        # a time with its zone is the same instant in Beijing wall time
+        ("2019-02-28T03:25:05Z", dt.datetime(2019, 2, 28, 11, 25, 5)),
+        ("2019-02-28T11:25:05+08:00", dt.datetime(2019, 2, 28, 11, 25, 5)),
+        ("2019-02-28 20:25:05.5 +0900", dt.datetime(2019, 2, 28, 19, 25, 5, 500000)),
+        ("2019-02-27T22:25-05:00", dt.datetime(2019, 2, 28, 11, 25)),
     ],
 )
 def test_parses_the_written_forms_of_exports(text, expected):

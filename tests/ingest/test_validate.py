@@ -53,9 +53,35 @@ def test_each_bad_row_is_rejected_with_its_reason_column_and_row(tmp_path):
         (8, "empty_text", "诉求内容"),
         (9, "duplicate_id", "工单编号"),
     ]
-    messages = prepared.rejects["message"].to_list()
-    assert messages[1] == "来电时间 待核实 is not a date/time"
-    assert messages[6] == "工单编号 GD1 already appears at row 2"
+    assert prepared.rejects.columns == [
+        "row_number",
+        "sheet",
+        "column_name",
+        "reason",
+        "message",
+        "record_id",
+        "raw",
+        "value",
+    ]
+    assert prepared.rejects["message"].to_list() == [
+        "工单编号：编号为空",
+        "来电时间：无法识别的日期时间",
+        "来电时间：时间早于 2000 年",
+        "来电时间：时间晚于导入时间（未来的时间）",
+        "网格：不在网格登记表中",
+        "诉求内容：标题和内容都为空",
+        "工单编号：与第 2 行编号相同，作为重复行未导入（以先出现的一行为准）",
+    ]
+    # the values travel apart from the message (restricted): the cell, and the whole row
+    assert prepared.rejects["value"].to_list() == [
+        None,
+        "待核实",
+        "1999/1/1 10:00:00",
+        "2027/1/1 10:00:00",
+        "第9网格",
+        None,
+        "GD1",
+    ]
     assert '"诉求内容":"重复编号"' in prepared.rejects["raw"][6]
 
 
@@ -78,11 +104,11 @@ def test_unreadable_optional_values_are_warnings_not_rejects(tmp_path):
     table = _csv(tmp_path, HEADER + "GD1,2025/3/1 10:00:00,,漏水,白鹭社区,第1网格,待定,办完了,也许,很好,\n")
     prepared = prepare_batch(table, presets()["hotline_12345"], GRIDS, NOW)
     assert prepared.accepted.height == 1 and prepared.rejects.height == 0
-    assert sorted(prepared.warnings.select("column_name", "reason", "value").rows()) == [
-        ("办理状态", "unknown_value", "办完了"),
-        ("办结时间", "bad_time", "待定"),
-        ("回访满意度", "unknown_value", "很好"),
-        ("是否解决", "unknown_value", "也许"),
+    assert sorted(prepared.warnings.select("column_name", "reason", "message", "value").rows()) == [
+        ("办理状态", "unknown_value", "办理状态：未知的取值，已置空（可在映射的 [values] 中补充）", "办完了"),
+        ("办结时间", "bad_time", "办结时间：无法识别的日期时间，已置空", "待定"),
+        ("回访满意度", "unknown_value", "回访满意度：未知的取值，已置空（可在映射的 [values] 中补充）", "很好"),
+        ("是否解决", "unknown_value", "是否解决：未知的取值，已置空（可在映射的 [values] 中补充）", "也许"),
     ]
 
 

@@ -129,6 +129,25 @@ def test_every_level_partitions_the_same_records(kpi_store):
     assert depts == {"物业公司": 3, "城管局": 3, None: 2}  # records without a unit are a group, not dropped
 
 
+def test_a_label_is_set_only_on_the_rows_it_describes(kpi_store):
+    # every record is 未归类 (theme -1) in week 2026-W45: a district total or a grid has no theme and a
+    # dept row no week, so their theme_label and iso_week are empty, not whichever value came first
+    rows = kpi_store.sql("select level, theme_label, iso_week from mart_kpi").rows()
+    labels = {level: set() for level, _, _ in rows}
+    for level, theme_label, iso_week in rows:
+        labels[level].add((theme_label, iso_week))
+    assert labels == {
+        "total": {(None, None)},
+        "street": {(None, None)},
+        "community": {(None, None)},
+        "grid": {(None, None)},
+        "dept": {(None, None)},
+        "theme": {("未归类", None)},
+        "week": {(None, "2026-W45")},
+        "street_week": {(None, "2026-W45")},
+    }
+
+
 def test_kpi_level_must_be_known(kpi_store):
     with pytest.raises(ValueError, match="level must be one of"):
         dl.marts.kpi(kpi_store, "province")

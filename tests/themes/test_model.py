@@ -67,9 +67,11 @@ def test_unfitted_model_refuses_to_predict():
         ThemeModel().predict(["电梯"])
 
 
-def test_fit_needs_documents():
-    with pytest.raises(ValueError, match="at least 2 documents"):
-        ThemeModel().fit(["电梯"])
+def test_fit_takes_a_sequence_of_strings():
+    with pytest.raises(TypeError, match="sequence of documents"):
+        ThemeModel().fit("电梯 故障")
+    with pytest.raises(TypeError, match="got list"):
+        ThemeModel().fit([["电梯", "故障"], ["电梯", "故障"]])
 
 
 def _similarities(rng: np.random.Generator, parts: int, related: int = 0) -> np.ndarray:

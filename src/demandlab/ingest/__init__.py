@@ -1,12 +1,14 @@
 """Ingest: read exports, map their headers, validate rows, keep every reject with a reason."""
 
 from .grids import GridIndex, read_registry
+from .headers import normalize_header
 from .mapping import Mapping, available_mappings, choose_mapping, load_mapping_file, presets
 from .readers import IngestError, Table, read_table, read_tables
-from .validate import REASONS, Prepared, merge_sheets, prepare_batch
+from .validate import REASONS, WARNINGS, Prepared, derived_id, is_id_conflict, merge_sheets, prepare_batch
 
 __all__ = [
     "REASONS",
+    "WARNINGS",
     "GridIndex",
     "IngestError",
     "Mapping",
@@ -14,8 +16,11 @@ __all__ = [
     "Table",
     "available_mappings",
     "choose_mapping",
+    "derived_id",
+    "is_id_conflict",
     "load_mapping_file",
     "merge_sheets",
+    "normalize_header",
     "prepare_batch",
     "presets",
     "read_registry",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from .headers import normalize_header
 from .parse import FULL_WIDTH, HALF_WIDTH
 from .readers import ROW, IngestError, read_table
 
@@ -98,12 +99,13 @@ def read_registry(path: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     table = read_table(path, known_headers={h for hs in synonyms.values() for h in hs})
     present = {}
     for column, candidates in synonyms.items():
-        header = next((h for h in candidates if h in table.headers), None)
+        header = next((normalize_header(h) for h in candidates if normalize_header(h) in table.headers), None)
         if header is not None:
             present[column] = header
     missing = [c for c in ("grid_id", "community") if c not in present]
     if missing:
-        raise IngestError(path, "no_mapping", f"a grid registry needs {missing}; headers are {table.headers}")
+        needed = "；".join(f"{c}（表头可以是 {' / '.join(synonyms[c])}）" for c in missing)
+        raise IngestError(path, "no_mapping", f"网格登记表缺少必需的列：{needed}")
     frame = table.frame.select(
         pl.col(ROW),
         *[pl.col(h).str.strip_chars().alias(c) for c, h in present.items()],
@@ -111,7 +113,7 @@ def read_registry(path: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     empty_id = frame.filter(pl.col("grid_id").is_null() | (pl.col("grid_id") == ""))
     if empty_id.height:
-        raise IngestError(path, "missing_id", f"row {empty_id[ROW][0]}, column {present['grid_id']}: empty grid id")
+        raise IngestError(path, "missing_id", f"第 {empty_id[ROW][0]} 行，{present['grid_id']}：网格编号为空")
     conflicts = (
         frame.group_by("grid_id")
         .agg(pl.col("community").n_unique().alias("n"), pl.col(ROW).max())
@@ -119,9 +121,7 @@ def read_registry(path: str | Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     if conflicts.height:
         row = conflicts.row(0, named=True)
-        raise IngestError(
-            path, "conflict", f"row {row[ROW]}: grid {row['grid_id']} is listed under several communities"
-        )
+        raise IngestError(path, "conflict", f"第 {row[ROW]} 行，{present['grid_id']}：同一网格编号出现在多个社区下")
     grids = (
         frame.with_columns(
             pl.col("aliases")

@@ -16,6 +16,8 @@ A mapping is a TOML file (see ``mappings/*.toml`` for the shipped presets)::
     date_formats = ["%Y.%m.%d %H:%M"]   # tried before the built-in formats
 
 Header synonyms are data: add a header to a preset, or ship a user mapping, without code.
+Candidates are compared in the normal form of :func:`~demandlab.ingest.headers.normalize_header`
+(trimmed, half-width, NFKC), the form readers give every header.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import schema
-from .readers import IngestError
+from .headers import normalize_header
+from .table import IngestError
 
 CANONICAL = set(schema.RECORD) | {"contact", "room", "grid_raw"}
 CODED = ("kind", "channel", "status", "resolved", "satisfaction", "resolved_level")
@@ -54,7 +57,9 @@ class Mapping:
 
     def resolve(self, headers: list[str]) -> dict[str, str]:
         """canonical column → the header of this file it comes from."""
-        present = {h.strip(): h for h in headers}
+        present: dict[str, str] = {}
+        for h in headers:
+            present.setdefault(normalize_header(h), h)
         found: dict[str, str] = {}
         for canonical, candidates in self.columns.items():
             for candidate in candidates:
@@ -69,7 +74,8 @@ class Mapping:
         return [c for c in self.required if c not in found and c not in self.constants and c not in self.combine]
 
     def score(self, headers: list[str]) -> int:
-        return len(self.resolve(headers)) + sum(all(h in headers for h in hs) for hs, _ in self.combine.values())
+        present = {normalize_header(h) for h in headers}
+        return len(self.resolve(headers)) + sum(all(h in present for h in hs) for hs, _ in self.combine.values())
 
 
 def _values_file() -> dict[str, dict[str, Any]]:
@@ -81,27 +87,33 @@ def parse_mapping(raw: dict[str, Any], origin: str) -> Mapping:
     try:
         name = raw["name"]
     except KeyError as exc:
-        raise IngestError(origin, "bad_mapping", "mapping has no `name`") from exc
+        raise IngestError(origin, "bad_mapping", "映射文件缺少 name") from exc
     known_keys = {"name", "description", "required", "constants", "columns", "combine", "values", "date_formats"}
     unknown = set(raw) - known_keys
     if unknown:
-        raise IngestError(origin, "bad_mapping", f"unknown key(s) {sorted(unknown)}; known: {sorted(known_keys)}")
-    columns = {k: tuple([v] if isinstance(v, str) else v) for k, v in raw.get("columns", {}).items()}
+        raise IngestError(
+            origin, "bad_mapping", f"未知的键 {', '.join(sorted(unknown))}；可用的键：{', '.join(sorted(known_keys))}"
+        )
+    columns = {
+        k: tuple(normalize_header(h) for h in ([v] if isinstance(v, str) else v))
+        for k, v in raw.get("columns", {}).items()
+    }
     combine = {}
     for column, spec in raw.get("combine", {}).items():
         if isinstance(spec, dict):  # {columns = ["来电日期", "来电时刻"], sep = " "}
-            combine[column] = (tuple(spec.get("columns", ())), str(spec.get("sep", "")))
+            headers, sep = spec.get("columns", ()), str(spec.get("sep", ""))
         else:
-            combine[column] = (tuple(spec), "")
+            headers, sep = spec, ""
+        combine[column] = (tuple(normalize_header(h) for h in headers), sep)
     constants = dict(raw.get("constants", {}))
     for section, names in (("columns", columns), ("combine", combine), ("constants", constants)):
         bad = set(names) - CANONICAL
         if bad:
-            raise IngestError(origin, "bad_mapping", f"[{section}] names unknown canonical column(s) {sorted(bad)}")
+            raise IngestError(origin, "bad_mapping", f"[{section}] 中有未知的标准字段：{', '.join(sorted(bad))}")
     values = _values_file()
     for column, table in raw.get("values", {}).items():
         if column not in CODED:
-            raise IngestError(origin, "bad_mapping", f"[values.{column}]: only {CODED} take value maps")
+            raise IngestError(origin, "bad_mapping", f"[values.{column}]：只有 {', '.join(CODED)} 可以有取值映射")
         values[column] = {**values.get(column, {}), **table}
     return Mapping(
         name=name,
@@ -121,9 +133,9 @@ def load_mapping_file(path: str | Path) -> Mapping:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise IngestError(path, "bad_mapping", "mapping file not found") from exc
+        raise IngestError(path, "bad_mapping", "映射文件不存在") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise IngestError(path, "bad_mapping", f"not valid TOML: {exc}") from exc
+        raise IngestError(path, "bad_mapping", f"不是有效的 TOML（{exc}）") from exc
     return parse_mapping(raw, str(path))
 
 
@@ -154,7 +166,14 @@ def choose_mapping(
 ) -> Mapping:
     """The mapping named or given by ``wanted`` (a name or a TOML path), else the best fit for ``headers``.
 
-    Raises :class:`IngestError` naming the closest mapping and what it lacks when none fits.
+    Raises :class:`IngestError` naming the closest mapping and what it lacks when none fits. The
+    message lists only the file's headers that some mapping knows and counts the others: a file
+    without a header row has data in its first row, and data never goes into a message.
+
+    Examples
+    --------
+    >>> choose_mapping("x.csv", ["工单编号", "来电时间", "诉求内容"]).name
+    'hotline_12345'
     """
     mappings = available_mappings(user_folder)
     if wanted is not None:
@@ -163,10 +182,16 @@ def choose_mapping(
         elif wanted.endswith(".toml"):
             mapping = load_mapping_file(wanted)
         else:
-            raise IngestError(path, "no_mapping", f"no mapping named {wanted!r}; known: {sorted(mappings)}")
+            known = "、".join(sorted(mappings))
+            raise IngestError(path, "no_mapping", f"没有名为「{wanted}」的映射；已有的映射：{known}")
         missing = mapping.missing(headers)
         if missing:
-            raise IngestError(path, "no_mapping", f"mapping {mapping.name!r} needs {_explain(mapping, missing)}")
+            raise IngestError(
+                path,
+                "no_mapping",
+                f"映射 {mapping.name} 需要的列在文件中找不到：{_explain(mapping, missing)}。"
+                + _describe(headers, mappings),
+            )
         return mapping
     fitting = [m for m in mappings.values() if not m.missing(headers)]
     if fitting:
@@ -175,11 +200,20 @@ def choose_mapping(
     raise IngestError(
         path,
         "no_mapping",
-        f"no mapping fits the headers {headers[:12]}; closest is {closest.name!r}, which needs "
-        f"{_explain(closest, closest.missing(headers))}. "
-        "Pass --mapping FILE.toml (see docs/mappings.md in the demandlab repository).",
+        f"没有映射能对应这个文件的表头。{_describe(headers, mappings)}最接近的映射是 {closest.name}，"
+        f"还缺少：{_explain(closest, closest.missing(headers))}。"
+        "请用 --mapping 指定映射文件（写法见 demandlab 仓库的 docs/mappings.md）。",
     )
 
 
+def _describe(headers: list[str], mappings: dict[str, Mapping]) -> str:
+    """The headers some mapping knows, and how many others there are (never their text)."""
+    vocabulary = {h for m in mappings.values() for h in m.headers}
+    known = [h for h in headers if normalize_header(h) in vocabulary]
+    others = len(headers) - len(known)
+    text = f"可识别的表头：{'、'.join(known)}" if known else "没有一个表头是已知的（文件可能没有表头行）"
+    return text + (f"；另有 {others} 列无法识别。" if others else "。")
+
+
 def _explain(mapping: Mapping, missing: list[str]) -> str:
-    return "; ".join(f"{c} (one of {' / '.join(mapping.columns.get(c, ()))})" for c in missing)
+    return "；".join(f"{c}（表头可以是 {' / '.join(mapping.columns.get(c, ()))}）" for c in missing)

@@ -35,6 +35,11 @@ DATETIME_FORMATS = (
     "%Y%m%d",
 )
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+LOCAL_TIMEZONE = "Asia/Shanghai"
+"""Time zone that times carrying a zone (``2025-03-01T02:00:00Z``, a time-zone-aware Parquet
+column) are converted to before the zone is dropped: every other export writes naive local
+(Beijing) time, and records are compared with them."""
+_OFFSET_FORMATS = ("%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M%z")
 _SERIAL_MIN, _SERIAL_MAX = 20_000, 80_000  # 1954 … 2119
 
 
@@ -68,7 +73,8 @@ def parse_datetime(expr: pl.Expr, formats: Iterable[str] = ()) -> pl.Expr:
     """Parse a string column into ``Datetime("us")``; null where no format fits.
 
     Understands ``2019/2/28 11:25:05``, ``2019-02-28T11:25``, ``2019年2月28日 11时25分``,
-    ``2019.02.28``, ``20190228``, full-width digits and Excel serial numbers (``43524.475``).
+    ``2019.02.28``, ``20190228``, full-width digits, Excel serial numbers (``43524.475``) and ISO
+    times with a zone (``2019-02-28T03:25:05Z`` → 11:25:05, Beijing time).
     ``formats`` (strftime patterns) are tried first.
 
     Examples
@@ -80,6 +86,14 @@ def parse_datetime(expr: pl.Expr, formats: Iterable[str] = ()) -> pl.Expr:
     text = _datetime_text(expr)
     candidates = [
         text.str.strptime(schema.DATETIME, f, strict=False, exact=True) for f in (*formats, *DATETIME_FORMATS)
+    ]
+    # ISO 8601 with a zone (APIs, JSON exports): the same instant in Beijing wall time
+    zoned = text.str.replace(r"\s*Z$", "+00:00").str.replace(r"\s+([+-]\d{2}:?\d{2})$", "${1}")
+    candidates += [
+        zoned.str.strptime(pl.Datetime("us", "UTC"), f, strict=False, exact=True)
+        .dt.convert_time_zone(LOCAL_TIMEZONE)
+        .dt.replace_time_zone(None)
+        for f in _OFFSET_FORMATS
     ]
     serial = text.str.extract(r"^(\d{5}(?:\.\d+)?)$").cast(pl.Float64, strict=False)
     serial_dt = pl.when(serial.is_between(_SERIAL_MIN, _SERIAL_MAX)).then(

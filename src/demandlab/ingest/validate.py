@@ -1,30 +1,40 @@
 """The ingest stage: a table of strings + a mapping → canonical rows accepted, rows rejected.
 
-:func:`prepare_batch` is a pure function. It never drops a row: every row read
-is either accepted or rejected with a reason code, the source column and a
-message a person can act on. Reasons, in the order they are checked:
+:func:`prepare_batch` is a pure function. It never drops a row: every row read is either
+accepted or rejected with one reason code, the source column, and a message in Chinese that
+names the column and what is wrong — never the value, which travels apart in ``value`` and
+``raw`` (restricted). Reasons, in the order they are checked:
 
 =================== =====================================================
-malformed_row       the file itself made the row unreadable
-bad_encoding        a value holds bytes the file's encoding cannot decode
+malformed_row       the file itself made the row unreadable (columns, quotes, JSON)
+bad_encoding        the line, or a value, holds bytes the file's encoding cannot decode
+nul_byte            the line holds a NUL byte
+field_too_large     a CSV / JSON line or value beyond ``limits.MAX_FIELD_BYTES``
+cell_too_large      a workbook cell beyond Excel's 32,767 characters
 missing_id          the id column is empty
 bad_time            the creation time is empty or not a date/time
 time_out_of_range   the creation time is before 2000 or in the future
 unknown_grid        a grid is given but not in the registry (when one is loaded)
 empty_text          neither title nor text has any content
-duplicate_id        the id already appeared earlier in this file
+formula_no_value    the cell behind any of the four above is a formula that was never computed
+duplicate_id        the id already appeared earlier in this file, for the same matter
 unknown_record      (set when writing) a partial export without creation times
                     names a record the database has never seen
 =================== =====================================================
 
-Optional values that cannot be read (a closing time of 待定, an unknown
-satisfaction label) do not reject the row: they become null and are listed as
-warnings.
+Rows that share an id but whose title *and* creation time both differ are two different
+messages, not one record twice (:func:`is_id_conflict`): the later one is kept under a derived,
+deterministic id (:func:`derived_id`) with an ``id_conflict`` warning naming both rows.
+
+Optional values that cannot be read (a closing time of 待定, an unknown satisfaction label) do
+not reject the row: they become null and are listed as warnings, as is whatever the reader
+changed (see :data:`WARNINGS`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import polars as pl
@@ -33,20 +43,38 @@ from .. import schema
 from .grids import GridIndex
 from .mapping import CODED, Mapping
 from .parse import blank_to_null, map_values, parse_count, parse_datetime_columns
-from .readers import REPLACEMENT, ROW, Table
+from .table import REPLACEMENT, ROW, Table, cap_expr
 
 EARLIEST = dt.datetime(2000, 1, 1)
 REASONS = (
     "malformed_row",
     "bad_encoding",
+    "nul_byte",
+    "field_too_large",
+    "cell_too_large",
     "missing_id",
     "bad_time",
     "time_out_of_range",
     "unknown_grid",
     "empty_text",
+    "formula_no_value",
     "duplicate_id",
     "unknown_record",
 )
+#: Warning codes in ``Prepared.warnings`` (``load_warnings``): the row is kept.
+WARNINGS = (
+    "bad_time",  # an optional time that cannot be read → null
+    "bad_number",  # a count that is not a number → null
+    "unknown_value",  # a coded value no map knows → null
+    "id_conflict",  # same id, other title and time: kept under a derived id
+    "duplicate_header",  # the second of two equal headers, renamed <header>_2 and kept in extra
+    "hidden_sheet",  # a hidden sheet, not loaded
+    "merged_cells",  # a merged range, its value filled into each cell
+    "formula_no_value",  # a formula cell without a cached value, read as empty
+    "nested_value",  # a list / struct column (Parquet), read as JSON text
+    "timezone_converted",  # a time-zone-aware column, converted to Beijing time
+)
+FORMULA_HINT = "公式没有缓存值：请在 Excel 中打开并保存后再导出"
 _CODED_TYPES = {c: (pl.Boolean() if c == "resolved" else pl.String()) for c in CODED}
 _OPEN_STATES = ("open", "dispatched", "responded")
 #: Columns filled from others: when the other is in the file, the derived one counts as carried too.
@@ -57,15 +85,39 @@ _DERIVED_FROM = {
     "status": "closed_at",
     "responded_at": "replied_at",
 }
+REJECT_COLUMNS = {
+    "row_number": pl.Int64,
+    "sheet": pl.String,
+    "column_name": pl.String,
+    "reason": pl.String,
+    "message": pl.String,
+    "record_id": pl.String,
+    "raw": pl.String,
+    "value": pl.String,
+}
+WARNING_COLUMNS = {
+    "row_number": pl.Int64,
+    "sheet": pl.String,
+    "column_name": pl.String,
+    "reason": pl.String,
+    "message": pl.String,
+    "value": pl.String,
+}
 
 
 @dataclass(frozen=True)
 class Prepared:
-    """What :func:`prepare_batch` returns."""
+    """What :func:`prepare_batch` returns.
 
-    accepted: pl.DataFrame  # schema.RECORD + RAW_ONLY + row_number (+ sheet)
-    rejects: pl.DataFrame  # row_number, column_name, reason, message, record_id, raw (+ sheet)
-    warnings: pl.DataFrame  # row_number, column_name, reason, value (+ sheet)
+    ``rejects`` has :data:`REJECT_COLUMNS` and ``warnings`` :data:`WARNING_COLUMNS`; their
+    ``raw`` and ``value`` hold data in clear and belong in the restricted database only.
+    ``accepted`` holds ``schema.RECORD`` + ``schema.RAW_ONLY`` (``extra``: the unmapped columns
+    as a JSON object) + ``row_number``.
+    """
+
+    accepted: pl.DataFrame
+    rejects: pl.DataFrame
+    warnings: pl.DataFrame
     provided: frozenset[str] = frozenset()  # canonical columns the file carried (a later load keeps the rest)
 
     @property
@@ -73,8 +125,71 @@ class Prepared:
         return self.accepted.height + self.rejects.height
 
 
-def _canonical_strings(table: Table, mapping: Mapping) -> tuple[pl.DataFrame, dict[str, str]]:
-    """Canonical columns as stripped strings (null when blank), plus where each came from."""
+# --- same id, other matter ---------------------------------------------------------------------
+def _title_key(title: str | None) -> str:
+    return " ".join((title or "").split())
+
+
+def is_id_conflict(
+    first_created: dt.datetime | None,
+    first_title: str | None,
+    second_created: dt.datetime | None,
+    second_title: str | None,
+) -> bool:
+    """Whether two rows that carry one id are two different records.
+
+    They are when both rows have a title and a creation time, and *both* differ: a message board
+    that reuses an id for another message years later. Rows whose title or time is missing, or
+    where only one of the two differs (a later status of the same work order), are one record.
+
+    Examples
+    --------
+    >>> a, b = dt.datetime(2017, 3, 1, 9), dt.datetime(2019, 6, 2, 10)
+    >>> is_id_conflict(a, "小区停车难", b, "学校门口拥堵"), is_id_conflict(a, "小区停车难", b, " 小区停车难")
+    (True, False)
+    """
+    if first_created is None or second_created is None or first_created == second_created:
+        return False
+    t1, t2 = _title_key(first_title), _title_key(second_title)
+    return bool(t1) and bool(t2) and t1 != t2
+
+
+def derived_id(record_id: str, created_at: dt.datetime, title: str | None) -> str:
+    """The id a conflicting row is kept under: ``<id>~`` and six hex digits of a hash of its
+    creation time and title, so the same row always gets the same id.
+
+    Examples
+    --------
+    >>> derived_id("2939", dt.datetime(2019, 6, 2, 10, 0), "学校门口拥堵")
+    '2939~db453a'
+    """
+    digest = hashlib.sha256(f"{created_at:%Y-%m-%d %H:%M:%S}|{_title_key(title)}".encode()).hexdigest()
+    return f"{record_id}~{digest[:6]}"
+
+
+def _repeat_decisions(rows: list[tuple]) -> dict[int, tuple[str, int, str | None]]:
+    """For rows ``(order, source, record_id, created_at, title)`` in file order, what each repeat is:
+    ``("duplicate", order of the row it repeats, None)`` or ``("conflict", order of the first row, new id)``."""
+    kept: dict[tuple, list[tuple]] = {}
+    out: dict[int, tuple[str, int, str | None]] = {}
+    for order, source, record_id, created, title in rows:
+        group = kept.setdefault((source, record_id), [])
+        if not group:
+            group.append((order, created, title))
+            continue
+        same = next((k for k in group if not is_id_conflict(k[1], k[2], created, title)), None)
+        if same is not None:
+            out[order] = ("duplicate", same[0], None)
+        else:
+            out[order] = ("conflict", group[0][0], derived_id(record_id, created, title))
+            group.append((order, created, title))
+    return out
+
+
+# --- mapping and typing ------------------------------------------------------------------------
+def _canonical_strings(table: Table, mapping: Mapping) -> tuple[pl.DataFrame, dict[str, str], bool]:
+    """Canonical columns as stripped strings (null when blank), where each came from, and whether
+    the file has columns no mapping names (kept in ``extra``)."""
     frame = table.frame
     found = mapping.resolve(table.headers)
     exprs = [blank_to_null(pl.col(header)).alias(canonical) for canonical, header in found.items()]
@@ -91,15 +206,25 @@ def _canonical_strings(table: Table, mapping: Mapping) -> tuple[pl.DataFrame, di
             sources[canonical] = "(constant)"
     used = set(found.values()) | {h for hs, _ in mapping.combine.values() for h in hs}
     extra_cols = [h for h in table.headers if h not in used]
-    extra = (
-        pl.struct(extra_cols).struct.json_encode().alias("extra")
-        if extra_cols
-        else pl.lit(None, pl.String).alias("extra")
-    )
-    out = frame.select(pl.col(ROW).alias("row_number"), *exprs, extra)
+    out = frame.select(pl.col(ROW).alias("row_number"), *exprs, _extra(extra_cols))
     wanted = [*schema.RECORD, "contact", "room", "grid_raw"]
     missing = [pl.lit(None, pl.String).alias(c) for c in wanted if c not in out.columns]
-    return out.with_columns(missing), sources
+    return out.with_columns(missing), sources, bool(extra_cols)
+
+
+def _extra(columns: list[str]) -> pl.Expr:
+    """The non-empty unmapped values of a row as one JSON object (null when there are none): a
+    column that is empty everywhere, or added empty by a later export, changes nothing."""
+    if not columns:
+        return pl.lit(None, pl.String).alias("extra")
+    pieces = [
+        pl.when(pl.col(c).is_not_null() & (pl.col(c) != "")).then(
+            pl.struct(pl.col(c)).struct.json_encode().str.slice(1).str.head(-1)
+        )
+        for c in columns
+    ]
+    joined = pl.concat_str(pieces, separator=",", ignore_nulls=True)
+    return pl.when(joined != "").then(pl.concat_str(pl.lit("{"), joined, pl.lit("}"))).alias("extra")
 
 
 def _typed(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
@@ -158,55 +283,74 @@ def _resolve_grids(frame: pl.DataFrame, grids: GridIndex | None) -> pl.DataFrame
     return out.sort("row_number")
 
 
+# --- checks ----------------------------------------------------------------------------------------
 def _reasons(frame: pl.DataFrame, sources: dict[str, str], now: dt.datetime) -> pl.DataFrame:
-    """Add ``reason``, ``column_name`` and ``message`` (null for good rows)."""
+    """Add ``reason``, ``column_name``, ``message`` and ``value`` (null for good rows)."""
     col_id, col_time = sources.get("record_id", "record_id"), sources.get("created_at", "created_at")
-    col_grid, col_text = sources.get("grid_raw", "grid"), sources.get("text", "text")
+    col_grid = sources.get("grid_raw", "grid")
+    col_text = sources.get("text") or sources.get("title") or "text"
     latest = now + dt.timedelta(days=1)
-    checks: list[tuple[pl.Expr, str, str | pl.Expr, pl.Expr]] = [
-        (pl.col("record_id").is_null(), "missing_id", col_id, pl.lit(f"{col_id} is empty")),
+    none = pl.lit(None, pl.String)
+    checks: list[tuple[pl.Expr, str, str | pl.Expr, pl.Expr, pl.Expr]] = [
+        (pl.col("record_id").is_null(), "missing_id", col_id, pl.lit(f"{col_id}：编号为空"), none),
         (
             pl.col("created_at").is_null() & pl.col("created_at__text").is_null(),
             "bad_time",
             col_time,
-            pl.lit(f"{col_time} is empty"),
+            pl.lit(f"{col_time}：创建时间为空"),
+            none,
         ),
         (
             pl.col("created_at").is_null(),
             "bad_time",
             col_time,
-            pl.format("{} {} is not a date/time", pl.lit(col_time), pl.col("created_at__text")),
+            pl.lit(f"{col_time}：无法识别的日期时间"),
+            pl.col("created_at__text"),
         ),
         (
             pl.col("created_at") < EARLIEST,
             "time_out_of_range",
             col_time,
-            pl.format("{} {} is before 2000", pl.lit(col_time), pl.col("created_at__text")),
+            pl.lit(f"{col_time}：时间早于 2000 年"),
+            pl.col("created_at__text"),
         ),
         (
             pl.col("created_at") > latest,
             "time_out_of_range",
             col_time,
-            pl.format("{} {} is in the future", pl.lit(col_time), pl.col("created_at__text")),
+            pl.lit(f"{col_time}：时间晚于导入时间（未来的时间）"),
+            pl.col("created_at__text"),
         ),
         (
             ~pl.col("__grid_ok"),
             "unknown_grid",
             col_grid,
-            pl.format("{} {} is not in the grid registry", pl.lit(col_grid), pl.col("grid_raw")),
+            pl.lit(f"{col_grid}：不在网格登记表中"),
+            pl.col("grid_raw"),
         ),
-        (pl.col("text").is_null() & pl.col("title").is_null(), "empty_text", col_text, pl.lit(f"{col_text} is empty")),
+        (
+            pl.col("text").is_null() & pl.col("title").is_null(),
+            "empty_text",
+            col_text,
+            pl.lit(f"{col_text}：标题和内容都为空"),
+            none,
+        ),
     ]
     # the values as read: coded and time columns keep their text in <column>__text
     as_read = {
         c: f"{c}__text" if f"{c}__text" in frame.columns else c for c in (*schema.RECORD, "contact", "room", "grid_raw")
     }
-    undecodable = [c for c, col in as_read.items() if c in sources and frame.schema.get(col) == pl.String()]
+    undecodable = [
+        c
+        for c, col in as_read.items()
+        if c in sources and sources[c] != "(constant)" and frame.schema.get(col) == pl.String()
+    ]
     if undecodable:
         has = [pl.col(as_read[c]).str.contains(REPLACEMENT, literal=True).fill_null(False) for c in undecodable]
         first = pl.coalesce([pl.when(h).then(pl.lit(sources[c])) for h, c in zip(has, undecodable, strict=True)])
-        message = pl.format("{} holds bytes that are not valid in the file's encoding", first)
-        checks.insert(1, (pl.any_horizontal(has), "bad_encoding", first, message))
+        value = pl.coalesce([pl.when(h).then(pl.col(as_read[c])) for h, c in zip(has, undecodable, strict=True)])
+        message = pl.format("{}：含有无法按文件编码解码的字节", first)
+        checks.insert(1, (pl.any_horizontal(has), "bad_encoding", first, message, value))
     # a partial export (say, 回访 results: id and satisfaction only) is checked on what it carries;
     # the runner keeps the rest from the record's previous version
     carried = {
@@ -215,41 +359,79 @@ def _reasons(frame: pl.DataFrame, sources: dict[str, str], now: dt.datetime) -> 
         "empty_text": "text" in sources or "title" in sources,
     }
     checks = [c for c in checks if carried.get(c[1], True)]
-    reason = column = message = None
-    for condition, code, col, msg in reversed(checks):
-        reason = (
-            pl.when(condition).then(pl.lit(code)).otherwise(reason if reason is not None else pl.lit(None, pl.String))
-        )
-        column = (
-            pl.when(condition)
-            .then(pl.lit(col) if isinstance(col, str) else col)
-            .otherwise(column if column is not None else pl.lit(None, pl.String))
-        )
-        message = pl.when(condition).then(msg).otherwise(message if message is not None else pl.lit(None, pl.String))
-    frame = frame.with_columns(reason.alias("reason"), column.alias("column_name"), message.alias("message"))
-    # duplicates among rows that are otherwise good: the first occurrence wins
-    first_row = pl.col("row_number").min().over(["source", "record_id"])
-    good = frame.filter(pl.col("reason").is_null()).with_columns(first_row.alias("__first"))
-    frame = frame.join(good.select("row_number", "__first"), on="row_number", how="left")
-    duplicate = (
-        pl.col("reason").is_null() & pl.col("__first").is_not_null() & (pl.col("row_number") > pl.col("__first"))
-    )
+    reason = column = message = value = none
+    for condition, code, col, msg, val in reversed(checks):
+        reason = pl.when(condition).then(pl.lit(code)).otherwise(reason)
+        column = pl.when(condition).then(pl.lit(col) if isinstance(col, str) else col).otherwise(column)
+        message = pl.when(condition).then(msg).otherwise(message)
+        value = pl.when(condition).then(val).otherwise(value)
     return frame.with_columns(
-        pl.when(duplicate).then(pl.lit("duplicate_id")).otherwise("reason").alias("reason"),
-        pl.when(duplicate).then(pl.lit(col_id)).otherwise("column_name").alias("column_name"),
-        pl.when(duplicate)
-        .then(pl.format("{} {} already appears at row {}", pl.lit(col_id), pl.col("record_id"), pl.col("__first")))
-        .otherwise("message")
-        .alias("message"),
-    ).drop("__first")
+        reason.alias("reason"), column.alias("column_name"), message.alias("message"), value.alias("value")
+    )
+
+
+def _repeats(frame: pl.DataFrame, col_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows repeating an id among the otherwise good rows: ``duplicate_id`` rejects, or kept under
+    a derived id with an ``id_conflict`` warning. Returns the frame and the warnings."""
+    keys = frame.select("row_number", "source", "record_id", "created_at", "title", "reason").filter(
+        pl.col("reason").is_null()
+    )
+    repeated = keys.filter(pl.struct("source", "record_id").is_duplicated())
+    if repeated.height == 0:
+        return frame, _empty(WARNING_COLUMNS)
+    rows = repeated.sort("row_number").drop("reason").rows()
+    decisions = _repeat_decisions(rows)
+    duplicates = {r: d[1] for r, d in decisions.items() if d[0] == "duplicate"}
+    conflicts = {r: d for r, d in decisions.items() if d[0] == "conflict"}
+    if duplicates:
+        first = pl.col("row_number").replace_strict(
+            list(duplicates), list(duplicates.values()), default=None, return_dtype=pl.Int64
+        )
+        frame = frame.with_columns(first.alias("__first"))
+        is_dup = pl.col("__first").is_not_null()
+        frame = frame.with_columns(
+            pl.when(is_dup).then(pl.lit("duplicate_id")).otherwise("reason").alias("reason"),
+            pl.when(is_dup).then(pl.lit(col_id)).otherwise("column_name").alias("column_name"),
+            pl.when(is_dup)
+            .then(pl.format(f"{col_id}：与第 {{}} 行编号相同，作为重复行未导入（以先出现的一行为准）", "__first"))
+            .otherwise("message")
+            .alias("message"),
+            pl.when(is_dup).then(pl.col("record_id")).otherwise("value").alias("value"),
+        ).drop("__first")
+    warnings = _empty(WARNING_COLUMNS)
+    if conflicts:
+        original = keys.filter(pl.col("row_number").is_in(list(conflicts))).select("row_number", "record_id")
+        new_id = pl.col("row_number").replace_strict(
+            list(conflicts), [d[2] for d in conflicts.values()], default=None, return_dtype=pl.String
+        )
+        frame = frame.with_columns(pl.coalesce(new_id, "record_id").alias("record_id"))
+        first = dict(zip(conflicts, (d[1] for d in conflicts.values()), strict=True))
+        warnings = pl.DataFrame(
+            {
+                "row_number": original["row_number"],
+                "sheet": [None] * original.height,
+                "column_name": [col_id] * original.height,
+                "reason": ["id_conflict"] * original.height,
+                "message": [_conflict_message(col_id, f"第 {first[r]} 行") for r in original["row_number"]],
+                "value": original["record_id"],
+            },
+            schema=WARNING_COLUMNS,
+        )
+    return frame, warnings
+
+
+def _conflict_message(col_id: str, other: str) -> str:
+    return (
+        f"{col_id}：与{other}编号相同，但标题和创建时间都不同，作为另一条记录导入，编号加上派生后缀（~ 和 6 位校验码）"
+    )
 
 
 def _warnings(frame: pl.DataFrame, sources: dict[str, str]) -> pl.DataFrame:
     parts = []
-    checks = [(c, "bad_time") for c in schema.TIMESTAMPS if c != "created_at"]
-    checks += [(c, "bad_number") for c in ("likes", "reopen_count")]
-    checks += [(c, "unknown_value") for c in CODED]
-    for column, reason in checks:
+    checks = [(c, "bad_time", "无法识别的日期时间，已置空") for c in schema.TIMESTAMPS if c != "created_at"]
+    checks += [(c, "bad_number", "不是数字，已置空") for c in ("likes", "reopen_count")]
+    checks += [(c, "unknown_value", "未知的取值，已置空（可在映射的 [values] 中补充）") for c in CODED]
+    for column, reason, what in checks:
         if column not in sources or sources[column] == "(constant)":
             continue
         bad = frame.filter(pl.col(column).is_null() & pl.col(f"{column}__text").is_not_null())
@@ -257,39 +439,75 @@ def _warnings(frame: pl.DataFrame, sources: dict[str, str]) -> pl.DataFrame:
             parts.append(
                 bad.select(
                     "row_number",
+                    pl.lit(None, pl.String).alias("sheet"),
                     pl.lit(sources[column]).alias("column_name"),
                     pl.lit(reason).alias("reason"),
-                    pl.col(f"{column}__text").alias("value"),
+                    pl.lit(f"{sources[column]}：{what}").alias("message"),
+                    cap_expr(pl.col(f"{column}__text")).alias("value"),
                 )
             )
-    empty = pl.DataFrame(
-        schema={"row_number": pl.Int64, "column_name": pl.String, "reason": pl.String, "value": pl.String}
-    )
-    return pl.concat(parts) if parts else empty
+    return pl.concat(parts) if parts else _empty(WARNING_COLUMNS)
+
+
+def _empty(columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(schema=columns)
 
 
 def _rejects_frame(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
     """Rejected rows with the file's original values as JSON (only for these rows: it is costly)."""
     bad = frame.filter(pl.col("reason").is_not_null()).select(
-        "row_number", "column_name", "reason", "message", "record_id"
+        "row_number", "column_name", "reason", "message", "record_id", cap_expr(pl.col("value")).alias("value")
     )
+    if table.formula_cells and bad.height:
+        # an empty id, time or text that is an uncomputed formula: say so, and how to fix it
+        cells = pl.DataFrame(
+            list(table.formula_cells), schema={"row_number": pl.Int64, "column_name": pl.String}, orient="row"
+        ).with_columns(pl.lit(True).alias("__formula"))
+        bad = (
+            bad.join(cells, on=["row_number", "column_name"], how="left")
+            .with_columns(
+                pl.when(pl.col("__formula")).then(pl.lit("formula_no_value")).otherwise("reason").alias("reason"),
+                pl.when(pl.col("__formula"))
+                .then(pl.format("{}：{}", "column_name", pl.lit(FORMULA_HINT)))
+                .otherwise("message")
+                .alias("message"),
+            )
+            .drop("__formula")
+        )
+    headers = table.headers
     originals = table.frame.filter(pl.col(ROW).is_in(bad["row_number"].implode())).select(
         pl.col(ROW).alias("row_number"),
-        (pl.struct(table.headers).struct.json_encode() if table.headers else pl.lit("{}")).alias("raw"),
+        (
+            pl.struct([cap_expr(pl.col(h)).alias(h) for h in headers]).struct.json_encode() if headers else pl.lit("{}")
+        ).alias("raw"),
     )
     bad = bad.join(originals, on="row_number", how="left")
     broken = pl.DataFrame(
         {
             "row_number": [b.row for b in table.broken],
-            "column_name": [None] * len(table.broken),
+            "column_name": [b.column for b in table.broken],
             "reason": [b.reason for b in table.broken],
             "message": [b.message for b in table.broken],
             "record_id": [None] * len(table.broken),
+            "value": [b.value for b in table.broken],
             "raw": [b.raw for b in table.broken],
         },
         schema=bad.schema,
     )
-    return pl.concat([bad, broken]).sort("row_number")
+    out = pl.concat([bad, broken]).sort("row_number")
+    return out.with_columns(pl.lit(table.sheet, pl.String).alias("sheet")).select(list(REJECT_COLUMNS))
+
+
+def _reader_warnings(table: Table, accepted_rows: pl.Series) -> pl.DataFrame:
+    """The reader's warnings, and one per uncomputed formula cell of an accepted row."""
+    rows = [(w.row, w.sheet, w.column, w.reason, w.message, w.value) for w in table.warnings]
+    accepted = set(accepted_rows.to_list()) if table.formula_cells else set()
+    rows += [
+        (row, None, column, "formula_no_value", f"{column}：{FORMULA_HINT}", None)
+        for row, column in sorted(table.formula_cells)
+        if row in accepted
+    ]
+    return pl.DataFrame(rows, schema=WARNING_COLUMNS, orient="row")
 
 
 def prepare_batch(table: Table, mapping: Mapping, grids: GridIndex | None, now: dt.datetime) -> Prepared:
@@ -305,66 +523,126 @@ def prepare_batch(table: Table, mapping: Mapping, grids: GridIndex | None, now: 
     Examples
     --------
     >>> table = read_table(path)  # doctest: +SKIP
-    >>> prepared = prepare_batch(table, presets()["hotline_12345"], None, dt.datetime.now())  # doctest: +SKIP
+    >>> prepared = prepare_batch(table, presets()["hotline_12345"], None, dt.datetime(2026, 11, 16))  # doctest: +SKIP
     >>> prepared.rows_read == table.frame.height + len(table.broken)  # doctest: +SKIP
     True
     """
-    strings, sources = _canonical_strings(table, mapping)
+    strings, sources, has_extra = _canonical_strings(table, mapping)
     typed = _resolve_grids(_typed(strings, mapping), grids)
-    checked = _reasons(typed, sources, now)
-    warnings = _warnings(checked.filter(pl.col("reason").is_null()), sources)
-    accepted = checked.filter(pl.col("reason").is_null()).select(
-        *[pl.col(c).cast(t) for c, t in {**schema.RECORD, **schema.RAW_ONLY}.items()], "row_number"
+    checked, conflicts = _repeats(_reasons(typed, sources, now), sources.get("record_id", "record_id"))
+    good = checked.filter(pl.col("reason").is_null())
+    warnings = pl.concat(
+        [_reader_warnings(table, good["row_number"]), _warnings(good, sources), conflicts], how="vertical_relaxed"
     )
+    warnings = warnings.with_columns(pl.coalesce("sheet", pl.lit(table.sheet, pl.String)).alias("sheet"))
+    accepted = good.select(*[pl.col(c).cast(t) for c, t in {**schema.RECORD, **schema.RAW_ONLY}.items()], "row_number")
     provided = set(sources) | {derived for derived, base in _DERIVED_FROM.items() if base in sources}
+    if has_extra:
+        provided.add("extra")
     return Prepared(
-        accepted=accepted, rejects=_rejects_frame(checked, table), warnings=warnings, provided=frozenset(provided)
+        accepted=accepted,
+        rejects=_rejects_frame(checked, table),
+        warnings=warnings.sort("row_number", nulls_last=False, maintain_order=True),
+        provided=frozenset(provided),
     )
 
 
 def merge_sheets(parts: list[tuple[str | None, Prepared]]) -> Prepared:
     """One :class:`Prepared` from the sheets of a workbook, each tagged with its sheet.
 
-    An id that a later sheet repeats is rejected there as ``duplicate_id`` (the first sheet wins),
-    as within a sheet.
+    An id that a later sheet repeats is rejected there as ``duplicate_id`` (the first sheet
+    wins), as within a sheet — unless title and time both differ (:func:`is_id_conflict`): then
+    the later row is kept under :func:`derived_id` with an ``id_conflict`` warning.
     """
-    tagged = [
-        (
-            p.accepted.with_columns(pl.lit(sheet, pl.String).alias("sheet")),
-            p.rejects.with_columns(pl.lit(sheet, pl.String).alias("sheet")),
-            p.warnings.with_columns(pl.lit(sheet, pl.String).alias("sheet")),
-        )
-        for sheet, p in parts
-    ]
-    accepted = pl.concat([a for a, _, _ in tagged], how="diagonal_relaxed")
-    rejects = pl.concat([r for _, r, _ in tagged], how="diagonal_relaxed")
-    warnings = pl.concat([w for _, _, w in tagged], how="diagonal_relaxed")
+
+    def tag(frame: pl.DataFrame, sheet: str | None) -> pl.DataFrame:
+        if "sheet" in frame.columns:
+            return frame.with_columns(pl.coalesce("sheet", pl.lit(sheet, pl.String)).alias("sheet"))
+        return frame.with_columns(pl.lit(sheet, pl.String).alias("sheet"))
+
+    accepted = pl.concat(
+        [tag(p.accepted, s).with_columns(pl.lit(i, pl.Int32).alias("__sheet")) for i, (s, p) in enumerate(parts)],
+        how="diagonal_relaxed",
+    )
+    rejects = pl.concat([tag(p.rejects, s) for s, p in parts], how="diagonal_relaxed")
+    warnings = pl.concat([tag(p.warnings, s) for s, p in parts], how="diagonal_relaxed")
     if len(parts) > 1:
-        order = pl.int_range(pl.len()).alias("__order")
-        accepted = accepted.with_columns(order)
-        first = pl.col("__order").min().over(["source", "record_id"])
-        repeated = accepted.filter(pl.col("__order") > first)
-        if repeated.height:
-            first_sheet = accepted.group_by(["source", "record_id"]).agg(pl.col("sheet").first().alias("__first_sheet"))
-            repeated = repeated.join(first_sheet, on=["source", "record_id"], how="left")
-            rejects = pl.concat(
-                [
-                    rejects,
-                    repeated.select(
-                        "row_number",
-                        pl.lit("record_id").alias("column_name"),
-                        pl.lit("duplicate_id").alias("reason"),
-                        pl.format("record_id {} already appears in sheet {}", "record_id", "__first_sheet").alias(
-                            "message"
+        accepted = accepted.with_columns(pl.int_range(pl.len()).alias("__order"))
+        counts = accepted.group_by("source", "record_id").len().filter(pl.col("len") > 1)
+        if counts.height:
+            repeated = accepted.join(counts.select("source", "record_id"), on=["source", "record_id"], how="semi")
+            rows = repeated.sort("__order").select("__order", "source", "record_id", "created_at", "title").rows()
+            decisions = _repeat_decisions(rows)
+            where = {
+                o: (s, r) for o, s, r in accepted.select("__order", "__sheet", "row_number").iter_rows()
+            }  # order → (sheet index, row)
+            dup_orders = [o for o, d in decisions.items() if d[0] == "duplicate"]
+            conflict_orders = {o: d for o, d in decisions.items() if d[0] == "conflict"}
+
+            def other(order: int) -> str:
+                sheet, row = where[order]
+                return f"第 {sheet + 1} 个工作表第 {row} 行"
+
+            dups = accepted.filter(pl.col("__order").is_in(dup_orders))
+            if dups.height:
+                rejects = pl.concat(
+                    [
+                        rejects,
+                        dups.select(
+                            "row_number",
+                            "sheet",
+                            pl.lit("record_id").alias("column_name"),
+                            pl.lit("duplicate_id").alias("reason"),
+                            pl.Series(
+                                "message",
+                                [
+                                    f"编号与{other(decisions[o][1])}相同，作为重复行未导入（以先出现的一行为准）"
+                                    for o in dups["__order"]
+                                ],
+                                dtype=pl.String,
+                            ),
+                            "record_id",
+                            pl.lit(None, pl.String).alias("raw"),
+                            pl.col("record_id").alias("value"),
                         ),
-                        "record_id",
-                        pl.lit(None, pl.String).alias("raw"),
-                        "sheet",
-                    ),
-                ],
-                how="diagonal_relaxed",
-            )
-            accepted = accepted.filter(pl.col("__order") == first)
-        accepted = accepted.drop("__order")
+                    ],
+                    how="diagonal_relaxed",
+                )
+            if conflict_orders:
+                renamed = accepted.filter(pl.col("__order").is_in(list(conflict_orders)))
+                warnings = pl.concat(
+                    [
+                        warnings,
+                        renamed.select(
+                            "row_number",
+                            "sheet",
+                            pl.lit("record_id").alias("column_name"),
+                            pl.lit("id_conflict").alias("reason"),
+                            pl.Series(
+                                "message",
+                                [_conflict_message("编号", other(conflict_orders[o][1])) for o in renamed["__order"]],
+                                dtype=pl.String,
+                            ),
+                            pl.col("record_id").alias("value"),
+                        ),
+                    ],
+                    how="diagonal_relaxed",
+                )
+                new_ids = pl.DataFrame(
+                    {"__order": list(conflict_orders), "__new_id": [d[2] for d in conflict_orders.values()]},
+                    schema={"__order": pl.Int64, "__new_id": pl.String},
+                )
+                accepted = (
+                    accepted.join(new_ids, on="__order", how="left")
+                    .with_columns(pl.coalesce("__new_id", "record_id").alias("record_id"))
+                    .drop("__new_id")
+                )
+            accepted = accepted.filter(~pl.col("__order").is_in(dup_orders))
+        accepted = accepted.sort("__order").drop("__order")
     provided = frozenset().union(*(p.provided for _, p in parts)) if parts else frozenset()
-    return Prepared(accepted=accepted.drop("sheet"), rejects=rejects, warnings=warnings, provided=provided)
+    return Prepared(
+        accepted=accepted.drop("sheet", "__sheet"),
+        rejects=rejects.select(list(REJECT_COLUMNS)),
+        warnings=warnings.select(list(WARNING_COLUMNS)),
+        provided=frozenset(provided),
+    )

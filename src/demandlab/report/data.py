@@ -251,7 +251,7 @@ def collect(
 
     examples = []
     records = marts.query(
-        "mart_records", "week_start = ? and theme_id >= 0", [week_start], "theme_score desc, record_id"
+        "mart_records", "week_start = ? and theme_id >= 0", [week_start], "theme_score desc, source, record_id"
     )
     for t in top_themes[:6]:
         texts = (
@@ -364,6 +364,7 @@ def _hot(
         .with_columns(pl.col("records").str.split_exact(":", 1).struct.rename_fields(["source", "record_id"]))
         .unnest("records")
         .join(records.select("source", "record_id", "created_at", "likes"), on=["source", "record_id"])
+        .sort("hot_id", "created_at", "source", "record_id")
     )
     rows = [
         {**r, "example": _clip(r["examples"][0], 120) if r["examples"] else ""}
@@ -421,9 +422,9 @@ def _version() -> str:
 def _notes(store: Store, scope: tuple[str, str] | None) -> dict:
     coverage = store.sql(
         "select source, count(*) as n, min(created_at)::date as first, max(created_at)::date as last "
-        "from records group by source order by n desc"
+        "from records group by source order by n desc, source"
     )
-    rejects = store.sql("select reason, count(*) as n from rejects group by reason order by n desc")
+    rejects = store.sql("select reason, count(*) as n from rejects group by reason order by n desc, reason")
     batches = store.sql(
         "select count(*) as files, coalesce(sum(rows_read), 0) as rows_read, "
         "coalesce(sum(rows_accepted), 0) as rows_accepted, coalesce(sum(rows_rejected), 0) as rows_rejected "

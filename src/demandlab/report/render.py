@@ -89,10 +89,15 @@ def render(data: ReportData) -> str:
 def write(data: ReportData, out: str | Path) -> Path:
     """Write the report to ``out`` atomically (a reader never sees half a file)."""
     out = Path(out)
+    page = render(data)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(render(data), encoding="utf-8")
-    tmp.replace(out)
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk must not leave half a report behind
+        raise
     return out
 
 

@@ -92,7 +92,7 @@ def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
     m = len(p)
     if m == 0:
         return p
-    order = np.argsort(p)
+    order = np.argsort(p, kind="stable")
     ranked = p[order] * m / np.arange(1, m + 1)
     q = np.minimum.accumulate(ranked[::-1])[::-1]
     out = np.empty(m)
@@ -120,9 +120,10 @@ def score_surges(cells: pl.DataFrame, model: SurgeModel = SurgeModel()) -> pl.Da
             tested=pl.lit(False),
             is_alert=pl.lit(False),
         )
+    # the reshape below needs the rows series by series, weeks in order: both joins keep the left order
     dense = (
-        series.join(pl.DataFrame({"week_start": weeks}), how="cross")
-        .join(cells, on=["grid_id", "theme_id", "week_start"], how="left")
+        series.join(pl.DataFrame({"week_start": weeks}), how="cross", maintain_order="left_right")
+        .join(cells, on=["grid_id", "theme_id", "week_start"], how="left", maintain_order="left")
         .with_columns(pl.col("n").fill_null(0))
     )
     y = dense["n"].to_numpy().reshape(n_series, n_weeks).astype(float)
@@ -226,8 +227,8 @@ def surge_alerts(
             n_contacts=pl.col("contact_key").drop_nulls().n_unique(),
             first_at=pl.col("created_at").min(),
             last_at=pl.col("created_at").max(),
-            street=pl.col("street").first(),
-            community=pl.col("community").first(),
+            street=pl.col("street").drop_nulls().mode().sort().first(),
+            community=pl.col("community").drop_nulls().mode().sort().first(),
         )
     )
     out = _weeks_running(
@@ -286,8 +287,8 @@ def crowd_alerts(records: pl.DataFrame, min_contacts: int = 5, days: int = 7) ->
             first_at=pl.col("created_at").min(),
             last_at=pl.col("created_at").max(),
             place=pl.col("place").mode().sort().first(),
-            theme_label=pl.col("theme_label").first(),
-            category=pl.col("category").first(),
+            theme_label=pl.col("theme_label").min(),  # one per theme
+            category=pl.col("category").min(),
             grid_id=pl.col("grid_id").mode().sort().first(),
             street=pl.col("street").mode().sort().first(),
             community=pl.col("community").mode().sort().first(),
@@ -310,8 +311,9 @@ def repeat_caller_alerts(records: pl.DataFrame, min_records: int = 3, gap_days: 
     no more than ``gap_days`` days between successive ones. One alert per episode, in the week the
     episode's latest record falls; its id is stable as the episode grows (it names the first record).
     """
+    # source and record id settle records raised in the same second: the first one names the alert
     base = records.filter(pl.col("contact_key").is_not_null() & pl.col("category").is_not_null()).sort(
-        "contact_key", "category", "created_at"
+        "contact_key", "category", "created_at", "source", "record_id"
     )
     if base.is_empty():
         return pl.DataFrame(schema=ALERT_COLUMNS)
@@ -348,7 +350,7 @@ def repeat_caller_alerts(records: pl.DataFrame, min_records: int = 3, gap_days: 
     if episodes.is_empty():
         return pl.DataFrame(schema=ALERT_COLUMNS)
     return _conform(
-        episodes.sort("first_at").with_columns(
+        episodes.sort("first_at", "first_record").with_columns(
             _alert_id("R-", "first_record"),
             kind=pl.lit("repeat_caller"),
             n_contacts=pl.lit(1),

@@ -28,7 +28,9 @@ A record that names only a road joins the place most records on that road name a
 theme (湖滨路 → 湖滨路东门菜市场), so one matter written two ways stays one hot issue.
 
 The representative texts are the group's records whose tokens share most with the group's own
-most frequent words, then the most liked, then the latest.
+ten most frequent words (ties between words broken by the word), then the most liked, then the
+latest (then the last by source and record id). The result does not depend on the order of the
+input rows nor on Python's string hashing: a rerun of the same week gives the same examples.
 """
 
 from __future__ import annotations
@@ -80,8 +82,11 @@ def heat_index(n, contacts, likes, span_days, expected, age_days):  # polars exp
 
 
 def _examples(texts: list[str | None], tokens: list[list[str] | None], likes: list[int], k: int = 3) -> list[str]:
+    """``k`` distinct texts, best first; the lists are in time order (then source, record id)."""
     common = Counter(t for toks in tokens if toks for t in set(toks))
-    top = {t for t, _ in common.most_common(10)}
+    # most_common breaks ties by first occurrence, i.e. by set iteration order, which changes with
+    # PYTHONHASHSEED from one process to the next: break them by the word itself
+    top = {t for t, _ in sorted(common.items(), key=lambda item: (-item[1], item[0]))[:10]}
     scored = sorted(
         range(len(texts)),
         key=lambda i: (-len(top & set(tokens[i] or ())), -(likes[i] or 0), -i),
@@ -114,7 +119,7 @@ def _group_examples(groups: pl.DataFrame, period: pl.DataFrame, texts: pl.DataFr
     elif members.schema["tokens"] == pl.String:
         members = members.with_columns(pl.col("tokens").str.split(" "))
     by_group = (
-        members.sort("created_at")
+        members.sort("created_at", "source", "record_id")
         .group_by("g")
         .agg(texts=pl.coalesce("title", "text"), tokens="tokens", likes="likes")
         .sort("g")
@@ -144,7 +149,7 @@ def _onto_road_anchors(records: pl.DataFrame, min_records: int = 3) -> pl.DataFr
     anchored = (
         records.filter(pl.col("place_road").is_not_null() & (pl.col("place_kind") != "road"))
         .group_by("place_road", "theme_id", "place_key")
-        .agg(n=pl.len(), anchor_kind=pl.col("place_kind").first())
+        .agg(n=pl.len(), anchor_kind=pl.col("place_kind").mode().sort().first())
         .with_columns(share=pl.col("n") / pl.col("n").sum().over("place_road", "theme_id"))
         .filter((pl.col("n") >= min_records) & (pl.col("share") > 0.5))
         .select(pl.col("place_road").alias("place_key"), "theme_id", pl.col("place_key").alias("anchor"), "anchor_kind")
@@ -164,7 +169,7 @@ def _onto_road_anchors(records: pl.DataFrame, min_records: int = 3) -> pl.DataFr
 
 def _busiest_quarter(records: pl.DataFrame, keys: list[str], days: int = 91) -> pl.DataFrame:
     """Each group's records in its busiest ``days``-day window (the latest such window on a tie)."""
-    ordered = records.sort(*keys, "created_at").with_row_index("_i")
+    ordered = records.sort(*keys, "created_at", "source", "record_id").with_row_index("_i")
     counts = ordered.rolling("created_at", period=f"{days}d", group_by=keys).agg(_n=pl.len(), _i=pl.col("_i").last())
     best = counts.sort("_n", "created_at").group_by(keys).agg(_end=pl.col("created_at").last())
     return (
@@ -196,6 +201,9 @@ def hot_issues(
     """
     if records.is_empty():
         return pl.DataFrame(schema=HOT_COLUMNS)
+    # one order whatever order the rows came in (a join upstream need not keep any): lists of records,
+    # examples and ties all follow it
+    records = records.sort("created_at", "source", "record_id")
     as_of = as_of or records["created_at"].max()
     start = as_of - timedelta(weeks=weeks) if weeks else records["created_at"].min() - timedelta(seconds=1)
     placed = _onto_road_anchors(
@@ -214,7 +222,7 @@ def hot_issues(
     )
     scale = (weeks or 52) / 52
     groups = (
-        period.sort("created_at")
+        period.sort("created_at", "source", "record_id")
         .with_columns(pl.col("likes").fill_null(0), contact=pl.coalesce("contact_key", "record_id"))
         .group_by(keys)
         .agg(
@@ -225,8 +233,8 @@ def hot_issues(
             last_at=pl.col("created_at").max(),
             place=pl.col("place").mode().sort().first(),
             place_kind=pl.col("place_kind").mode().sort().first(),
-            theme_label=pl.col("theme_label").first(),
-            category=pl.col("category").first(),
+            theme_label=pl.col("theme_label").min(),  # one per theme
+            category=pl.col("category").min(),
             street=pl.col("street").drop_nulls().mode().sort().first(),
             community=pl.col("community").drop_nulls().mode().sort().first(),
             grid_id=pl.col("grid_id").drop_nulls().mode().sort().first(),

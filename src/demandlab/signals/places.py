@@ -131,7 +131,7 @@ class PlaceFinder:
     def build(cls, compounds: Iterable[str] = ()) -> PlaceFinder:
         known = tuple(sorted({c for c in compounds if c and len(c) >= 2}, key=lambda c: (-len(c), c)))
         known_pattern = re.compile("|".join(map(re.escape, known))) if known else None
-        suffixes = sorted({*_COMPOUND_SUFFIXES, *_POI_SUFFIXES, *_ROAD_SUFFIXES}, key=len, reverse=True)
+        suffixes = sorted({*_COMPOUND_SUFFIXES, *_POI_SUFFIXES, *_ROAD_SUFFIXES}, key=lambda s: (-len(s), s))
         return cls(known, known_pattern, re.compile("|".join(map(re.escape, suffixes))))
 
     # --- finding -------------------------------------------------------------------------
@@ -217,7 +217,9 @@ def unify_keys(keys: Sequence[str | None], kinds: Sequence[str | None]) -> list[
     written before a compound's is the common variation, while a shop or road that contains
     another place's name is a different place.
     """
-    compounds = sorted({k for k, kind in zip(keys, kinds, strict=True) if k and kind == "compound"}, key=len)
+    # a set's order changes with PYTHONHASHSEED: of two equally short keys the first in code-point order wins
+    found = {k for k, kind in zip(keys, kinds, strict=True) if k and kind == "compound"}
+    compounds = sorted(found, key=lambda k: (len(k), k))
     mapping: dict[str, str] = {}
     for i, key in enumerate(compounds):
         mapping[key] = next((k for k in compounds[:i] if len(k) >= 3 and k in key and len(k) < len(key)), key)

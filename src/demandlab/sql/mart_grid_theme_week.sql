@@ -1,13 +1,14 @@
 -- Records per grid × theme × ISO week, dense over weeks for every grid × theme pair
 -- that ever occurs, with the previous week and a trailing 8-week baseline (the
--- 8 weeks before, not counting the week itself).
+-- 8 weeks before, not counting the week itself). A theme has one label and one category: min()
+-- takes that value (any_value would be free to take another on a rebuild).
 with records as (
     select grid_id, theme_id, theme_label, category, week_start from mart_records
     where grid_id is not null
 ),
 
 pairs as (
-    select grid_id, theme_id, any_value(theme_label) as theme_label, any_value(category) as category
+    select grid_id, theme_id, min(theme_label) as theme_label, min(category) as category
     from records
     group by grid_id, theme_id
 ),

@@ -16,6 +16,8 @@
 --                       is counted in duration_invalid, not used.
 --   A record without a status counts as not closed.
 -- The as-of time is the latest record's created_at, so a rebuild of the same data gives the same marts.
+-- theme_label is set on theme rows and iso_week on rows grouped by week (NULL on the others: a label
+-- that does not apply is left out, not picked at random); each is the one value of its group.
 with as_of as (
     select max(created_at) as as_of from mart_records
 ),
@@ -56,9 +58,9 @@ grouped as (
         grid_id,
         dept,
         theme_id,
-        any_value(theme_label) as theme_label,
+        case when grouping(theme_id) = 0 then min(theme_label) end as theme_label,
         week_start,
-        any_value(iso_week) as iso_week,
+        case when grouping(week_start) = 0 then min(iso_week) end as iso_week,
         count(*) as n,
         count(*) filter (where accepted_at is not null) as n_accepted,
         count(*) filter (where accepted_at is not null and responded_at is not null) as n_responded,

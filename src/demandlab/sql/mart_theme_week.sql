@@ -1,10 +1,11 @@
 -- Records per theme × ISO week (dense), with the previous week and the 8-week baseline.
+-- A theme has one label and one category: min() takes that value, the same on every rebuild.
 with counts as (
     select theme_id, week_start, count(*) as n from mart_records group by theme_id, week_start
 ),
 
 themes as (
-    select theme_id, any_value(theme_label) as theme_label, any_value(category) as category
+    select theme_id, min(theme_label) as theme_label, min(category) as category
     from mart_records group by theme_id
 ),
 

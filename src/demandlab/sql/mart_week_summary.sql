@@ -10,7 +10,7 @@ with records as (
 weekly as (
     select
         week_start,
-        any_value(iso_week) as iso_week,
+        min(iso_week) as iso_week,  -- one ISO week per week_start
         count(*) as n,
         count(*) filter (where source = '12345') as n_12345,
         count(*) filter (where source = 'snapshot') as n_snapshot,

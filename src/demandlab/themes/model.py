@@ -27,9 +27,22 @@ whose cosine similarity to its nearest theme centre is below
 ``min_similarity``, or that has no term the model knows, is left ``未归类``
 (theme id -1) with the reason.
 
+A corpus too small or too uniform for themes does not stop the fit (a small
+deployment's first weeks look like that); ``degraded_`` says what happened:
+
+* fewer than two documents → no theme, every record 未归类 (``too_few_documents``);
+* ``min_df`` / ``max_df`` leave no term, or leave most documents without one
+  (sixty records that share most of their words lose exactly those words to
+  ``max_df``) → terms are counted again without an upper bound, down to those
+  two documents share, and the documents that hold the most widely shared term
+  make one theme: the matter most records share (``too_small_or_uniform``); the
+  other records stay 未归类 as usual (too far from it, or no known term);
+* not even that (every document empty, or no word in two of them) → no theme,
+  every record 未归类 (``no_shared_terms``).
+
 The fitted state is plain arrays and lists, saved with :meth:`save` as an
 ``.npz`` (no pickle) plus JSON, and :meth:`predict` on the documents of the
-fit returns exactly the labels of the fit.
+fit returns exactly the labels of the fit, degraded or not.
 """
 
 from __future__ import annotations
@@ -49,6 +62,19 @@ from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.utils.validation import check_is_fitted
 
 UNASSIGNED = -1
+#: Why a record is 未归类 (``reasons_`` of a fit, the third value of :meth:`ThemeModel.assign`).
+UNASSIGNED_REASONS_ZH = {
+    "no_known_terms": "没有主题模型认识的词",
+    "too_far_from_themes": "与各主题都不够相近",
+    "too_few_documents": "记录太少（不足两条），无法发现主题",
+    "no_shared_terms": "没有两条及以上记录共有的词，无法发现主题",
+}
+#: What a degraded fit did (``degraded_``); None when the corpus was fit for themes as configured.
+DEGRADED_ZH = {
+    "too_few_documents": "记录不足两条：没有主题，全部未归类",
+    "no_shared_terms": "没有两条及以上记录共有的词：没有主题，全部未归类",
+    "too_small_or_uniform": "语料太少或过于单一，按词频筛选后几乎无词可用：按共有的词归为一个主题",
+}
 _SEED_SAMPLE = 20_000  # documents k-means++ seeds on, for corpora above _SAMPLE_ABOVE …
 _SAMPLE_ABOVE = 80_000  # … where full seeding dominates the fit (100k documents: 21.1 s → 13 s)
 TOKEN_PATTERN = r"[^ ]+"
@@ -58,6 +84,22 @@ def _version() -> str:
     from .. import __version__
 
     return __version__
+
+
+def _documents(docs: Sequence[str | None]) -> list[str]:
+    """The documents as a list of strings (None is an empty document); anything else is a caller's error."""
+    if isinstance(docs, str):
+        raise TypeError("ThemeModel expects a sequence of documents (space-joined tokens), not one string")
+    out = ["" if d is None else d for d in docs]
+    wrong = next((d for d in out if not isinstance(d, str)), None)
+    if wrong is not None:
+        raise TypeError(f"a document must be a string of space-joined tokens, got {type(wrong).__name__}")
+    return out
+
+
+def _distinct(vectors: np.ndarray) -> int:
+    """How many different documents there are (a tiny corpus may hold few)."""
+    return len(np.unique(vectors[:50_000].round(4), axis=0))
 
 
 def _valley(similarity: np.ndarray) -> float | None:
@@ -146,30 +188,89 @@ class ThemeModel(BaseEstimator):
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
 
     # --- features ------------------------------------------------------------------------
-    def _counter(self, vocabulary: list[str] | None = None) -> CountVectorizer:
+    def _counter(
+        self, vocabulary: list[str] | None = None, min_df: float | None = None, max_df: float | None = None
+    ) -> CountVectorizer:
         return CountVectorizer(
             token_pattern=TOKEN_PATTERN,
             lowercase=False,
             ngram_range=tuple(self.ngram_range),
-            min_df=self.min_df if vocabulary is None else 1,
-            max_df=self.max_df if vocabulary is None else 1.0,
+            min_df=(self.min_df if min_df is None else min_df) if vocabulary is None else 1,
+            max_df=(self.max_df if max_df is None else max_df) if vocabulary is None else 1.0,
             max_features=self.max_features if vocabulary is None else None,
             vocabulary=vocabulary,
             dtype=np.float32,
         )
 
+    def _counts(self, docs: list[str]) -> sp.csr_matrix:
+        """Term counts over the fitted vocabulary (none at all for a model that kept no term)."""
+        if not self.vocabulary_:
+            return sp.csr_matrix((len(docs), 0), dtype=np.float32)
+        return self._counter(self.vocabulary_).transform(docs).tocsr()
+
     def _tfidf(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        if counts.shape[1] == 0:
+            return counts
         tf = counts.copy()
         tf.data = 1.0 + np.log(tf.data)
         return l2_normalize(tf.multiply(self.idf_).tocsr(), copy=False)
 
     def _embed(self, counts: sp.csr_matrix) -> np.ndarray:
         reduced = self._tfidf(counts) @ self.components_.T
-        return l2_normalize(reduced)
+        return l2_normalize(reduced) if reduced.shape[1] else np.asarray(reduced)
+
+    def _learn_vocabulary(self, docs: list[str]) -> sp.csr_matrix:
+        """Count the terms of ``docs``, relaxing ``min_df`` / ``max_df`` when they leave the corpus no words.
+
+        Sets ``vocabulary_`` and ``degraded_`` (see the module docstring); returns the counts.
+        """
+        n = len(docs)
+        if n < 2:
+            self.degraded_ = "too_few_documents"
+            self.vocabulary_ = []
+            return self._counts(docs)
+        try:
+            counter = self._counter()
+            counts = counter.fit_transform(docs).tocsr()
+        except ValueError:  # no term left, or max_df · n below min_df: a corpus too small or too uniform
+            counts = None
+        if counts is not None:
+            has_words = np.array([bool(d.strip()) for d in docs])
+            covered = np.diff(counts.indptr)[has_words] > 0
+            if covered.size == 0 or covered.mean() >= 0.5:
+                self.vocabulary_ = counter.get_feature_names_out().tolist()
+                return counts
+        # the terms at least two documents share, however common
+        try:
+            counter = self._counter(min_df=2, max_df=1.0)
+            counts = counter.fit_transform(docs).tocsr()
+        except ValueError:  # every document empty, or no word in two of them
+            self.degraded_ = "no_shared_terms"
+            self.vocabulary_ = []
+            return self._counts(docs)
+        self.degraded_ = "too_small_or_uniform"
+        self.vocabulary_ = counter.get_feature_names_out().tolist()
+        return counts
+
+    def _learn_space(self, tfidf: sp.csr_matrix) -> np.ndarray:
+        """The LSA axes; with one term (or one document) there is nothing to reduce and the axes are the terms."""
+        n_docs, n_terms = tfidf.shape
+        if n_terms < 2 or n_docs < 2:
+            return np.eye(n_terms, dtype=np.float32)
+        # randomized SVD takes as many axes as there are terms: a tiny vocabulary keeps every direction
+        n_components = min(self.n_components, n_terms, n_docs)
+        svd = TruncatedSVD(n_components=n_components, algorithm="randomized", n_iter=5, random_state=self.random_state)
+        with np.errstate(divide="ignore", invalid="ignore"):  # explained variance is 0 / 0 when all documents agree
+            svd.fit(tfidf)
+        return svd.components_.astype(np.float32)
 
     # --- fitting -------------------------------------------------------------------------
     def fit(self, docs: Sequence[str], y: object = None, prior_labels: Sequence[int] | None = None) -> ThemeModel:
         """Learn vocabulary, weighting, LSA space, themes and keywords from ``docs``.
+
+        ``docs``: one string of space-joined tokens per record (None counts as an empty document).
+        A corpus too small or too uniform for themes gives one theme or none (``degraded_``,
+        module docstring) instead of an error.
 
         ``prior_labels`` (a refit): the theme each document had in the previous model, -1 where it
         had none (a new record). The previous themes are carried into the new space as the centroid
@@ -177,45 +278,51 @@ class ThemeModel(BaseEstimator):
         covers (less alike than the merge threshold) joins them as a new theme. Without it a refit
         on a window shifted by four weeks moved ~6 % of the shared records to another theme (a
         theme cut in two in one window and not in the other); with it, well under 1 %.
-        """
-        docs = list(docs)
-        if len(docs) < 2:
-            raise ValueError(f"ThemeModel.fit needs at least 2 documents, got {len(docs)}")
-        counter = self._counter()
-        try:
-            counts = counter.fit_transform(docs).tocsr()
-        except ValueError as exc:  # empty vocabulary
-            raise ValueError(f"no term appears in {self.min_df} or more documents: {exc}") from exc
-        self.vocabulary_ = counter.get_feature_names_out().tolist()
-        df = np.bincount(counts.indices, minlength=counts.shape[1])
-        self.idf_ = (np.log((1 + counts.shape[0]) / (1 + df)) + 1.0).astype(np.float32)
-        tfidf = self._tfidf(counts)
-        n_components = max(1, min(self.n_components, tfidf.shape[1] - 1, tfidf.shape[0] - 1))
-        svd = TruncatedSVD(n_components=n_components, algorithm="randomized", n_iter=5, random_state=self.random_state)
-        svd.fit(tfidf)
-        self.components_ = svd.components_.astype(np.float32)
-        # the same arithmetic as transform, so that predict(fit docs) == labels_
-        vectors = self._embed(counts)
-        known = np.asarray(counts.sum(axis=1)).ravel() > 0
 
+        Examples
+        --------
+        >>> model = ThemeModel().fit(["电梯 故障 困人"] * 60)   # one matter, every word in every record
+        >>> model.n_themes_, model.degraded_, model.label(0)
+        (1, 'too_small_or_uniform', '困人 · 故障 · 电梯')
+        >>> ThemeModel().fit(["电梯 故障"]).reasons_
+        ['too_few_documents']
+        """
+        docs = _documents(docs)
         prior = None
         if prior_labels is not None:
             prior = np.asarray(prior_labels, dtype=np.int64)
             if prior.shape != (len(docs),):
                 raise ValueError(f"prior_labels has {prior.shape[0]} labels for {len(docs)} documents")
-            prior = prior[known]
-        if self.n_themes == "auto":
-            centers = self._overcluster_and_merge(vectors[known], prior)
+        self.degraded_ = None
+        self.merge_trace_ = None
+        counts = self._learn_vocabulary(docs)
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf_ = (np.log((1 + counts.shape[0]) / (1 + df)) + 1.0).astype(np.float32)
+        self.components_ = self._learn_space(self._tfidf(counts))
+        # the same arithmetic as transform, so that predict(fit docs) == labels_
+        vectors = self._embed(counts)
+        known = np.diff(counts.indptr) > 0
+
+        if not self.vocabulary_:
+            centers = np.zeros((0, self.components_.shape[0]), dtype=np.float32)
+        elif self.degraded_:
+            # one theme: the matter most documents share, not the mean of unrelated ones
+            holders = counts[:, int(df.argmax())].toarray().ravel() > 0
+            centers = l2_normalize(vectors[holders].sum(axis=0, keepdims=True))
+        elif self.n_themes == "auto":
+            centers = self._overcluster_and_merge(vectors[known], None if prior is None else prior[known])
         else:
-            centers = self._kmeans(vectors[known], int(self.n_themes))
+            centers = self._kmeans(vectors[known], min(int(self.n_themes), _distinct(vectors[known])))
         centers = centers.astype(np.float32)
-        k = len(centers)
         labels, _ = self._assign(vectors, centers, known)
-        # order themes by size so that theme 0 is the largest; ids are stable for a given input
-        sizes = np.bincount(labels[labels >= 0], minlength=k)
-        self.centers_ = centers[np.argsort(-sizes, kind="stable")]
+        # order themes by size so that theme 0 is the largest; ids are stable for a given input. A centre
+        # no document reaches (k-means on a handful of points) is no theme: it would have no keywords
+        sizes = np.bincount(labels[labels >= 0], minlength=len(centers))
+        order = np.argsort(-sizes, kind="stable")
+        self.centers_ = centers[order[sizes[order] > 0]] if sizes.any() else centers
+        k = self.n_themes_ = len(self.centers_)
         self.labels_, self.scores_ = self._assign(vectors, self.centers_, known)
-        self.n_themes_ = k
+        self.reasons_ = self._reasons(self.labels_, known)
         self.keywords_, self.keyword_weights_ = self._keywords(counts, self.labels_, k)
         self.version_ = _version()
         return self
@@ -248,7 +355,7 @@ class ThemeModel(BaseEstimator):
         if self.merge_similarity != "auto":
             return float(self.merge_similarity)
         similarity = (centers @ centers.T)[np.triu_indices(len(centers), 1)]
-        if len(similarity) < 3 or np.ptp(similarity) < 1e-9:
+        if len(similarity) < 3 or np.ptp(similarity) < 1e-6:  # no spread to estimate a density from
             return 1.0
         valley = _valley(similarity)
         return valley if valley is not None else float(similarity.mean() + 3 * similarity.std())
@@ -277,8 +384,7 @@ class ThemeModel(BaseEstimator):
         return centers[: max(self.max_themes, len(carried))]
 
     def _overcluster_and_merge(self, vectors: np.ndarray, prior: np.ndarray | None = None) -> np.ndarray:
-        distinct = len(np.unique(vectors[:50_000].round(4), axis=0))  # a tiny corpus may hold few distinct documents
-        first = self._kmeans(vectors, min(self.max_themes, distinct))
+        first = self._kmeans(vectors, min(self.max_themes, _distinct(vectors)))
         sizes = np.bincount((vectors @ first.T).argmax(axis=1), minlength=len(first)).astype(np.float64)
         groups = np.arange(len(first))
         threshold = self._merge_threshold(first)
@@ -308,11 +414,22 @@ class ThemeModel(BaseEstimator):
         return self._kmeans(vectors, len(merged), init=merged)
 
     def _assign(self, vectors: np.ndarray, centers: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if len(centers) == 0:  # a degraded fit without themes
+            return np.full(len(vectors), UNASSIGNED, dtype=np.int64), np.zeros(len(vectors))
         similarity = vectors @ centers.T
         labels = similarity.argmax(axis=1)
         scores = similarity[np.arange(len(labels)), labels]
         labels = np.where(known & (scores >= self.min_similarity), labels, UNASSIGNED)
         return labels, np.where(known, scores, 0.0)
+
+    def _reasons(self, labels: np.ndarray, known: np.ndarray) -> list[str | None]:
+        """Why each unassigned document is 未归类 (:data:`UNASSIGNED_REASONS_ZH`)."""
+        if self.n_themes_ == 0:
+            return [self.degraded_] * len(labels)
+        return [
+            None if label >= 0 else ("no_known_terms" if not k else "too_far_from_themes")
+            for label, k in zip(labels.tolist(), known.tolist(), strict=True)
+        ]
 
     def _keywords(self, counts: sp.csr_matrix, labels: np.ndarray, k: int) -> tuple[list[list[str]], list[list[float]]]:
         """Class-based TF-IDF: the terms that set each theme apart."""
@@ -353,8 +470,8 @@ class ThemeModel(BaseEstimator):
     def transform(self, docs: Sequence[str]) -> np.ndarray:
         """Cosine similarity of each document to each theme centre, shape (n_docs, n_themes)."""
         self._check()
-        counts = self._counter(self.vocabulary_).transform(list(docs)).tocsr()
-        return self._embed(counts) @ self.centers_.T
+        vectors = self._embed(self._counts(_documents(docs)))
+        return vectors @ self.centers_.T if self.n_themes_ else np.zeros((len(vectors), 0))
 
     def tfidf(self, docs: Sequence[str]) -> sp.csr_matrix:
         """The documents' l2-normalised TF-IDF vectors over the fitted vocabulary (words and word pairs).
@@ -363,7 +480,7 @@ class ThemeModel(BaseEstimator):
         documents are vectorised with them (the repeats signal relies on this).
         """
         self._check()
-        return self._tfidf(self._counter(self.vocabulary_).transform(list(docs)).tocsr())
+        return self._tfidf(self._counts(_documents(docs)))
 
     def predict(self, docs: Sequence[str]) -> np.ndarray:
         """Theme id of each document, -1 for 未归类."""
@@ -371,16 +488,15 @@ class ThemeModel(BaseEstimator):
         return labels
 
     def assign(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-        """Theme ids, similarity scores and, for unassigned documents, the reason."""
+        """Theme ids, similarity scores and, for unassigned documents, the reason (:data:`UNASSIGNED_REASONS_ZH`).
+
+        On the documents of the fit it returns ``labels_``, ``scores_`` and ``reasons_``.
+        """
         self._check()
-        counts = self._counter(self.vocabulary_).transform(list(docs)).tocsr()
-        known = np.asarray(counts.sum(axis=1)).ravel() > 0
+        counts = self._counts(_documents(docs))
+        known = np.diff(counts.indptr) > 0
         labels, scores = self._assign(self._embed(counts), self.centers_, known)
-        reasons = [
-            None if label >= 0 else ("no_known_terms" if not k else "too_far_from_themes")
-            for label, k in zip(labels.tolist(), known.tolist(), strict=True)
-        ]
-        return labels, scores, reasons
+        return labels, scores, self._reasons(labels, known)
 
     def label(self, theme: int, n: int = 3, prefer: frozenset[str] | set[str] = frozenset()) -> str:
         """A short readable label such as ``电瓶车 · 飞线充电 · 楼道``.
@@ -415,6 +531,7 @@ class ThemeModel(BaseEstimator):
             "keywords": self.keywords_,
             "keyword_weights": self.keyword_weights_,
             "merge_trace": getattr(self, "merge_trace_", None),
+            "degraded": getattr(self, "degraded_", None),
         }
         path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return path
@@ -436,10 +553,10 @@ class ThemeModel(BaseEstimator):
         model.keywords_ = meta["keywords"]
         model.keyword_weights_ = meta["keyword_weights"]
         model.n_themes_ = meta["n_themes"]
-        if meta.get("merge_trace"):
-            model.merge_trace_ = meta["merge_trace"]
+        model.merge_trace_ = meta.get("merge_trace")
+        model.degraded_ = meta.get("degraded")
         model.version_ = meta["demandlab_version"]
         return model
 
 
-__all__ = ["UNASSIGNED", "ThemeModel"]
+__all__ = ["DEGRADED_ZH", "UNASSIGNED", "UNASSIGNED_REASONS_ZH", "ThemeModel"]

@@ -226,14 +226,16 @@ def describe_clusters(model, texts: pl.DataFrame, taxonomy, prefer: set[str]) ->
     """Label, keywords, category and three representative texts for each cluster of a fitted model.
 
     ``texts``: ``cluster``, ``score`` (similarity to the cluster centre) and ``text`` (masked) of
-    records the model assigned.
+    records the model assigned. Representatives are the closest texts, equally close ones (the same
+    words in another order, a repeated message) in the order of the text itself, so that a refit of
+    the same records names the same ones.
     """
     from .taxonomy import map_to_categories
 
     categories = map_to_categories(model.keywords_, model.keyword_weights_, taxonomy)
     representatives = (
         texts.filter(pl.col("cluster") >= 0)
-        .sort(["cluster", "score"], descending=[False, True])
+        .sort(["cluster", "score", "text"], descending=[False, True, False], nulls_last=True)
         .group_by("cluster", maintain_order=True)
         .agg(pl.col("text").drop_nulls().unique(maintain_order=True).head(3).alias("representatives"))
     )

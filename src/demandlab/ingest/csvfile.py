@@ -1,0 +1,619 @@
+"""CSV exports: encoding, line endings, bad lines and the header row, then DuckDB's reader.
+
+A clean UTF-8 file (no NUL byte, no bare ``\\r``, no line over
+:data:`~demandlab.ingest.limits.MAX_FIELD_BYTES`) goes to DuckDB as it is, after one fast pass
+over its bytes. Anything else — GB18030/GBK or UTF-16, lines in another encoding, NUL bytes,
+mixed line endings, a line of 40 MB — is first copied to a temporary UTF-8 file *with the same
+line numbers*: each bad line is blanked there (DuckDB skips blank lines) and comes back as one
+reject on its own line, decoded in whichever encoding reads it (never ``????``). So every reject
+and every row carries the physical line a text editor shows.
+
+DuckDB reports errors per column; they are folded into one reject per line. Where DuckDB cannot
+make sense of the file at all, Python's ``csv`` module reads it instead.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from .headers import find_header_row, normalize_header, unique_headers
+from .limits import HEADER_SEARCH_ROWS, MAX_FIELD_BYTES, MAX_STORED_CHARS
+from .table import ROW, BrokenRow, IngestError, Table, TableWarning, cap
+
+_CHUNK = 1 << 24
+_SNIFF_BYTES = 1 << 20
+_MAX_BAD_SHARE = 0.001  # share of undecodable bytes beyond which a file is in some other encoding
+_DELIMITERS = (",", "\t", ";", "|")
+_SEP_LINE = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
+_BARE_CR = re.compile(rb"\r(?!\n)")
+_LABEL = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030", "utf-16": "UTF-16"}
+_DUCK_ERRORS = {
+    "MISSING COLUMNS": ("malformed_row", "列数比表头少"),
+    "TOO MANY COLUMNS": ("malformed_row", "列数比表头多"),
+    "UNQUOTED VALUE": ("malformed_row", "引号用法不规范：引号外还有字符"),
+    "UNTERMINATED QUOTE": ("malformed_row", "引号没有闭合"),
+    "LINE SIZE OVER LIMIT": ("field_too_large", "该行超过 CSV 行的大小上限，未读取"),
+}
+
+
+# --- encoding ---------------------------------------------------------------------------------
+def sniff_encoding(path: Path) -> str:
+    """``utf-8``, ``utf-8-sig``, ``utf-16`` or ``gb18030``, from the BOM and the first non-ASCII megabyte.
+
+    A file whose first megabyte is plain ASCII is read on until some Chinese shows which encoding
+    it is in. Mostly-valid UTF-8 with a few foreign lines stays UTF-8 (those lines are rejected);
+    a file valid in neither is read in the encoding it breaks least when it breaks rarely, and is
+    refused when it is in some other encoding altogether.
+
+    Examples
+    --------
+    >>> sniff_encoding(Path("exports/hotline_12345.csv"))  # doctest: +SKIP
+    'gb18030'
+    """
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return "utf-16"
+        nul_lines = sum(b"\x00" in line for line in head.splitlines()) if b"\x00" in head else 0
+        if head.count(b"\x00") > max(16, len(head) // 100) or nul_lines > max(2, head.count(b"\n") // 100):
+            raise IngestError(
+                path,
+                "binary_file",
+                "不是文本文件（含有大量 NUL 字节，可能是二进制文件或没有 BOM 的 UTF-16）："
+                "请导出为 UTF-8 的 CSV 后再导入",
+            )
+        sample = head
+        while sample.isascii():
+            more = handle.read(_SNIFF_BYTES)
+            if not more:
+                return "utf-8"
+            sample = more
+        final = len(sample) < _SNIFF_BYTES
+    # a sample cut in the middle of a character: decode up to its last line
+    if not final and b"\n" in sample:
+        sample = sample[: sample.rfind(b"\n") + 1]
+    sample = sample.replace(b"\x00", b"")
+    # judged line by line: a UTF-8 export with a few lines pasted from a GB18030 one stays UTF-8
+    # (GB18030 text is hardly ever valid UTF-8, while UTF-8 text often decodes as GB18030)
+    if _decodes(sample, "utf-8"):
+        return "utf-8"
+    wide = [line for line in sample.split(b"\n") if not line.isascii()]
+    if sum(_decodes(line, "utf-8") for line in wide) * 2 >= len(wide):
+        return "utf-8"
+    if _decodes(sample, "gb18030") or sum(_decodes(line, "gb18030") for line in wide) * 2 > len(wide):
+        return "gb18030"
+    bad = {}
+    for encoding in ("utf-8", "gb18030"):
+        decoded = sample.decode(encoding, errors="replace")
+        bad[encoding] = decoded.count("\ufffd") - sample.count("\ufffd".encode())
+    for encoding in ("utf-8", "gb18030"):
+        if bad[encoding] <= max(2, _MAX_BAD_SHARE * len(sample)):
+            return encoding  # a few stray bytes (a truncated copy): only their lines are rejected
+    raise IngestError(
+        path,
+        "unknown_encoding",
+        f"既不是 UTF-8 也不是 GB18030 编码（抽样的 {len(sample):,} 字节中分别有 {bad['utf-8']} / "
+        f"{bad['gb18030']} 个无法解码的字节）：请另存为 UTF-8 编码的 CSV 后再导入",
+    )
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+# --- one fast pass over the bytes ----------------------------------------------------------------
+@dataclass
+class _Scan:
+    newlines: int = 0
+    has_nul: bool = False
+    bare_cr: bool = False
+    long_line: bool = False
+
+    @property
+    def clean(self) -> bool:
+        return not (self.has_nul or self.bare_cr or self.long_line)
+
+
+def _has_long_line(chunk: bytes, since_newline: int, limit: int = MAX_FIELD_BYTES) -> tuple[bool, int]:
+    """Whether ``chunk`` (``since_newline`` bytes after the last newline before it) holds a line
+    longer than ``limit``; and the bytes after its own last newline. Looks at about one line per
+    ``limit`` bytes: each window's last newline is found from its end."""
+    first = chunk.find(b"\n")
+    if first == -1:
+        return since_newline + len(chunk) > limit, since_newline + len(chunk)
+    if since_newline + first > limit:
+        return True, 0
+    pos = first + 1
+    while len(chunk) - pos > limit:
+        i = chunk.rfind(b"\n", pos, pos + limit + 1)
+        if i == -1:
+            return True, 0
+        pos = i + 1
+    return False, len(chunk) - pos
+
+
+def _scan(path: Path) -> _Scan:
+    """Newlines, NUL bytes, bare carriage returns and over-long lines, at the speed of reading."""
+    scan, since, pending_cr = _Scan(), 0, False
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            scan.newlines += chunk.count(b"\n")
+            scan.has_nul = scan.has_nul or b"\x00" in chunk
+            if not scan.bare_cr:
+                if pending_cr and not chunk.startswith(b"\n"):
+                    scan.bare_cr = True
+                elif b"\r" in chunk:
+                    found = _BARE_CR.search(chunk)
+                    scan.bare_cr = found is not None and found.start() < len(chunk) - 1
+                pending_cr = chunk.endswith(b"\r")
+            if not scan.long_line:
+                scan.long_line, since = _has_long_line(chunk, since)
+    scan.bare_cr = scan.bare_cr or pending_cr
+    return scan
+
+
+# --- a clean copy with the same line numbers ------------------------------------------------------
+def _normalized_chunks(handle) -> Iterator[bytes]:
+    """The file's bytes with a bare ``\\r`` as ``\\n`` (``\\r\\n`` stays: DuckDB reads it, and
+    neither byte ever occurs inside a UTF-8 or GB18030 character)."""
+    held = b""
+    while chunk := handle.read(_CHUNK):
+        chunk = held + chunk
+        held = b"\r" if chunk.endswith(b"\r") else b""
+        if held:
+            chunk = chunk[:-1]
+        yield _BARE_CR.sub(b"\n", chunk) if b"\r" in chunk and _BARE_CR.search(chunk) else chunk
+    if held:
+        yield b"\n"
+
+
+def _line_blocks(handle) -> Iterator[tuple[bytes, bool]]:
+    """Runs of whole lines, each ``(bytes, False)``; a line longer than the limit comes alone as
+    ``(its first bytes, True)`` and is never held in memory whole."""
+    buf, skipping = b"", False
+    for chunk in _normalized_chunks(handle):
+        if skipping:
+            end = chunk.find(b"\n")
+            if end == -1:
+                continue
+            chunk, skipping = chunk[end + 1 :], False
+        buf += chunk
+        while buf:
+            last = buf.rfind(b"\n")
+            if last == -1:
+                if len(buf) > MAX_FIELD_BYTES:
+                    yield buf[: MAX_STORED_CHARS * 4], True
+                    buf, skipping = b"", True
+                break
+            block, buf = buf[: last + 1], buf[last + 1 :]
+            yield from _split_long(block)
+    if buf and not skipping:
+        yield from _split_long(buf + b"\n")
+
+
+def _split_long(block: bytes) -> Iterator[tuple[bytes, bool]]:
+    if len(block) <= MAX_FIELD_BYTES or not _has_long_line(block, 0)[0]:
+        yield block, False
+        return
+    start = 0
+    for line in block.split(b"\n")[:-1]:
+        if len(line) > MAX_FIELD_BYTES:
+            if start:
+                yield block[:start], False
+            yield line[: MAX_STORED_CHARS * 4], True
+            block, start = block[start + len(line) + 1 :], 0
+        else:
+            start += len(line) + 1
+    if block:
+        yield block, False
+
+
+def _decode_any(data: bytes, encoding: str, own_first: bool = False) -> tuple[str, str | None]:
+    """``data`` decoded by the other of UTF-8 / GB18030 (by the file's own encoding first with
+    ``own_first``); the encoding that read it (None: none did, undecodable bytes replaced)."""
+    own = "utf-8" if encoding.startswith("utf-8") else encoding
+    others = ("gb18030",) if own == "utf-8" else ("utf-8",)
+    for other in (own, *others) if own_first else others:
+        try:
+            return data.decode(other), other
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8" if encoding.startswith("utf-8") else encoding, errors="replace"), None
+
+
+def _bad_line(line_no: int, data: bytes, encoding: str) -> BrokenRow | None:
+    """A reject for one line of the source, or None when the line is fine."""
+    if b"\x00" in data:
+        text, _ = _decode_any(data.replace(b"\x00", b""), encoding, own_first=True)
+        return BrokenRow(line_no, "nul_byte", "该行含有 NUL（\\0）字节，可能是损坏的文件，未导入", cap(text))
+    try:
+        data.decode("utf-8" if encoding == "utf-8-sig" else encoding)
+        return None
+    except UnicodeDecodeError:
+        text, other = _decode_any(data, encoding)
+        own = _LABEL.get(encoding, encoding)
+        why = f"按 {_LABEL[other]} 可以读出，像是混入了另一种编码的行" if other else "可能是文件被截断或损坏"
+        return BrokenRow(line_no, "bad_encoding", f"该行含有不是 {own} 编码的字节（{why}），未导入", cap(text))
+
+
+def _clean_copy(path: Path, encoding: str, target: Path) -> tuple[list[BrokenRow], int]:
+    """Copy ``path`` as UTF-8 with ``\\n`` line endings to ``target``, line for line; each line
+    that is too long, holds a NUL byte or does not decode is left blank there and returned, with
+    the number of lines written."""
+    broken: list[BrokenRow] = []
+    line_no = 1
+    source_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    with path.open("rb") as src, target.open("wb") as dst:
+        for block, too_long in _line_blocks(src):
+            if too_long:  # its first bytes only: the last character may be cut
+                text = block.decode(source_encoding, errors="ignore")
+                broken.append(
+                    BrokenRow(
+                        line_no,
+                        "field_too_large",
+                        f"该行超过 {MAX_FIELD_BYTES // (1 << 20)} MiB 的上限，未读取（可能是损坏或异常的文件）",
+                        cap(text),
+                    )
+                )
+                dst.write(b"\n")
+                line_no += 1
+                continue
+            n_lines = block.count(b"\n")
+            if b"\x00" not in block:
+                try:
+                    text = block.decode(source_encoding)
+                    dst.write(block if source_encoding == "utf-8" else text.encode("utf-8"))
+                    line_no += n_lines
+                    continue
+                except UnicodeDecodeError:
+                    pass
+            for line in block.split(b"\n")[:-1]:
+                bad = _bad_line(line_no, line, encoding)
+                if bad is None:
+                    text = line if source_encoding == "utf-8" else line.decode(source_encoding).encode("utf-8")
+                    dst.write(text + b"\n")
+                else:
+                    broken.append(bad)
+                    dst.write(b"\n")
+                line_no += 1
+    return broken, line_no - 1
+
+
+def _transcode_utf16(path: Path, target: Path) -> None:
+    """UTF-16 (with its BOM) to UTF-8; undecodable units become U+FFFD, which validation rejects."""
+    decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+    with path.open("rb") as src, target.open("wb") as dst:
+        while True:
+            chunk = src.read(_CHUNK)
+            dst.write(decoder.decode(chunk, final=not chunk).encode("utf-8"))
+            if not chunk:
+                break
+
+
+# --- the header row --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Layout:
+    delimiter: str
+    header_line: int  # first physical line of the header record
+    data_line: int  # first physical line after the header record
+    names: list[str]
+    renamed: list[tuple[int, str, str]]
+    quote: str = '"'
+
+
+def _records(text: str, delimiter: str, limit: int) -> list[tuple[int, int, list[str]]]:
+    """(first line, last line, fields) of the first ``limit`` records of ``text``."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    out, last = [], 0
+    try:
+        for fields in reader:
+            out.append((last + 1, reader.line_num, fields))
+            last = reader.line_num
+            if len(out) >= limit:
+                break
+    except csv.Error:
+        pass
+    return out
+
+
+def _layout(path: Path, known: set[str]) -> _Layout:
+    """The delimiter and the header row (the ``sep=`` line Excel writes is honoured)."""
+    with path.open("rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    if len(head) == _SNIFF_BYTES and b"\n" in head:
+        head = head[: head.rfind(b"\n") + 1]
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first_line, _, rest = text.partition("\n")
+    sep = _SEP_LINE.match(first_line)
+    skipped = 1 if sep else 0
+    if sep:
+        text = rest
+    candidates = (sep.group(1),) if sep else _DELIMITERS
+    best = None
+    for delimiter in candidates:
+        records = _records(text, delimiter, HEADER_SEARCH_ROWS)
+        if not records:
+            continue
+        index, matches = find_header_row([fields for _, _, fields in records], known)
+        fields = records[index][2]
+        score = (matches, sum(bool(normalize_header(f)) for f in fields))
+        if best is None or score > best[0]:
+            best = (score, delimiter, records[index])
+    if best is None:
+        raise IngestError(path, "no_header", "文件里没有表格：找不到表头")
+    _, delimiter, (start, end, fields) = best
+    names, renamed = unique_headers([normalize_header(f) for f in fields])
+    return _Layout(delimiter, start + skipped, end + skipped + 1, names, renamed)
+
+
+# --- reading -------------------------------------------------------------------------------------------
+def read_csv(path: Path, known: set[str]) -> Table:
+    """Read a CSV export into a :class:`Table` (see the module's docstring)."""
+    encoding = sniff_encoding(path)
+    scan = _scan(path) if encoding.startswith("utf-8") else None
+    if scan is not None and scan.clean:
+        table = _read_clean(path, path, encoding, known, [], scan.newlines)
+        if table is not None:
+            return table
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="demandlab-")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        if encoding == "utf-16":
+            _transcode_utf16(path, tmp)
+            broken, newlines = _clean_copy(tmp, "utf-8", tmp.with_suffix(".clean.csv"))
+            tmp.with_suffix(".clean.csv").replace(tmp)
+        else:
+            broken, newlines = _clean_copy(path, encoding, tmp)
+        table = _read_clean(path, tmp, encoding, known, broken, newlines, final=True)
+        assert table is not None
+        return table
+    finally:
+        tmp.unlink(missing_ok=True)
+        tmp.with_suffix(".clean.csv").unlink(missing_ok=True)
+
+
+def _read_clean(
+    original: Path,
+    path: Path,
+    encoding: str,
+    known: set[str],
+    broken: list[BrokenRow],
+    newlines: int,
+    final: bool = False,
+) -> Table | None:
+    """Read a UTF-8 file with normal line endings; None when it turns out to hold lines in another
+    encoding and is not yet the clean copy (the caller then makes one)."""
+    layout = _layout(path, known)
+    blanked = {b.row for b in broken}
+    try:
+        frame, errors = _duckdb_read(path, layout)
+    except _Unreadable:
+        frame, more, lines = _python_read(path, layout)
+        table_broken = sorted(broken + more, key=lambda b: b.row)
+        frame = frame.with_columns(pl.Series(ROW, lines, dtype=pl.Int64))
+        return _table(frame, encoding, layout, table_broken)
+    if not final and any(reason == "bad_encoding" for _, reason, _, _ in errors.values()):
+        return None
+    # DuckDB's line_byte_position is two bytes past where the previous record's line break starts
+    # (a \n, the \r of \r\n, or a run of blank lines): the bad line is the first one after that
+    ends = {position: max(position - 2, 0) for position in errors}
+    error_lines = _lines_after(path, sorted(set(ends.values())))
+    more = []
+    for position, (_, reason, message, raw) in sorted(errors.items()):
+        line = error_lines[ends[position]]
+        if line in blanked:
+            continue
+        if reason == "bad_encoding":
+            message = "该行含有无法解码的字节，未导入"
+        more.append(BrokenRow(line, reason, message, cap(raw) or ""))
+    lines = _good_lines(path, layout, frame.height, {b.row for b in more} | blanked, newlines)
+    frame = frame.with_columns(lines)
+    return _table(frame, encoding, layout, sorted(broken + more, key=lambda b: b.row))
+
+
+def _table(frame: pl.DataFrame, encoding: str, layout: _Layout, broken: list[BrokenRow]) -> Table:
+    broken = [b for b in broken if b.row >= layout.data_line]  # a title line above the header is no row
+    warnings = [
+        TableWarning(
+            layout.header_line,
+            new,
+            "duplicate_header",
+            f"表头「{old}」重复：第 {i + 1} 列改名为「{new}」（保存在 extra 中），映射使用第一列",
+        )
+        for i, old, new in layout.renamed
+    ]
+    return Table(
+        frame=frame,
+        format="csv",
+        encoding=encoding,
+        header_row=layout.header_line,
+        broken=broken,
+        warnings=warnings,
+    )
+
+
+class _Unreadable(Exception):
+    pass
+
+
+def _duckdb_read(path: Path, layout: _Layout) -> tuple[pl.DataFrame, dict[int, tuple[str, str, str, str]]]:
+    """The good rows (columns named by the layout) and, per byte position of a bad record,
+    (DuckDB's error type, reason, message, the line as DuckDB saw it)."""
+    con = duckdb.connect()
+    try:
+        relation = con.sql(
+            "select * from read_csv(?, all_varchar = true, header = true, skip = ?, delim = ?, encoding = 'utf-8', "
+            "ignore_errors = true, store_rejects = true, null_padding = false, strict_mode = true, "
+            "sample_size = 20480, max_line_size = ?)",
+            params=[str(path), layout.header_line - 1, layout.delimiter, 4 * MAX_FIELD_BYTES],
+        )
+        if len(relation.columns) != len(layout.names):
+            raise _Unreadable
+        frame = relation.pl()
+        rejects = con.sql(
+            "select line_byte_position, error_type, csv_line from reject_errors order by line_byte_position, column_idx"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise _Unreadable from exc
+    finally:
+        con.close()
+    frame.columns = layout.names
+    errors: dict[int, tuple[str, str, str, str]] = {}
+    for position, etype, raw in rejects:
+        if position in errors:  # DuckDB reports each missing column: one reject per line
+            continue
+        if etype == "INVALID ENCODING":
+            reason, message = "bad_encoding", "该行含有无法解码的字节，未导入"
+        else:
+            reason, detail = _DUCK_ERRORS.get(str(etype), ("malformed_row", "该行无法按 CSV 读取"))
+            message = f"{detail}（表头 {len(layout.names)} 列）" if reason == "malformed_row" else detail
+        errors[int(position)] = (str(etype), reason, message, raw or "")
+    return frame, errors
+
+
+def _lines_after(path: Path, positions: list[int]) -> dict[int, int]:
+    """For each byte position (sorted), the physical line (from 1) of the first byte at or after it
+    that is not part of a line break: one pass to count the line breaks before each position, then
+    a short read at each."""
+    before: dict[int, int] = {}
+    if not positions:
+        return before
+    pending = iter(positions)
+    target = next(pending)
+    offset, lines = 0, 0
+    with path.open("rb") as handle:
+        while target is not None and (chunk := handle.read(_CHUNK)):
+            start = 0
+            while target is not None and target < offset + len(chunk):
+                lines += chunk.count(b"\n", start, target - offset)
+                start = target - offset
+                before[target] = lines
+                target = next(pending, None)
+            lines += chunk.count(b"\n", start)
+            offset += len(chunk)
+        for rest in [target, *pending]:
+            if rest is not None:
+                before[rest] = lines
+        found = {}
+        for position in positions:
+            handle.seek(position)
+            breaks = 0
+            while block := handle.read(256):
+                text = block.lstrip(b"\r\n")
+                breaks += block[: len(block) - len(text)].count(b"\n")
+                if text:
+                    break
+            found[position] = before[position] + breaks + 1
+    return found
+
+
+def _good_lines(path: Path, layout: _Layout, n_good: int, bad: set[int], newlines: int) -> pl.Series:
+    """The physical line each good record starts on.
+
+    When every line after the header is one record (no blank line, no line break inside a
+    quoted field), they follow from the count; otherwise the file is walked once, line by line,
+    tracking whether a quote is open.
+    """
+    last_line = newlines + (0 if _ends_with_newline(path) else 1) - _trailing_blank_lines(path)
+    candidates = pl.int_range(layout.data_line, last_line + 1, dtype=pl.Int64, eager=True)
+    if bad:
+        candidates = candidates.filter(~candidates.is_in(pl.Series(sorted(bad), dtype=pl.Int64).implode()))
+    if len(candidates) == n_good:
+        return candidates.alias(ROW)
+    starts = [n for n in _record_starts(path, layout) if n not in bad]
+    if len(starts) == n_good:
+        return pl.Series(ROW, starts, dtype=pl.Int64)
+    # the two readers disagree about the file's records: number them in order rather than fail
+    return pl.int_range(layout.data_line, layout.data_line + n_good, dtype=pl.Int64, eager=True).alias(ROW)
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(max(path.stat().st_size - 1, 0))
+        return handle.read(1) in (b"\n", b"")
+
+
+def _trailing_blank_lines(path: Path) -> int:
+    """Blank lines at the end of the file (after its last non-blank line)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(size - 65536, 0))
+        tail = handle.read()
+    stripped = tail.rstrip(b"\r\n \t")
+    if not stripped and size > 65536:
+        return 0
+    rest = tail[len(stripped) :].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return max(rest.count(b"\n") - 1, 0)
+
+
+def _record_starts(path: Path, layout: _Layout) -> list[int]:
+    """First physical line of every non-blank record after the header, by quote parity."""
+    starts: list[int] = []
+    open_quote = False
+    quote = layout.quote.encode()
+    with path.open("rb") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if line_no < layout.data_line:
+                continue
+            if not open_quote and line.strip(b"\r\n"):
+                starts.append(line_no)
+            if line.count(quote) % 2:
+                open_quote = not open_quote
+    return starts
+
+
+def _python_read(path: Path, layout: _Layout) -> tuple[pl.DataFrame, list[BrokenRow], list[int]]:
+    """Python's csv module on a file DuckDB could not read: rows, broken lines and row lines."""
+    width = len(layout.names)
+    columns: list[list[str | None]] = [[] for _ in range(width)]
+    broken: list[BrokenRow] = []
+    lines: list[int] = []
+    csv.field_size_limit(max(MAX_FIELD_BYTES * 4, 1 << 20))
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
+        for _ in range(layout.data_line - 1):
+            handle.readline()
+        reader = csv.reader(handle, delimiter=layout.delimiter, strict=False)
+        last = layout.data_line - 1
+        while True:
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                broken.append(BrokenRow(last + 1, "field_too_large", "该行超过 CSV 行的大小上限，未读取", ""))
+                last = layout.data_line - 1 + reader.line_num
+                continue
+            start, last = last + 1, layout.data_line - 1 + reader.line_num
+            if not fields or not any(fields):
+                continue
+            if len(fields) != width:
+                more = "多" if len(fields) > width else "少"
+                raw = layout.delimiter.join(fields)
+                broken.append(BrokenRow(start, "malformed_row", f"列数比表头{more}（表头 {width} 列）", cap(raw)))
+                continue
+            for i, value in enumerate(fields):
+                columns[i].append(value if value != "" else None)
+            lines.append(start)
+    frame = pl.DataFrame(dict(zip(layout.names, columns, strict=True)), schema=dict.fromkeys(layout.names, pl.String))
+    return frame, broken, lines
+
+
+__all__ = ["read_csv", "sniff_encoding"]
