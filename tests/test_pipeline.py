@@ -105,7 +105,7 @@ def test_stages_only_work_on_what_changed(pipe, tmp_path):
 
 
 def _mart_records_from_scratch(store) -> pl.DataFrame:
-    sql = dict(dl.pipeline.sql_models())["mart_records"]
+    sql = dict(dl.marts.build.sql_models())["mart_records"]
     return store.sql(f"select * from ({sql}) order by source, record_id")
 
 
@@ -133,7 +133,7 @@ def test_mart_records_is_updated_row_by_row_and_equals_a_rebuild(pipe, tmp_path)
 
 
 def test_marts_are_built_in_dependency_order():
-    names = [name for name, _ in dl.pipeline.sql_models()]
+    names = [name for name, _ in dl.marts.build.sql_models()]
     assert names.index("mart_records") < names.index("mart_weeks") < names.index("mart_grid_theme_week")
     assert names.index("stg_records") < names.index("mart_records")
 

@@ -18,12 +18,10 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +43,7 @@ from .ingest import (
     read_tables,
 )
 from .ingest.mapping import available_mappings
+from .marts.build import build_marts, sql_models
 from .signals import (
     PLACES_VERSION,
     PlaceFinder,
@@ -81,8 +80,6 @@ Progress = Callable[[str, int], contextlib.AbstractContextManager[Callable[[int]
 #: What the restricted file keeps of a reject (the original row and the offending value) and of a warning.
 RESTRICTED_REJECT_COLUMNS = ("batch_id", "file_name", "sheet", "row_number", "column_name", "reason", "value", "raw")
 RESTRICTED_WARNING_COLUMNS = ("batch_id", "file_name", "sheet", "row_number", "column_name", "reason", "value")
-#: Marts kept up to date row by row (by these keys) instead of rebuilt: see :meth:`Pipeline.marts`.
-INCREMENTAL_MARTS = {"mart_records": ["source", "record_id"]}
 
 
 @contextlib.contextmanager
@@ -991,61 +988,17 @@ class Pipeline:
 
     # --- marts ---------------------------------------------------------------------------------
     def marts(self) -> list[str]:
-        """Bring the SQL models under ``sql/`` up to date in dependency order, in one transaction.
-
-        Staging models are views. ``mart_records`` — one row per record, with its text — is kept
-        incrementally: only records whose content, theme or place changed since the last run are
-        deleted and inserted again (a new week touches a new week's records, not two years of
-        them). The marts above it aggregate ``mart_records`` and are rebuilt whole, which DuckDB
-        does in a second or two for a million records (``bench/signals_scale.py``).
-        """
-        with self.store.transaction() as con:
-            for name, sql in sql_models():
-                if name.startswith("stg_"):
-                    con.execute(f"create or replace view {name} as\n{sql}")
-                elif name in INCREMENTAL_MARTS:
-                    changed = self._refresh_incremental(con, name, sql, INCREMENTAL_MARTS[name])
-                    if name == "mart_records" and changed is not None:
-                        # the signals stage reworks what records from this time on could change
-                        pending = self.store.meta("signals_since")
-                        if changed == "all" or pending == "all":
-                            Store.set_meta(con, "signals_since", "all")
-                        else:
-                            Store.set_meta(con, "signals_since", min(filter(None, (pending, changed))))
-                else:
-                    con.execute(f"create or replace table {name} as\n{sql}")
+        """Bring the SQL models up to date (:func:`demandlab.marts.build.build_marts`); the records whose
+        row of ``mart_records`` changed are what the signals stage looks at again."""
+        build_marts(self.store, then=self._note_changed)
         return [name for name, _ in sql_models()]
 
-    @staticmethod
-    def _refresh_incremental(con, name: str, sql: str, key: list[str]) -> str | None:
-        """Delete and insert the rows of ``name`` that differ from its model; returns the earliest
-        ``created_at`` among them (ISO text), "all" when the table was built whole, None when nothing changed."""
-        con.execute(f"create or replace temp view _incoming as\n{sql}")
-        incoming = con.execute("select column_name, column_type from (describe _incoming)").fetchall()
-        exists = con.execute("select count(*) from duckdb_tables() where table_name = ? and not temporary", [name])
-        current = (
-            con.execute(f"select column_name, column_type from (describe {name})").fetchall()
-            if exists.fetchone()[0]
-            else None
-        )
-        changed: str | None = "all"
-        if current != incoming:  # first run, or the model's columns changed: build it whole
-            con.execute(f"create or replace table {name} as select * from _incoming")
-        else:
-            on = " and ".join(f"t.{k} = s.{k}" for k in key)
-            con.execute(f"create or replace temp table _delta as select * from _incoming except select * from {name}")
-            gone = f"from {name} as t where not exists (select 1 from _incoming as s where {on})"
-            first = con.execute(
-                "select min(created_at), count(*) from "
-                f"(select created_at from _delta union all select created_at {gone})"
-            ).fetchone()
-            changed = first[0].isoformat() if first[1] else None
-            con.execute(f"delete from {name} as t using _delta as s where {on}")
-            con.execute(f"delete {gone}")
-            con.execute(f"insert into {name} select * from _delta")
-            con.execute("drop table _delta")
-        con.execute("drop view _incoming")
-        return changed
+    def _note_changed(self, con, changed: str | None) -> None:
+        if changed is not None:
+            pending = self.store.meta("signals_since")
+            Store.set_meta(
+                con, "signals_since", "all" if "all" in (changed, pending) else min(filter(None, (pending, changed)))
+            )
 
     # --- signals -------------------------------------------------------------------------------
     def place_finder(self) -> PlaceFinder:
@@ -1283,28 +1236,6 @@ def _hash_text(text: str) -> str:
 def _hash(values: str) -> str:
     """SQL for the content hash of a row: base64 of md5 over its canonical values joined by \\x1f."""
     return f"rtrim(to_base64(unhex(md5(concat_ws(chr(31), {values})))), '=')"
-
-
-def sql_models() -> list[tuple[str, str]]:
-    """The SQL models of ``sql/`` as (name, query), each after the models it reads from."""
-    folder = resources.files(__package__).joinpath("sql")
-    models = {e.name.removesuffix(".sql"): e.read_text("utf-8") for e in folder.iterdir() if e.name.endswith(".sql")}
-    ordered: list[str] = []
-
-    def visit(name: str, path: tuple[str, ...]) -> None:
-        if name in ordered:
-            return
-        if name in path:
-            raise RuntimeError(f"SQL models depend on each other in a cycle: {' -> '.join((*path, name))}")
-        body = re.sub(r"--[^\n]*", "", models[name])
-        for other in sorted(models):
-            if other != name and re.search(rf"\b(?:from|join)\s+{other}\b", body):
-                visit(other, (*path, name))
-        ordered.append(name)
-
-    for name in sorted(models):
-        visit(name, ())
-    return [(name, models[name]) for name in ordered]
 
 
 def _cpu_count() -> int:

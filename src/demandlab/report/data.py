@@ -17,7 +17,7 @@ import polars as pl
 
 from .. import clock
 from ..config import Config
-from ..pipeline import sql_models
+from ..marts.build import sql_models
 from ..store import Store
 
 SCOPES = ("street", "community", "grid_id")

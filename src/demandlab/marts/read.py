@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .store import Store
+from ..store import Store
 
 
 def _where(filters: dict[str, object]) -> tuple[str, list]:

@@ -1,0 +1,39 @@
+"""The marts: built from the SQL models (:mod:`.build`), read as polars frames (:mod:`.read`,
+``dl.marts.*``), and queried over one street, community or grid (:mod:`.scope`).
+
+>>> import demandlab as dl
+>>> store = dl.connect("data/demo/demandlab.duckdb", read_only=True)  # doctest: +SKIP
+>>> dl.marts.grid_week(store, grid_id="DH0101").tail(3)               # doctest: +SKIP
+"""
+
+from .read import (
+    KPI_LEVELS,
+    alerts,
+    area_category_month,
+    grid_theme_week,
+    grid_week,
+    hot_issues,
+    kpi,
+    records,
+    rejects,
+    repeats,
+    theme_week,
+    themes,
+    week_summary,
+)
+
+__all__ = [
+    "KPI_LEVELS",
+    "alerts",
+    "area_category_month",
+    "grid_theme_week",
+    "grid_week",
+    "hot_issues",
+    "kpi",
+    "records",
+    "rejects",
+    "repeats",
+    "theme_week",
+    "themes",
+    "week_summary",
+]
