@@ -178,8 +178,10 @@ def test_signals_for_a_new_batch_equal_signals_computed_from_scratch(pipe, tmp_p
     ]
     pipe.ingest(_write(tmp_path / "w2.csv", more))
     updates = []
-    real_update = dl.pipeline.update_repeats
-    monkeypatch.setattr(dl.pipeline, "update_repeats", lambda *a, **k: updates.append(a[2]) or real_update(*a, **k))
+    from demandlab.signals import stage
+
+    real_update = stage.update_repeats
+    monkeypatch.setattr(stage, "update_repeats", lambda *a, **k: updates.append(a[2]) or real_update(*a, **k))
     incremental = pipe.run()
     assert updates == [dt.datetime(2025, 4, 1, 10)]  # repeats were brought up to date, not found again
     assert incremental.assigned == 30 and not incremental.refit

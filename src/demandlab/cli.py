@@ -20,6 +20,7 @@ import logging
 import shutil
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
@@ -47,7 +48,7 @@ from .errors import (
 )
 from .ingest import IngestError
 from .options import parse_scope, parse_week
-from .pipeline import BatchReport, Pipeline
+from .pipeline import BatchReport, Pipeline, runs
 from .report import ReportError, write_report
 from .store import DEFAULT_WAIT, Store, writer_lock
 
@@ -340,7 +341,14 @@ def run(
     """
     cfg = _config(config, db)
     with _writing(cfg, wait, "run", create=False) as store, _progress_bars() as progress:
-        report = Pipeline(store, cfg, progress=progress).run(refit=refit)
+        run_id, started = uuid.uuid4().hex[:12], clock.now()
+        runs.start(store, run_id, "run", started)
+        try:
+            report = Pipeline(store, cfg, progress=progress).run(refit=refit)
+        except Exception as exc:
+            runs.finish(store, run_id, clock.now(), "failed", {"error": describe(exc)})
+            raise
+        runs.finish(store, run_id, clock.now(), "done", report.as_dict())
     out.print(
         f"records {report.records:,}: cleaned {report.cleaned:,}, segmented {report.segmented:,}, "
         f"assigned {report.assigned:,}{' (model fitted)' if report.refit else ''}; "

@@ -497,6 +497,18 @@ class Store:
                     "(select 1 from main.batches b where b.batch_id = t.batch_id)"
                 )
 
+    def purge_restricted(self, before: dt.datetime) -> dict[str, int]:
+        """Delete the restricted rows of batches loaded before ``before``, then rewrite the file
+        (:meth:`compact_restricted`). Returns the rows deleted per table."""
+        old = "select batch_id from main.batches where loaded_at < ?"
+        counts = {}
+        with self.restricted_transaction() as con:
+            for table in _RESTRICTED_BATCH_TABLES:
+                query = f"delete from {RESTRICTED}.{table} where batch_id in ({old})"
+                counts[table] = con.execute(query, [before]).fetchall()[0][0]
+        self.compact_restricted()
+        return counts
+
     def compact_restricted(self) -> None:
         """Rewrite the restricted file from its live rows, so deleted personal data is gone from disk too."""
         if not self.restricted_attached:

@@ -43,7 +43,7 @@ from . import clock
 from .config import Config
 from .errors import EXIT_BUSY, EXIT_ERROR, EXIT_INPUT, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, describe, exit_code
 from .options import inside, parse_week, safe_name
-from .pipeline import Pipeline, Progress, _silent
+from .pipeline import Pipeline, Progress, runs, silent
 from .report import ReportError, write_report
 from .store import Store, StoreBusy, writer_lock
 
@@ -103,7 +103,7 @@ def run_weekly(
     per_street: bool = False,
     wait: float = 0.0,
     refit: bool = False,
-    progress: Progress = _silent,
+    progress: Progress = silent,
     now: Callable[[], dt.datetime] = clock.now,
 ) -> WeeklySummary:
     """Run the weekly job (see the module docstring); never raises for an expected failure."""
@@ -145,12 +145,7 @@ def _run(
     progress: Progress,
     now: Callable[[], dt.datetime],
 ) -> None:
-    with store.transaction() as con:
-        con.execute("update runs set status = 'interrupted' where status = 'running'")
-        con.execute(
-            "insert into runs values (?, 'weekly', ?, null, 'running', null)",
-            [summary.run_id, dt.datetime.fromisoformat(summary.started_at)],
-        )
+    runs.start(store, summary.run_id, "weekly", dt.datetime.fromisoformat(summary.started_at))
     pipe = Pipeline(store, config, progress=progress, now=now)
     started = time.perf_counter()
     registry_failed = False
@@ -257,16 +252,8 @@ def _write_reports(store: Store, config: Config, summary: WeeklySummary, per_str
 
 def _record(store: Store, summary: WeeklySummary, now: Callable[[], dt.datetime]) -> None:
     summary.finished_at = now().isoformat(timespec="seconds")
-    with store.transaction() as con:
-        con.execute(
-            "update runs set finished_at = ?, status = ?, summary = ? where run_id = ?",
-            [
-                dt.datetime.fromisoformat(summary.finished_at),
-                summary.status,
-                json.dumps(summary.as_dict(), ensure_ascii=False),
-                summary.run_id,
-            ],
-        )
+    finished = dt.datetime.fromisoformat(summary.finished_at)
+    runs.finish(store, summary.run_id, finished, summary.status, summary.as_dict())
 
 
 def _write_summary(config: Config, summary: WeeklySummary) -> Path | None:

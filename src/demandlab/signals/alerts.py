@@ -34,6 +34,7 @@ Every alert carries its evidence: counts, baseline, expectation, probability, th
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
@@ -252,12 +253,15 @@ def surge_alerts(
     )
 
 
-def crowd_alerts(records: pl.DataFrame, min_contacts: int = 5, days: int = 7) -> pl.DataFrame:
+def crowd_alerts(
+    records: pl.DataFrame, min_contacts: int = 5, days: int = 7, last_week: dt.date | None = None
+) -> pl.DataFrame:
     """Alerts of kind ``crowd`` (多人同诉): ≥ ``min_contacts`` distinct contacts on one theme at one place
     within ``days`` days ending in an ISO week.
 
     ``records``: source, record_id, created_at, week_start, iso_week, theme_id, theme_label,
-    category, contact_key, place_key, place, grid_id, street, community.
+    category, contact_key, place_key, place, grid_id, street, community. ``last_week``: the last
+    week with data (default: the latest in ``records``; pass it when ``records`` is a part of them).
     """
     cols = ["place_key", "theme_id"]
     base = records.filter(
@@ -267,7 +271,7 @@ def crowd_alerts(records: pl.DataFrame, min_contacts: int = 5, days: int = 7) ->
         return pl.DataFrame(schema=ALERT_COLUMNS)
     # each record counts in the windows [end − days, end) that hold it, one per ISO week, ending at
     # the week's end: the ends between its time (exclusive) and its time + days (inclusive)
-    last_week = records["week_start"].max()
+    last_week = last_week or records["week_start"].max()
     first_end = pl.col("created_at").dt.truncate("1w") + pl.duration(days=7)
     span = (pl.col("created_at") + pl.duration(days=days) - first_end).dt.total_seconds() / (7 * 86400)
     joined = (

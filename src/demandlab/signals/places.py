@@ -21,6 +21,7 @@ Plain data only (compiled patterns and tuples): it pickles, as stages must.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -259,4 +260,70 @@ def find_places(
     )
 
 
-__all__ = ["KINDS", "KIND_LABELS_ZH", "PLACES_VERSION", "Place", "PlaceFinder", "find_places", "unify_keys"]
+@dataclass(frozen=True)
+class LocateContext:
+    """What the locate stage needs: the registry's compounds and the compound names learned so far.
+
+    ``learned`` comes from :func:`learn_compounds` over the records to locate (and those located
+    before), so that locating one record never depends on which other records share its batch.
+    """
+
+    compounds: tuple[str, ...] = ()
+    learned: tuple[str, ...] = ()
+
+    def finders(self) -> tuple[PlaceFinder, PlaceFinder | None]:
+        return _finders(self.compounds, self.learned)
+
+
+@functools.lru_cache(maxsize=4)
+def _finders(compounds: tuple[str, ...], learned: tuple[str, ...]) -> tuple[PlaceFinder, PlaceFinder | None]:
+    finder = PlaceFinder.build(compounds)
+    wider = PlaceFinder.build([*finder.known, *learned]) if learned else None
+    return finder, wider
+
+
+LOCATED = ("source", "record_id", "content_hash", "place_kind", "place", "place_key", "place_road")
+
+
+def learn_compounds(frame: pl.DataFrame, compounds: Sequence[str], known: Iterable[str] = ()) -> tuple[str, ...]:
+    """Compound names the records teach (魅力之城小区 → 魅力之城), plus ``known`` ones, that the registry lacks.
+
+    The learning half of :func:`find_places`, separate so that the finding half is a rows stage.
+    """
+    finder = PlaceFinder.build(compounds)
+    cols = [c for c in ("title", "text", "address", "building") if c in frame.columns]
+    found = (finder.find(*row) for row in frame.select(cols).iter_rows())
+    learned = {p.key for p in found if p and p.kind == "compound"} | set(known)
+    return tuple(sorted({k for k in learned if len(k) >= 3} - set(finder.known)))
+
+
+def locate_records(frame: pl.DataFrame, ctx: LocateContext) -> pl.DataFrame:
+    """The locate stage (partitioned by rows): the place each record names, keys as found.
+
+    Equals ``find_places(frame, PlaceFinder.build(ctx.compounds), unify=False, known=ctx.learned)``
+    when ``ctx.learned`` was learned from ``frame`` (keys are unified across the database when read).
+    """
+    finder, wider = ctx.finders()
+    cols = [c for c in ("title", "text", "address", "building") if c in frame.columns]
+    places = [finder.find(*row) or (wider.find(*row) if wider else None) for row in frame.select(cols).iter_rows()]
+    return frame.with_columns(
+        pl.Series("place_kind", [p.kind if p else None for p in places], dtype=pl.String),
+        pl.Series("place", [p.name if p else None for p in places], dtype=pl.String),
+        pl.Series("place_key", [p.key if p else None for p in places], dtype=pl.String),
+        pl.Series("place_road", [p.road if p else None for p in places], dtype=pl.String),
+    ).select(LOCATED)
+
+
+__all__ = [
+    "KINDS",
+    "KIND_LABELS_ZH",
+    "LOCATED",
+    "PLACES_VERSION",
+    "LocateContext",
+    "Place",
+    "PlaceFinder",
+    "find_places",
+    "learn_compounds",
+    "locate_records",
+    "unify_keys",
+]

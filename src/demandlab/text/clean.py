@@ -20,7 +20,9 @@ same ones.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -103,3 +105,25 @@ def clean_records(raw: pl.DataFrame, salt: bytes) -> pl.DataFrame:
     missing = [pl.lit(None, t).alias(c) for c, t in schema.RECORD_DERIVED.items() if c not in out.columns]
     columns = {**schema.RECORD, **schema.RECORD_DERIVED}
     return out.with_columns(missing).select([pl.col(c).cast(t) for c, t in columns.items()])
+
+
+@dataclass(frozen=True)
+class CleanContext:
+    """What the clean stage needs besides the rows: plain data that pickles to any worker.
+
+    ``salt`` keys callers and grid workers; ``cleaned_at`` is stamped on every row (the runner's clock).
+    """
+
+    salt: bytes
+    cleaned_at: dt.datetime | None = None
+
+
+def clean_stage(raw: pl.DataFrame, ctx: CleanContext) -> pl.DataFrame:
+    """The clean stage (partitioned by rows): :func:`clean_records` plus the time of cleaning.
+
+    >>> import datetime as dt
+    >>> raw = pl.DataFrame({"text": ["电话13800138000"], "created_at": [dt.datetime(2026, 11, 16, 9)]})
+    >>> clean_stage(raw, CleanContext(b"salt", dt.datetime(2026, 11, 17)))["cleaned_at"].to_list()
+    [datetime.datetime(2026, 11, 17, 0, 0)]
+    """
+    return clean_records(raw, ctx.salt).with_columns(pl.lit(ctx.cleaned_at, schema.DATETIME).alias("cleaned_at"))

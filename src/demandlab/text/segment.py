@@ -333,3 +333,36 @@ def tokens_frame(records: pl.DataFrame, segmenter: Segmenter, workers: int = 1) 
         (tokens.str.count_matches(" ") + (tokens.str.len_chars() > 0).cast(pl.UInt32)).cast(pl.Int32).alias("n_tokens"),
         pl.lit(segmenter.name).alias("segmenter"),
     )
+
+
+@dataclass(frozen=True)
+class SegmentContext:
+    """What the segment stage needs: the dictionary additions and stopwords, as plain data.
+
+    The :class:`Segmenter` (and its tokenizer) is built from it once per process, never pickled.
+    """
+
+    user_words: tuple[LexiconEntry, ...] = ()
+    stopwords: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    workers: int = 1
+
+    def segmenter(self) -> Segmenter:
+        return _segmenter(self.user_words, self.stopwords, self.places)
+
+
+@cache
+def _segmenter(user_words: tuple, stopwords: tuple, places: tuple) -> Segmenter:
+    return Segmenter(user_words=user_words, stopwords=stopwords, places=places)
+
+
+def segment_stage(records: pl.DataFrame, ctx: SegmentContext) -> pl.DataFrame:
+    """The segment stage (partitioned by rows): :func:`tokens_frame` with the context's segmenter.
+
+    >>> import polars as pl
+    >>> frame = pl.DataFrame({"source": ["12345"], "record_id": ["1"], "content_hash": ["h"],
+    ...                       "title": [None], "text": ["楼道里飞线充电"]})
+    >>> segment_stage(frame, SegmentContext())["tokens"].to_list()
+    ['楼道 飞线充电']
+    """
+    return tokens_frame(records, ctx.segmenter(), workers=ctx.workers)

@@ -8,9 +8,11 @@ figures to trust it by: stratified k-fold macro-F1 and per-class precision, reca
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
+import polars as pl
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
@@ -137,3 +139,24 @@ def cross_validate(
             if k not in ("accuracy", "macro avg", "weighted avg")
         },
     }
+
+
+def route_records(data: pl.DataFrame, label_column: str, seed: int, routed_at: dt.datetime) -> pl.DataFrame:
+    """Train on the records of ``data`` that carry a label and route those that lack one.
+
+    ``data``: source, record_id, tokens, text, label (null: to route). Returns rows of
+    ``routed_categories`` (empty when fewer than 20 labelled records or one class only).
+    """
+    known, unknown = data.filter(pl.col("label").is_not_null()), data.filter(pl.col("label").is_null())
+    if known.height < 20 or known["label"].n_unique() < 2 or unknown.height == 0:
+        return pl.DataFrame()
+    model = CategoryClassifier(random_state=seed)
+    model.fit(list(zip(known["tokens"], known["text"], strict=True)), known["label"].to_list())
+    proba = model.predict_proba(list(zip(unknown["tokens"], unknown["text"], strict=True)))
+    return unknown.select("source", "record_id").with_columns(
+        pl.lit(label_column).alias("label_column"),
+        pl.Series("category", model.classes_[proba.argmax(axis=1)].astype(str), dtype=pl.String),
+        pl.Series("probability", proba.max(axis=1).round(4)),
+        pl.lit(known.height, pl.Int64).alias("trained_on"),
+        pl.lit(routed_at, pl.Datetime("us")).alias("routed_at"),
+    )

@@ -87,3 +87,45 @@ def stability(docs: Sequence[str], make_model, seeds: tuple[int, int] = (0, 1)) 
     a = make_model(seeds[0]).fit(docs).labels_
     b = make_model(seeds[1]).fit(docs).labels_
     return round(float(adjusted_rand_score(a, b)), 4)
+
+
+def quality_figures(
+    frame,
+    keywords: list[list[str]],
+    model,
+    version: str,
+    seed: int = 0,
+    stability_sample: int = 20_000,
+    label_column: str | None = None,
+) -> dict:
+    """Every quality figure of the current themes, as ``demandlab themes evaluate`` prints them.
+
+    ``frame``: one row per record with ``theme_id``, ``tokens`` (space-joined) and ``label`` (null
+    without a label column); ``keywords`` of the active themes; ``model`` the fitted
+    :class:`~demandlab.themes.model.ThemeModel` (its parameters are refitted with two seeds on a
+    sample of ``stability_sample`` documents for the stability figure).
+    """
+    from .model import ThemeModel
+
+    docs = frame["tokens"].to_list()
+    if len(docs) > stability_sample:
+        docs_sample = [docs[i] for i in np.random.default_rng(seed).choice(len(docs), stability_sample, replace=False)]
+    else:
+        docs_sample = docs
+    params = {k: v for k, v in model.get_params().items() if k != "random_state"}
+    out = {
+        "model_version": version,
+        "records": frame.height,
+        "themes": len(keywords),
+        "unassigned_share": round(float((frame["theme_id"] < 0).mean()), 4),
+        "topic_diversity": round(topic_diversity(keywords), 4),
+        "npmi_coherence": round(npmi_coherence(keywords, docs), 4),
+        "stability_ari": stability(docs_sample, lambda s: ThemeModel(**params, random_state=s), (seed, seed + 1)),
+        "stability_sample": len(docs_sample),
+    }
+    if label_column:
+        out["against"] = {
+            "label_column": label_column,
+            **agreement(frame["label"].to_list(), frame["theme_id"].to_list()),
+        }
+    return out

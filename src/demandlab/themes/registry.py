@@ -254,3 +254,64 @@ def describe_clusters(model, texts: pl.DataFrame, taxonomy, prefer: set[str]) ->
         },
     )
     return rows.join(representatives.with_columns(pl.col("cluster").cast(pl.Int32)), on="cluster", how="left")
+
+
+def final_mapping(cluster_theme: dict[int, int], overrides: Overrides) -> dict[int, int]:
+    """Cluster → the theme its records count as, analysts' merges applied."""
+    return {c: overrides.resolve(t) for c, t in cluster_theme.items()}
+
+
+def apply_overrides(themes: pl.DataFrame, overrides: Overrides) -> pl.DataFrame:
+    """The themes as analysts decided (``themes.toml``): status, label, label source and category.
+
+    A pure function of the fitted rows (``fit_status``, ``auto_label``, ``auto_category``) and the
+    overrides, so applying it again changes nothing and removing an override takes it back:
+
+    * status: the fit's, or ``merged`` for a theme merged into another;
+    * label: the analyst's (``label_source`` ``analyst``); else the label at the time it was
+      pinned (``pinned``: a refit keeps it); else the fit's own (``auto``);
+    * category: the analyst's, else the fit's.
+
+    Rows of the 未归类 theme (-1) keep what they have unless an override names them.
+
+    >>> themes = pl.DataFrame({
+    ...     "theme_id": [-1, 0, 1], "status": ["active"] * 3, "fit_status": [None, "active", "dormant"],
+    ...     "label": ["未归类", "旧", None], "auto_label": [None, "电梯 · 故障", "噪音"],
+    ...     "label_source": ["auto", "auto", None],
+    ...     "category": ["其他", None, None], "auto_category": [None, "电梯", "噪音扰民"]})
+    >>> out = apply_overrides(themes, Overrides(labels={1: "夜间施工噪音"}, merges={0: 1}))
+    >>> for row in out.select("theme_id", "status", "label", "label_source", "category").rows():
+    ...     print(row)
+    (-1, 'active', '未归类', 'auto', '其他')
+    (0, 'merged', '电梯 · 故障', 'auto', '电梯')
+    (1, 'dormant', '夜间施工噪音', 'analyst', '噪音扰民')
+    """
+    theme, source = pl.col("theme_id"), pl.col("label_source")
+    fitted = theme >= 0
+    labelled, pinned = list(overrides.labels), list(overrides.pinned)
+    status = pl.when(fitted).then(pl.coalesce("fit_status", "status")).otherwise("status")
+    status = pl.when(theme.is_in(list(overrides.merges))).then(pl.lit("merged")).otherwise(status)
+    reset = fitted & (
+        source.is_null()
+        | (source == "auto")
+        | ((source == "analyst") & ~theme.is_in(labelled))
+        | ((source == "pinned") & ~theme.is_in(pinned))
+    )
+    out = themes.with_columns(
+        status.alias("status"),
+        pl.when(reset).then("auto_label").otherwise("label").alias("label"),
+        pl.when(reset).then(pl.lit("auto")).otherwise(source).alias("label_source"),
+    )
+    named = theme.is_in(labelled)
+    out = out.with_columns(
+        pl.when(named).then(theme.replace_strict(overrides.labels, default=None, return_dtype=pl.String))
+        .otherwise("label").alias("label"),
+        pl.when(named).then(pl.lit("analyst"))
+        .when(theme.is_in(sorted(overrides.pinned - set(labelled))) & (source == "auto")).then(pl.lit("pinned"))
+        .otherwise(source).alias("label_source"),
+    )  # fmt: skip
+    category = pl.when(fitted).then("auto_category").otherwise("category")
+    given = theme.replace_strict(overrides.categories, default=None, return_dtype=pl.String)
+    return out.with_columns(
+        pl.when(theme.is_in(list(overrides.categories))).then(given).otherwise(category).alias("category")
+    )

@@ -1,0 +1,63 @@
+"""The contexts stages run with, built from the database and the configuration.
+
+A context is plain data that pickles (see :mod:`demandlab.stages`): settings, word lists, a model
+as bytes. Building one may read the database or files; running a stage with it never does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from ..config import Config
+from ..signals.stage import SignalsContext
+from ..store import Store
+from ..text.clean import CleanContext
+from ..text.segment import SegmentContext, read_user_words
+from ..themes.assign import AssignContext
+from ..themes.fit import FitContext
+from ..themes.model import ThemeModel
+from ..themes.registry import Overrides, final_mapping
+from ..themes.taxonomy import load_taxonomy
+from . import inputs
+
+
+def cpu_count() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def clean(config: Config, now: dt.datetime) -> CleanContext:
+    return CleanContext(salt=config.salt(), cleaned_at=now)
+
+
+def segment(store: Store, config: Config) -> SegmentContext:
+    """The shipped lexicon plus the user's words and stopwords, and the registry's place names."""
+    text = config.text
+    user = tuple(read_user_words(str(text.user_words))) if text.user_words else ()
+    stop = tuple(Path(text.stopwords).read_text("utf-8").split()) if text.stopwords else ()
+    workers = text.workers or max(1, min(4, cpu_count()))
+    return SegmentContext(user_words=user, stopwords=stop, places=tuple(inputs.place_names(store)), workers=workers)
+
+
+def assign(store: Store, version: str, model: ThemeModel, overrides: Overrides) -> AssignContext:
+    final = final_mapping(inputs.cluster_themes(store, version), overrides)
+    return AssignContext(model=model.to_bytes(), version=version, clusters=tuple(sorted(final.items())))
+
+
+def fit(config: Config, overrides: Overrides, previous_version: str | None) -> FitContext:
+    cfg = config.themes
+    return FitContext(
+        min_themes=cfg.min_themes,
+        max_themes=cfg.max_themes,
+        n_components=cfg.n_components,
+        seed=cfg.seed,
+        taxonomy=tuple(load_taxonomy(cfg.taxonomy)),
+        overrides=overrides,
+        previous_version=previous_version,
+    )
+
+
+def signals(config: Config, model: ThemeModel | None, since: dt.datetime | None) -> SignalsContext:
+    return SignalsContext(config=config.signals, model=model.to_bytes() if model else None, since=since)

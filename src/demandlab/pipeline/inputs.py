@@ -1,0 +1,143 @@
+"""What each stage reads: one function per input, each a query from ``sql/io`` returning a frame.
+
+Reading is kept apart from the stages (which never touch the database) and from how their
+outputs land (:mod:`.outputs`). Every function takes the store and plain values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from .. import schema, sql
+from ..signals import unify_keys
+from ..store import Store, quote
+
+
+def pending_raw(store: Store) -> pl.DataFrame:
+    """The current version of every record with a version not yet cleaned (restricted file)."""
+    return store.sql(sql.text("io/pending_raw"))
+
+
+def place_names(store: Store) -> list[str]:
+    """Compounds, communities and streets of the registry (kept whole by the segmenter)."""
+    return store.sql(sql.text("io/place_names"))["name"].to_list()
+
+
+def pending_tokens(store: Store, segmenter: str) -> pl.DataFrame:
+    return store.sql(sql.text("io/pending_tokens"), [segmenter])
+
+
+def pending_assign(store: Store, version: str) -> pl.DataFrame:
+    return store.sql(sql.text("io/pending_assign"), [version])
+
+
+def model_facts(store: Store, version: str) -> tuple[dt.date | None, dt.date | None, int, float | None]:
+    """What the refit policy looks at: the model's window end, the data's end, and the newer records."""
+    row = store.sql(sql.text("io/model_window"), [version])
+    if row.height == 0 or row["window_end"][0] is None:
+        return None, None, 0, None
+    window_end, data_end = row.row(0)
+    newer, share = store.sql(sql.text("io/newer_records"), [window_end]).row(0)
+    return window_end, data_end, newer, share
+
+
+def cluster_themes(store: Store, version: str) -> dict[int, int]:
+    """Cluster → theme id (before analysts' merges) of a fitted model."""
+    rows = store.sql("select cluster, theme_id from theme_clusters where model_version = ?", [version])
+    return dict(rows.iter_rows())
+
+
+def data_end(store: Store) -> dt.date | None:
+    return store.scalar("select max(week_start) from records")
+
+
+def fit_tokens(store: Store, start: dt.date) -> pl.DataFrame:
+    """Every record's tokens and text, ``in_window`` from ``start`` on."""
+    return store.sql(sql.text("io/fit_tokens"), [start])
+
+
+def prior_clusters(store: Store, keys: pl.DataFrame) -> pl.Series:
+    """The cluster each of ``keys`` (source, record_id) has under the current model (null: none)."""
+    clusters = store.sql("select source, record_id, cluster from assignments where cluster is not null")
+    return keys.join(clusters, on=["source", "record_id"], how="left", maintain_order="left")["cluster"]
+
+
+def previous_assignments(store: Store) -> pl.DataFrame:
+    return store.sql(sql.text("io/previous_assignments"))
+
+
+def known_themes(store: Store) -> pl.DataFrame:
+    return store.sql(sql.text("io/known_themes"))
+
+
+def themes(store: Store) -> pl.DataFrame:
+    return store.sql("select * from themes order by theme_id")
+
+
+def compounds(store: Store) -> list[str]:
+    return store.sql("select distinct compound from places where compound is not null order by 1")["compound"].to_list()
+
+
+def pending_places(store: Store, everything: bool) -> pl.DataFrame:
+    return store.sql(sql.text("io/pending_places", everything="true" if everything else "false"))
+
+
+def located_compounds(store: Store) -> list[str]:
+    return store.sql("select distinct place_key from record_places where place_kind = 'compound' order by 1")[
+        "place_key"
+    ].to_list()
+
+
+def signal_records(store: Store, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
+    """Records with their theme and place (keys unified across the database): what signals read.
+
+    ``text`` adds title, text and tokens (space-joined); ``start`` keeps records created then or later.
+    """
+    query = sql.text(
+        "io/signal_records",
+        extra="m.title, m.text, t.tokens," if text else "",
+        tokens="left join tokens as t on m.source = t.source and m.record_id = t.record_id" if text else "",
+        where="where m.created_at >= ?" if start else "",
+    )
+    frame = store.sql(query, [start] if start else None)
+    keys = store.sql(sql.text("io/place_keys"))
+    unified = keys.with_columns(
+        pl.Series("unified", unify_keys(keys["place_key"].to_list(), keys["place_kind"].to_list()), pl.String)
+    )
+    return (
+        frame.join(unified, on=["place_key", "place_kind"], how="left", maintain_order="left")
+        .with_columns(place_key=pl.col("unified"))
+        .drop("unified")
+    )
+
+
+def grid_theme_cells(store: Store) -> pl.DataFrame:
+    return store.sql(sql.text("io/grid_theme_cells"))
+
+
+def label_column(name: str) -> str:
+    """A records column to learn or compare with, quoted (anything else is refused)."""
+    if name not in schema.RECORD:
+        raise ValueError(f"unknown label column {name!r}; a records column such as 'category' or 'kind'")
+    return quote(name)
+
+
+def evaluate_frame(store: Store, label: str | None) -> pl.DataFrame:
+    return store.sql(sql.text("io/evaluate_frame", label=f"r.{label_column(label)}" if label else "null"))
+
+
+def active_keywords(store: Store) -> list[list[str]]:
+    query = "select keywords from themes where theme_id >= 0 and status = 'active' and size > 0 order by theme_id"
+    return store.sql(query)["keywords"].to_list()
+
+
+def export_themes(store: Store) -> pl.DataFrame:
+    return store.sql(sql.text("io/export_themes"))
+
+
+def classifier_data(store: Store, label: str, source: str | None = None) -> pl.DataFrame:
+    """Records with tokens, text and the label (null where the record has none)."""
+    query = sql.text("io/classifier_data", label=label_column(label), where="where r.source = ?" if source else "")
+    return store.sql(query, [source] if source else None)

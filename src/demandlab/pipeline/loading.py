@@ -1,0 +1,275 @@
+"""Loading one export: read and validate it (pure, :mod:`demandlab.ingest`), then land it.
+
+Personal data lands first, in the restricted file: every accepted row as a new version of its
+record unless nothing changed, and the values of rejected and warned cells. The batch exists once
+the analysts' file commits its row in ``batches`` with the rejects and warnings (without values);
+a run killed between the two commits leaves restricted rows that the next attach removes. The same
+bytes twice change nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from .. import schema, sql
+from ..config import Config
+from ..ingest import (
+    GridIndex,
+    IngestError,
+    Prepared,
+    available_mappings,
+    choose_mapping,
+    derived_id,
+    is_id_conflict,
+    merge_sheets,
+    prepare_batch,
+    read_tables,
+)
+from ..store import Store, quote, registered
+from .reports import BatchReport, log
+
+#: What the restricted file keeps of a reject (the original row and the offending value) and of a warning.
+REJECT_VALUES = ("batch_id", "file_name", "sheet", "row_number", "column_name", "reason", "value", "raw")
+WARNING_VALUES = ("batch_id", "file_name", "sheet", "row_number", "column_name", "reason", "value")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A file read and validated, ready to land."""
+
+    path: Path
+    digest: str
+    batch_id: str
+    loaded_at: dt.datetime
+    prepared: Prepared
+    report: BatchReport
+    sheets: str | None
+    header_row: int
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_file(
+    store: Store,
+    path: str | Path,
+    config: Config,
+    grids: GridIndex | None,
+    loaded_at: dt.datetime,
+    mapping: str | None = None,
+    sheet: str | None = None,
+) -> BatchReport:
+    """Load one export (every sheet of a workbook that holds records).
+
+    Raises :class:`~demandlab.ingest.IngestError` when the file cannot be loaded at all; the
+    database is then unchanged.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(path, "not_found", "文件不存在或不是普通文件")
+    digest = sha256_file(path)
+    previous = store.scalar("select batch_id from batches where sha256 = ? limit 1", [digest])
+    if previous:
+        return BatchReport(str(path), "skipped", batch_id=previous, message=f"此前已导入（批次 {previous}），未作改动")
+    loaded = read_file(path, digest, config, grids, loaded_at, mapping, sheet)
+    loaded = replace(loaded, prepared=resolve_id_conflicts(loaded.prepared, existing_ids(store, loaded.prepared)))
+    return land(store, loaded)
+
+
+def read_file(
+    path: Path,
+    digest: str,
+    config: Config,
+    grids: GridIndex | None,
+    loaded_at: dt.datetime,
+    mapping: str | None,
+    sheet: str | None,
+) -> Loaded:
+    """Read, map and validate every table of ``path``: nothing is written."""
+    user_mappings = config.paths.mappings
+    known = {h for m in available_mappings(user_mappings).values() for h in m.headers}
+    tables = read_tables(path, sheet=sheet, known_headers=known)
+    mappings, parts = [], []
+    for table in tables:
+        chosen = choose_mapping(path, table.headers, mapping, user_mappings)
+        mappings.append(chosen.name)
+        parts.append((table.sheet, prepare_batch(table, chosen, grids, loaded_at)))
+    prepared = merge_sheets(parts)
+    report = BatchReport(
+        str(path),
+        "loaded",
+        batch_id=f"b{loaded_at:%Y%m%d%H%M%S}-{digest[:10]}",
+        mapping=", ".join(dict.fromkeys(mappings)),
+        format=tables[0].format,
+        encoding=tables[0].encoding,
+        rows_blank=sum(t.blank_rows for t in tables),
+    )
+    sheets = ", ".join(t.sheet for t in tables if t.sheet) or None
+    return Loaded(path, digest, report.batch_id, loaded_at, prepared, report, sheets, tables[0].header_row)
+
+
+def land(store: Store, loaded: Loaded) -> BatchReport:
+    """Write a validated file: personal data into the restricted file, then the batch into the analysts' file."""
+    prepared, report = loaded.prepared, loaded.report
+    tag = [pl.lit(loaded.batch_id).alias("batch_id"), pl.lit(loaded.path.name).alias("file_name")]
+    with store.restricted_transaction() as con:
+        states, unknown = write_versions(con, prepared.accepted, prepared.provided, loaded.batch_id, loaded.loaded_at)
+        rejects = pl.concat([prepared.rejects, unknown], how="diagonal_relaxed").with_columns(tag)
+        warnings = prepared.warnings.with_columns(tag)
+        Store.insert(con, "restricted.reject_values", _only(rejects, REJECT_VALUES))
+        Store.insert(con, "restricted.warning_values", _only(warnings, WARNING_VALUES))
+    report.rows_read = prepared.rows_read
+    report.rows_accepted = prepared.accepted.height - unknown.height
+    report.rows_rejected = rejects.height
+    report.reasons = dict(rejects.group_by("reason").len().sort("reason").iter_rows())
+    report.warnings = prepared.warnings.height
+    report.rows_new, report.rows_updated, report.rows_unchanged = states
+    try:
+        with store.transaction() as con:
+            Store.insert(con, "rejects", rejects.drop("raw", "value", strict=False))
+            Store.insert(con, "load_warnings", warnings.drop("value", strict=False))
+            con.execute(sql.text("io/insert_batch"), _batch_row(loaded))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            store.drop_orphans()
+        raise
+    return report
+
+
+def _batch_row(loaded: Loaded) -> list:
+    r = loaded.report
+    path = loaded.path
+    return [
+        loaded.batch_id, str(path.resolve()), path.name, loaded.digest, path.stat().st_size, r.format, r.encoding,
+        loaded.sheets, loaded.header_row, r.mapping, r.rows_read, r.rows_accepted, r.rows_rejected, r.rows_blank,
+        r.rows_new, r.rows_updated, r.rows_unchanged, loaded.loaded_at,
+    ]  # fmt: skip
+
+
+def write_versions(
+    con: duckdb.DuckDBPyConnection,
+    accepted: pl.DataFrame,
+    provided: frozenset[str],
+    batch_id: str,
+    loaded_at: dt.datetime,
+) -> tuple[tuple[int, int, int], pl.DataFrame]:
+    """Append each accepted row to ``raw_records`` as a new version unless nothing changed.
+
+    Returns the counts of new, updated and unchanged rows, and the rows refused because a
+    partial export named a record that was never loaded (``unknown_record``). A column the file
+    does not carry at all keeps the value of the record's previous version (a 回访 export
+    without 诉求内容 must not erase the text); where retention purged the raw rows, the
+    cleaned record's value.
+    """
+
+    def previous(c: str) -> str:
+        return f"coalesce(l.{quote(c)}, k.{quote(c)})" if c in schema.RECORD else f"l.{quote(c)}"
+
+    merged = {c: (f"a.{quote(c)}" if c in provided or c in schema.KEY else previous(c)) for c in schema.HASHED}
+    values = ", ".join(f"coalesce(cast({expr} as varchar), chr(0))" for expr in merged.values())
+    columns = ", ".join(f"{expr} as {quote(c)}" for c, expr in merged.items())
+    content_hash = f"rtrim(to_base64(unhex(md5(concat_ws(chr(31), {values})))), '=')"
+    with registered(con, "_accepted", accepted):
+        con.execute(sql.text("io/latest_versions"))
+        con.execute(sql.text("io/known_records"))
+        unknown = con.sql(sql.text("io/unknown_rows")).pl()
+        con.execute(sql.text("io/insert_versions", columns=columns, hash=content_hash), [batch_id, loaded_at])
+    con.execute("drop table if exists _latest")
+    con.execute("drop table if exists _known")
+    new, updated = con.execute(sql.text("io/batch_versions"), [batch_id]).fetchall()[0]
+    refused = unknown.select(
+        "row_number",
+        pl.lit("record_id").alias("column_name"),
+        pl.lit("unknown_record").alias("reason"),
+        pl.lit("编号：此前从未导入该记录，而本文件没有它的创建时间（部分导出须在完整导出之后导入）").alias("message"),
+        "record_id",
+    )
+    return (new, updated, accepted.height - new - updated - unknown.height), refused
+
+
+def existing_ids(store: Store, prepared: Prepared) -> pl.DataFrame:
+    """The message already loaded under each id the file names (and each id it renamed)."""
+    accepted = prepared.accepted
+    if accepted.height == 0 or accepted["title"].is_null().all():
+        return pl.DataFrame()
+    rows = accepted.select("source", "record_id", "created_at", "title").rows()
+    keys = pl.DataFrame(
+        {"source": [r[0] for r in rows], "record_id": [original_id(r, c, t) for _, r, c, t in rows]}
+    ).unique()
+    with registered(store.con, "_keys", keys):
+        return store.sql(sql.text("io/existing_ids"))
+
+
+def resolve_id_conflicts(prepared: Prepared, existing: pl.DataFrame) -> Prepared:
+    """Apply the one-id-two-messages rule (:func:`~demandlab.ingest.is_id_conflict`) against what is
+    already loaded (``existing``: source, record_id, created_at, title, batch_id, row_number), not
+    only inside the file.
+
+    Whoever already holds a plain id keeps it: a row that repeats that message takes the plain id
+    (even where the file itself renamed it because an earlier row of the file took the id), and a
+    row with another title and time is kept under its derived id with an ``id_conflict`` warning
+    naming the row it collided with — instead of silently replacing that record.
+    """
+    if existing.height == 0:
+        return prepared
+    accepted = prepared.accepted
+    rows = accepted.select("source", "record_id", "created_at", "title", "row_number").rows()
+    known = {(s, r): (c, t, b, n) for s, r, c, t, b, n in existing.iter_rows()}
+    ids, dropped, notes = [], set(), []
+    for source, record_id, created, title, row in rows:
+        original = original_id(record_id, created, title)
+        before = known.get((source, original))
+        if before is None:
+            ids.append(record_id)
+        elif not is_id_conflict(before[0], before[1], created, title):
+            ids.append(original)
+            if record_id != original:  # the file renamed it, but it is the record already loaded
+                dropped.add((row, original))
+        else:
+            ids.append(derived_id(original, created, title))
+            if record_id == original:
+                where = f"批次 {before[2]}" + (f" 第 {before[3]} 行" if before[3] is not None else "")
+                message = (
+                    f"编号与此前导入的另一条记录（{where}）相同，但标题和创建时间都不同：本行另存为新编号 {ids[-1]}"
+                )
+                notes.append((row, "record_id", "id_conflict", message + "，两条都保留", original))
+    if ids == [r[1] for r in rows]:
+        return prepared
+    warnings = prepared.warnings
+    if dropped:
+        renamed = pl.DataFrame(list(dropped), schema=["row_number", "value"], orient="row").to_struct().implode()
+        warnings = warnings.filter(
+            ~pl.struct("row_number", "value").is_in(renamed) | (pl.col("reason") != "id_conflict")
+        )
+    extra = pl.DataFrame(notes, schema=["row_number", "column_name", "reason", "message", "value"], orient="row")
+    log.warning("%d rows reuse the id of another record already loaded: kept under derived ids", len(notes))
+    return replace(
+        prepared,
+        accepted=accepted.with_columns(pl.Series("record_id", ids, pl.String)),
+        warnings=pl.concat([warnings, extra], how="diagonal_relaxed"),
+    )
+
+
+def original_id(record_id: str, created: dt.datetime | None, title: str | None) -> str:
+    """The id a row had before :func:`~demandlab.ingest.derived_id` renamed it (it if it was not renamed)."""
+    base, tilde, _ = record_id.rpartition("~")
+    if tilde and created is not None and derived_id(base, created, title) == record_id:
+        return base
+    return record_id
+
+
+def _only(frame: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """The ``columns`` of ``frame`` that it has (a reader may not give every one)."""
+    return frame.select([c for c in columns if c in frame.columns])

@@ -1,0 +1,100 @@
+"""What the pipeline tells its callers: one report per file loaded and per run, and progress.
+
+Progress is a factory ``progress(description, total)`` returning a context manager whose value
+advances by a count. The CLI passes rich progress bars on a terminal; :func:`log_progress` writes
+a log line every few seconds where no one watches a terminal (cron, CI, a notebook); :func:`silent`
+says nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+
+Advance = Callable[[int], None]
+Progress = Callable[[str, int], contextlib.AbstractContextManager[Advance]]
+log = logging.getLogger("demandlab.pipeline")
+
+
+@contextlib.contextmanager
+def silent(description: str, total: int) -> Iterator[Advance]:
+    """Progress that says nothing."""
+    yield lambda n: None
+
+
+def log_progress(every: float = 5.0, logger: logging.Logger = log) -> Progress:
+    """Progress as log lines: when a step starts, every ``every`` seconds while it advances, when it ends.
+
+    >>> with log_progress()("分词 segment", 10) as advance:
+    ...     advance(10)
+    """
+
+    @contextlib.contextmanager
+    def step(description: str, total: int) -> Iterator[Advance]:
+        started = last = time.monotonic()
+        done = 0
+        logger.info("%s: %d to do", description, total)
+
+        def advance(n: int) -> None:
+            nonlocal done, last
+            done += n
+            if time.monotonic() - last >= every:
+                last = time.monotonic()
+                logger.info("%s: %d of %d (%.0f s)", description, done, total, last - started)
+
+        yield advance
+        logger.info("%s: done, %d in %.1f s", description, total, time.monotonic() - started)
+
+    return step
+
+
+@dataclass
+class BatchReport:
+    """What loading one file did."""
+
+    path: str
+    status: str  # loaded | skipped | failed | archive_failed (loaded, but still in the inbox)
+    batch_id: str | None = None
+    mapping: str | None = None
+    format: str | None = None
+    encoding: str | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_blank: int = 0
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    warnings: int = 0
+    message: str = ""
+    failure: str | None = None  # why a file was not loaded: the IngestError reason, not_a_file, unexpected
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RunReport:
+    """What one ``run`` (every stage after ingest) did."""
+
+    records: int = 0
+    cleaned: int = 0
+    segmented: int = 0
+    assigned: int = 0
+    refit: bool = False
+    refit_reason: str | None = None
+    model_version: str | None = None
+    n_themes: int = 0
+    unassigned: int = 0
+    placed: int = 0
+    alerts: dict[str, int] = field(default_factory=dict)
+    repeat_groups: int = 0
+    hot_issues: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)

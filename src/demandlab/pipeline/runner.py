@@ -1,0 +1,287 @@
+"""The stage runner: the only code that reads from and writes to DuckDB.
+
+For each stage it reads the input (:mod:`.inputs`), builds the context (:mod:`.contexts`), calls
+the pure stage function (:mod:`demandlab.stages`) and writes the output (:mod:`.outputs`) in one
+transaction, so a crash leaves the database as it was before the stage. Every stage is
+incremental: it works only on what changed since it last ran.
+
+>>> import demandlab as dl
+>>> pipe = dl.Pipeline(dl.connect(":memory:"))
+>>> pipe.run().records
+0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import partial
+from pathlib import Path
+
+import polars as pl
+
+from .. import clock
+from ..config import Config
+from ..ingest import GridIndex, read_registry
+from ..marts.build import build_marts, sql_models
+from ..signals import PLACES_VERSION
+from ..signals.places import LocateContext, learn_compounds, locate_records
+from ..signals.stage import SIGNAL_MARTS_ORDER, compute_signals, texts_start
+from ..store import Store
+from ..text.clean import clean_stage
+from ..text.segment import Segmenter, segment_stage
+from ..themes.assign import assign_themes
+from ..themes.fit import Previous, fit_themes
+from ..themes.model import ThemeModel
+from ..themes.policy import refit_reason
+from ..themes.registry import Overrides
+from . import analysis, contexts, inputs, outputs
+from .inbox import ingest_inbox
+from .loading import load_file
+from .reports import BatchReport, Progress, RunReport, log, silent
+
+
+class Pipeline:
+    """Runs the stages against one :class:`~demandlab.store.Store` (the restricted file attached).
+
+    Parameters
+    ----------
+    store : the database. config : settings; defaults when omitted.
+    progress : a factory of progress callbacks (rich bars, log lines: :mod:`.reports`).
+    now : the clock (:func:`demandlab.clock.now`; tests pin it).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config | None = None,
+        progress: Progress | None = None,
+        now: Callable[[], dt.datetime] = clock.now,
+    ) -> None:
+        self.store, self.config, self.progress, self.now = store, config or Config(), progress or silent, now
+        if not store.read_only:
+            store.attach_restricted()
+
+    # --- one stage: read, run, write --------------------------------------------------------
+    def _stage(self, label: str, frame: pl.DataFrame, run: Callable, table: str) -> int:
+        """Run a rows stage over ``frame`` (progress reported); its rows replace those of ``table`` with
+        the same record key, in one transaction. Returns the number of rows written."""
+        if frame.height == 0:
+            return 0
+        with self.progress(label, frame.height) as advance:
+            out = run(frame)
+            advance(frame.height)
+        with self.store.transaction() as con:
+            outputs.replace_rows(con, table, out)
+        return out.height
+
+    # --- grids and files ----------------------------------------------------------------------
+    def load_grids(self, path: str | Path) -> int:
+        """Replace the grid registry with the one in ``path``; returns the number of grids."""
+        grids, places = read_registry(path)
+        with self.store.transaction() as con:
+            con.execute("delete from grids")
+            con.execute("delete from places")
+            Store.insert(con, "grids", grids)
+            Store.insert(con, "places", places)
+        return grids.height
+
+    def grid_index(self) -> GridIndex | None:
+        grids = self.store.table("grids")
+        return GridIndex.from_frame(grids) if grids.height else None
+
+    def ingest(self, path: str | Path, mapping: str | None = None, sheet: str | None = None) -> BatchReport:
+        """Load one export (:func:`.loading.load_file`); the same bytes twice change nothing."""
+        loaded_at = self.now().replace(microsecond=0)
+        return load_file(self.store, path, self.config, self.grid_index(), loaded_at, mapping, sheet)
+
+    def ingest_inbox(self, inbox: Path | None = None, archive: Path | None = None) -> list[BatchReport]:
+        """Load every file in the inbox and archive what loaded (:mod:`.inbox`)."""
+        paths = self.config.paths
+        return ingest_inbox(inbox or paths.inbox, archive or paths.archive, self.ingest, self.now)
+
+    def purge(self, before: dt.date) -> dict[str, int]:
+        """Delete the restricted data of files loaded before ``before`` and rewrite the restricted file."""
+        counts = self.store.purge_restricted(dt.datetime.combine(before, dt.time()))
+        log.info("purge before %s: %s", before, counts)
+        return counts
+
+    # --- row stages ---------------------------------------------------------------------------
+    def clean(self) -> int:
+        """Normalise and mask the current version of every record with a version not yet seen."""
+        ctx = contexts.clean(self.config, self.now().replace(microsecond=0))
+        return self._stage(
+            "清洗与脱敏 clean + mask", inputs.pending_raw(self.store), partial(clean_stage, ctx=ctx), "records"
+        )
+
+    def segmenter(self) -> Segmenter:
+        """The segmenter for this database: shipped lexicon, the user's words, the registry's place names."""
+        return contexts.segment(self.store, self.config).segmenter()
+
+    def segment(self) -> int:
+        """Segment records whose text changed or that the current segmenter has not cut."""
+        ctx = contexts.segment(self.store, self.config)
+        pending = inputs.pending_tokens(self.store, ctx.segmenter().name)
+        return self._stage("分词 segment", pending, partial(segment_stage, ctx=ctx), "tokens")
+
+    # --- themes ---------------------------------------------------------------------------------
+    def overrides(self) -> Overrides:
+        return Overrides.load(self.config.themes.overrides)
+
+    def current_model(self) -> tuple[str, ThemeModel] | None:
+        version = self.store.meta("theme_model")
+        path = self.config.paths.models / str(version) / "themes"
+        return (version, ThemeModel.load(path)) if version and path.with_suffix(".npz").exists() else None
+
+    def refit_reason(self, version: str, model: ThemeModel | None = None) -> str | None:
+        """Why the current model should be fitted again, by the configured policy (None: it need not)."""
+        window_end, data_end, newer, share = inputs.model_facts(self.store, version)
+        degraded = model.degraded_ if model is not None else None
+        return refit_reason(self.config.themes, window_end, data_end, degraded, newer, share)
+
+    def themes(self, refit: bool = False) -> tuple[int, bool, str | None]:
+        """Assign new records to the current themes; fit (or refit) when the policy says so (:mod:`..themes.policy`).
+
+        Returns (records assigned, whether the model was fitted, model version).
+        """
+        overrides, current, recorded = self.overrides(), self.current_model(), self.store.meta("theme_model")
+        reason = "asked" if refit else ("no model yet" if current is None else self.refit_reason(*current))
+        if current is None and recorded:  # the database names a model whose files are not where the config says
+            reason = f"model {recorded} not found under {self.config.paths.models}"
+            log.warning("themes: %s; fitting a new model (check [paths] models)", reason)
+        if reason:
+            fitted = self._fit(reason, overrides)
+            if fitted is not None or current is None:
+                return fitted or (0, False, None)
+        version, model = current
+        ctx = contexts.assign(self.store, version, model, overrides)
+        pending = inputs.pending_assign(self.store, version)
+        assigned = self._stage("主题归类 assign", pending, partial(assign_themes, ctx=ctx), "assignments")
+        with self.store.transaction() as con:
+            outputs.overrides(con, version, overrides, dict(ctx.clusters))
+            outputs.theme_stats(con)
+        return assigned, False, version
+
+    def _fit(self, reason: str, overrides: Overrides) -> tuple[int, bool, str] | None:
+        cfg, data_end = self.config.themes, inputs.data_end(self.store)
+        if data_end is None:
+            return None
+        start = data_end - dt.timedelta(weeks=cfg.window_weeks - 1) if cfg.window_weeks else dt.date(1900, 1, 1)
+        tokens = inputs.fit_tokens(self.store, start)
+        window, outside = tokens.filter(pl.col("in_window")), tokens.filter(~pl.col("in_window"))
+        if window.height == 0:
+            return None
+        prior = inputs.prior_clusters(self.store, window.select("source", "record_id"))
+        previous = Previous(inputs.previous_assignments(self.store), inputs.known_themes(self.store))
+        ctx = contexts.fit(self.config, overrides, self.store.meta("theme_model"))
+        with self.progress("主题发现 themes", 1) as advance:
+            result = fit_themes(window, outside, prior, previous, ctx)
+            advance(1)
+        path = result.model.save(self.config.paths.models / result.version / "themes")
+        with self.store.transaction() as con:
+            outputs.fit(con, result, str(path), reason, (start if cfg.window_weeks else None, data_end), self.now())
+            outputs.overrides(con, result.version, overrides, result.final)
+            outputs.theme_stats(con)
+        return result.assignments.height, True, result.version
+
+    # --- marts and signals ----------------------------------------------------------------------
+    def marts(self) -> list[str]:
+        """Bring the SQL models up to date (:func:`demandlab.marts.build.build_marts`), noting what changed."""
+        build_marts(self.store, then=self._note_changed)
+        return [name for name, _ in sql_models()]
+
+    def _note_changed(self, con, changed: str | None) -> None:
+        pending = self.store.meta("signals_since")
+        if changed is not None:
+            since = "all" if "all" in (changed, pending) else min(filter(None, (pending, changed)))
+            Store.set_meta(con, "signals_since", since)
+
+    def locate(self) -> tuple[int, bool]:
+        """Find the place each record names (``record_places``) for records whose text is new or changed;
+        all of them again when the registry's compounds changed."""
+        compounds = inputs.compounds(self.store)
+        fingerprint = _digest("\x1f".join((PLACES_VERSION, *LocateContext(tuple(compounds)).finders()[0].known)))
+        everything = self.store.meta("place_finder") != fingerprint
+        pending = inputs.pending_places(self.store, everything)
+        known = [] if everything else inputs.located_compounds(self.store)
+        ctx = LocateContext(tuple(compounds), learn_compounds(pending, compounds, known) if pending.height else ())
+        with self.progress("识别地点 places", pending.height) as advance:
+            found = locate_records(pending, ctx) if pending.height else pending
+            advance(pending.height)
+        with self.store.transaction() as con:
+            outputs.places(con, found, everything, fingerprint)
+        return pending.height, everything and pending.height > 0
+
+    def signal_records(self, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
+        """Records with theme and place, keys unified (:func:`.inputs.signal_records`)."""
+        return inputs.signal_records(self.store, text, start)
+
+    def signals(self) -> RunReport:
+        """Places, alerts, repeats, hot issues and surge tests (:func:`demandlab.signals.stage.compute_signals`);
+        nothing when no record changed, only the changed window of repeats when little did."""
+        placed, relocated = self.locate()
+        settings = json.dumps({**asdict(self.config.signals), "model": self.store.meta("theme_model")}, sort_keys=True)
+        since_text, tables = self.store.meta("signals_since"), set(self.store.tables())
+        full = relocated or since_text == "all" or settings != self.store.meta("signals_settings")
+        full = full or not set(SIGNAL_MARTS_ORDER) <= tables
+        if full or since_text or placed:
+            since = None if full or not since_text else dt.datetime.fromisoformat(since_text)
+            current = self.current_model()
+            ctx = contexts.signals(self.config, current[1] if current else None, since)
+            records = inputs.signal_records(self.store)
+            texts = inputs.signal_records(self.store, text=True, start=texts_start(records, ctx))
+            previous = self.store.table("mart_repeats") if since is not None else None
+            with self.progress("预警 alerts", 1) as advance:
+                found = compute_signals(records, inputs.grid_theme_cells(self.store), texts, previous, ctx)
+                advance(1)
+            with self.store.transaction() as con:
+                outputs.signals(con, found.as_marts(), settings)
+        return analysis.signal_counts(self.store, RunReport(placed=placed))
+
+    # --- everything after ingest --------------------------------------------------------------------
+    def run(self, refit: bool = False) -> RunReport:
+        """Clean, segment, assign themes (fitting when needed), bring the marts and the signals up to date."""
+        report, started = RunReport(), time.perf_counter()
+        report.cleaned = self._timed(report, "clean", self.clean)
+        report.segmented = self._timed(report, "segment", self.segment)
+        report.assigned, report.refit, report.model_version = self._timed(report, "themes", lambda: self.themes(refit))
+        self._timed(report, "marts", self.marts)
+        found = self._timed(report, "signals", self.signals)
+        report.placed, report.alerts, report.repeat_groups = found.placed, found.alerts, found.repeat_groups
+        report.hot_issues = found.hot_issues
+        analysis.run_counts(self.store, report)
+        log.info("run: %d records in %.1f s", report.records, time.perf_counter() - started)
+        return report
+
+    def _timed(self, report: RunReport, name: str, step: Callable):
+        started = time.perf_counter()
+        result = step()
+        report.timings[name] = round(time.perf_counter() - started, 3)
+        log.info(
+            "stage %s: %s in %.1f s", name, result if not isinstance(result, RunReport) else "", report.timings[name]
+        )
+        return result
+
+    # --- analysts' tools (:mod:`.analysis`) ------------------------------------------------------------
+    def evaluate_themes(self, label_column: str | None = None, stability_sample: int = 20_000) -> dict:
+        return analysis.evaluate_themes(self, label_column, stability_sample)
+
+    def export_themes(self, out: str | Path) -> int:
+        return analysis.export_themes(self.store, out)
+
+    def classifier_data(self, label_column: str, source: str | None = None) -> pl.DataFrame:
+        return inputs.classifier_data(self.store, label_column, source)
+
+    def cross_validate_categories(self, label_column: str, folds: int = 5, source: str | None = None) -> dict:
+        return analysis.cross_validate_categories(self, label_column, folds, source)
+
+    def route(self, label_column: str = "category", source: str | None = None) -> int:
+        return analysis.route(self, label_column, source)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
