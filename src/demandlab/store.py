@@ -37,7 +37,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from . import schema
+from . import schema, sql
 from .errors import EXIT_USAGE, BusyError, DemandlabError, disk_problem
 
 SCHEMA_VERSION = 6
@@ -49,121 +49,31 @@ LOCK_SUFFIX = ".lock"
 #: district takes a few minutes; a notebook left open should not make the scheduler give up at once.
 DEFAULT_WAIT = 300.0
 
-_MIGRATIONS: dict[int, str] = {
-    1: f"""
-create table batches (
-    batch_id varchar primary key,
-    path varchar, file_name varchar, sha256 varchar, size_bytes bigint,
-    format varchar, encoding varchar, sheet varchar, header_row integer, mapping varchar,
-    rows_read bigint, rows_accepted bigint, rows_rejected bigint, rows_blank bigint,
-    rows_new bigint, rows_updated bigint, rows_unchanged bigint,
-    loaded_at timestamp
-);
-create table raw_records (
-    {schema.columns_ddl(schema.RECORD)},
-    contact varchar, room varchar, grid_raw varchar, extra varchar, raw varchar,
-    {schema.columns_ddl(schema.RAW_LINEAGE)}
-);
-create table records (
-    {schema.columns_ddl(schema.RECORD)},
-    {schema.columns_ddl(schema.RECORD_DERIVED)},
-    cleaned_at timestamp
-);
-create table rejects (
-    batch_id varchar, file_name varchar, row_number bigint, column_name varchar,
-    reason varchar, message varchar, record_id varchar, raw varchar
-);
-create table load_warnings (
-    batch_id varchar, file_name varchar, row_number bigint, column_name varchar,
-    reason varchar, value varchar
-);
-create table grids (
-    grid_id varchar primary key, grid_name varchar, street varchar, community varchar, aliases varchar[]
-);
-create table places (grid_id varchar, compound varchar, building varchar);
-create table tokens (
-    source varchar, record_id varchar, content_hash varchar, tokens varchar, n_tokens integer,
-    segmenter varchar
-);
-create table themes (
-    theme_id integer primary key, label varchar, keywords varchar[], category varchar,
-    size bigint, representatives varchar[], model_version varchar, status varchar,
-    first_seen date, last_seen date
-);
-create table theme_events (
-    model_version varchar, theme_id integer, event varchar, detail varchar, recorded_at timestamp
-);
-create table assignments (
-    source varchar, record_id varchar, theme_id integer, score double, reason varchar,
-    model_version varchar, content_hash varchar
-);
-create table categories (category varchar primary key, description varchar, seed_terms varchar[]);
-create table theme_models (model_version varchar primary key, created_at timestamp, n_records bigint,
-                           params varchar, path varchar);
-create table runs (
-    run_id varchar primary key, command varchar, started_at timestamp, finished_at timestamp,
-    status varchar, summary varchar
-);
-""",
-    # 2: the sheet of a workbook a reject or warning came from; the original row is kept for rejects only
-    2: """
-alter table rejects add column sheet varchar;
-alter table load_warnings add column sheet varchar;
-alter table raw_records drop column raw;
-""",
-    # 3: the theme registry: stable ids over refits, the cluster each record fell in, overrides
-    3: """
-alter table assignments add column cluster integer;
-alter table themes add column auto_label varchar;
-alter table themes add column label_source varchar;
-alter table themes add column auto_category varchar;
-alter table themes add column fit_status varchar;
-alter table theme_models add column window_start date;
-alter table theme_models add column window_end date;
-alter table theme_models add column refit_reason varchar;
-create table theme_clusters (model_version varchar, cluster integer, theme_id integer);
-create table routed_categories (
-    source varchar, record_id varchar, label_column varchar, category varchar, probability double,
-    trained_on bigint, routed_at timestamp
-);
-""",
-    # 4: the place each record names (signals: hot issues, 多人同诉, repeats), found once per text version
-    4: """
-create table record_places (
-    source varchar, record_id varchar, content_hash varchar, place_kind varchar, place varchar, place_key varchar
-);
-""",
-    # 5: the road written right before a record's compound or POI (hot issues join road-only mentions to it)
-    5: """
-alter table record_places add column place_road varchar;
-""",
-    # 6: personal data leaves the analysts' file for the restricted one (see _move_to_restricted):
-    # raw rows, the original row of a reject, the value of a warning; warnings get a message instead
-    6: """
-drop table raw_records;
-alter table rejects drop column raw;
-alter table load_warnings drop column value;
-alter table load_warnings add column message varchar;
-""",
-}
 
-#: The restricted file: everything that holds personal data in clear.
-_RESTRICTED_DDL = f"""
-create table if not exists {RESTRICTED}.meta (key varchar primary key, value varchar);
-create table if not exists {RESTRICTED}.raw_records (
-    {schema.columns_ddl(schema.RECORD)},
-    {schema.columns_ddl(schema.RAW_ONLY)},
-    {schema.columns_ddl(schema.RAW_LINEAGE)}
-);
-create table if not exists {RESTRICTED}.reject_values (
-    batch_id varchar, file_name varchar, sheet varchar, row_number bigint, column_name varchar, reason varchar,
-    value varchar, raw varchar
-);
-create table if not exists {RESTRICTED}.warning_values (
-    batch_id varchar, file_name varchar, sheet varchar, row_number bigint, column_name varchar, reason varchar,
-    value varchar
-);
-"""
+def migration(version: int) -> str:
+    """The DDL that brings the analysts' file to ``version`` (``sql/migrations/NNN.sql``)."""
+    return (
+        sql.text(
+            f"migrations/{version:03d}",
+            record=schema.columns_ddl(schema.RECORD),
+            derived=schema.columns_ddl(schema.RECORD_DERIVED),
+            lineage=schema.columns_ddl(schema.RAW_LINEAGE),
+        )
+        if version == 1
+        else sql.text(f"migrations/{version:03d}")
+    )
+
+
+def restricted_ddl() -> str:
+    """The tables of the restricted file (``sql/migrations/restricted.sql``)."""
+    return sql.text(
+        "migrations/restricted",
+        record=schema.columns_ddl(schema.RECORD),
+        raw_only=schema.columns_ddl(schema.RAW_ONLY),
+        lineage=schema.columns_ddl(schema.RAW_LINEAGE),
+    )
+
+
 #: Restricted tables whose rows belong to a batch (removed with it when it never committed).
 _RESTRICTED_BATCH_TABLES = ("raw_records", "reject_values", "warning_values")
 
@@ -421,7 +331,7 @@ class Store:
             if version == 6 and self._holds_personal_data() and not self.restricted_attached:
                 return  # moved by attach_restricted(), which needs the restricted file
             with self.transaction() as con:
-                con.execute(_MIGRATIONS[version])
+                con.execute(migration(version))
                 con.execute("insert or replace into main.meta values ('schema_version', ?)", [str(version)])
 
     def _holds_personal_data(self) -> bool:
@@ -456,7 +366,7 @@ class Store:
         self.restricted_attached = True
         self.con.execute(f"set search_path = 'main,{RESTRICTED}.main'")
         with self.restricted_transaction() as con:
-            con.execute(_RESTRICTED_DDL)
+            con.execute(restricted_ddl())
             con.execute(
                 f"insert or replace into {RESTRICTED}.meta values ('schema_version', ?)",
                 [str(RESTRICTED_SCHEMA_VERSION)],
@@ -485,7 +395,7 @@ class Store:
                 "column_name, reason, value from main.load_warnings where value is not null"
             )
         with self.transaction() as con:
-            con.execute(_MIGRATIONS[6])
+            con.execute(migration(6))
             con.execute("insert or replace into main.meta values ('schema_version', '6')")
 
     def drop_orphans(self) -> None:
