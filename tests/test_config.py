@@ -48,3 +48,15 @@ def test_the_salt_is_created_once_and_kept_private(tmp_path, monkeypatch):
     assert (tmp_path / "secret" / "salt").stat().st_mode & 0o077 == 0
     monkeypatch.setenv("DEMANDLAB_SALT", "from-env")
     assert cfg.salt() == b"from-env"
+
+
+def test_a_bad_config_file_is_a_usage_error_naming_the_file_and_key(tmp_path):
+    from typer.testing import CliRunner
+
+    from demandlab.cli import app
+
+    path = tmp_path / "demandlab.toml"
+    path.write_text("[themes]\nmax_themes = 'many'\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", "--config", str(path), "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 2
+    assert "demandlab.toml[themes].max_themes: expected int" in result.output and "意外错误" not in result.output

@@ -32,12 +32,14 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import UsageError
+
 CONFIG_ENV = "DEMANDLAB_CONFIG"
 SALT_ENV = "DEMANDLAB_SALT"
 
 
-class ConfigError(ValueError):
-    """A configuration file that cannot be used; the message names the file and key."""
+class ConfigError(UsageError):
+    """A configuration file that cannot be used; the message names the file and key (exit code 2)."""
 
 
 @dataclass(frozen=True)
