@@ -43,7 +43,7 @@ def test_synth_ingest_run_report_from_the_command_line(tmp_path):
     result = runner.invoke(app, ["report", "--db", db, "--out", str(report)])
     assert result.exit_code == 0 and report.exists(), result.output
     result = runner.invoke(app, ["report", "--db", db, "--week", "2001-W01", "--out", str(report)])
-    assert result.exit_code == EXIT_NO_DATA and "no data for week 2001-W01" in result.output
+    assert result.exit_code == EXIT_NO_DATA and "2001-W01 没有数据" in result.output
 
 
 def test_a_file_that_cannot_be_loaded_gives_exit_code_3_and_names_the_file(tmp_path):

@@ -31,6 +31,8 @@ _SUBMODULES = {
     "pipeline",
     "store",
     "config",
+    "labels",
+    "errors",
 }
 _NAMES = {
     "Config": "config",

@@ -20,10 +20,12 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from .labels import ALERT_KINDS_ZH, METRIC_LABELS_ZH, OTHER_SOURCE_ZH, SOURCE_LABELS_ZH
+
 FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Micro Hei, sans-serif"
 PALETTE = ["#1f5fa8", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#0b7285", "#c2255c", "#5c940d", "#364fc7", "#a61e4d"]
 SOURCE_COLORS = {"12345": "#1f5fa8", "snapshot": "#e67700", "visit": "#2b8a3e", "message_board": "#862e9c"}
-SOURCE_NAMES = {"12345": "12345热线", "snapshot": "随手拍", "visit": "网格走访", "message_board": "网上留言"}
+SOURCE_NAMES = SOURCE_LABELS_ZH
 
 
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": " ", "\n": " "})
@@ -88,7 +90,7 @@ def weekly_totals(summary: pl.DataFrame, title: str = "每周诉求量（按来�
         fig.add_bar(
             x=summary["iso_week"].to_list(),
             y=summary[column].to_list(),
-            name=SOURCE_NAMES.get(source, "其他来源"),
+            name=SOURCE_NAMES.get(source, OTHER_SOURCE_ZH),
             marker_color=SOURCE_COLORS.get(source, "#868e96"),
         )
     fig.update_layout(barmode="stack", xaxis_title=None, yaxis_title="件数")
@@ -214,11 +216,12 @@ def rates(summary: pl.DataFrame, title: str = "三率走势") -> go.Figure:
     _require(summary, ["iso_week", "response_rate", "resolution_rate", "satisfaction_rate"], "rates")
     summary = _plain(summary, "iso_week")
     fig = go.Figure()
-    for column, name, color in (
-        ("response_rate", "响应率", PALETTE[0]),
-        ("resolution_rate", "解决率", PALETTE[2]),
-        ("satisfaction_rate", "满意率", PALETTE[1]),
+    for column, color in (
+        ("response_rate", PALETTE[0]),
+        ("resolution_rate", PALETTE[2]),
+        ("satisfaction_rate", PALETTE[1]),
     ):
+        name = METRIC_LABELS_ZH[column]
         fig.add_scatter(
             x=summary["iso_week"].to_list(),
             y=summary[column].to_list(),
@@ -232,7 +235,8 @@ def rates(summary: pl.DataFrame, title: str = "三率走势") -> go.Figure:
 
 
 ALERT_COLORS = {"surge": "#d9480f", "crowd": "#862e9c", "repeat_caller": "#0b7285"}
-ALERT_NAMES = {"surge": "激增预警", "crowd": "多人同诉", "repeat_caller": "一人多诉"}
+# beside 每周件数 and 预期 in a legend, 激增 alone reads as a description of the line, not a marker
+ALERT_NAMES = {kind: f"{name}预警" if kind == "surge" else name for kind, name in ALERT_KINDS_ZH.items()}
 
 
 def alert_trend(cells: pl.DataFrame, alerts: pl.DataFrame, title: str | None = None) -> go.Figure:
@@ -338,12 +342,15 @@ def hot_issue_timeline(hot: pl.DataFrame, records: pl.DataFrame, title: str = "�
 
 
 KPI_METRICS = {
-    "response_rate": "响应率",
-    "resolution_rate": "解决率",
-    "satisfaction_rate": "满意率",
-    "ontime_rate": "按期办结率",
-    "grid_closed_share": "网格内办结占比",
-    "hours_to_close_median": "办结时长中位数（小时）",
+    column: METRIC_LABELS_ZH[column]
+    for column in (
+        "response_rate",
+        "resolution_rate",
+        "satisfaction_rate",
+        "ontime_rate",
+        "grid_closed_share",
+        "hours_to_close_median",
+    )
 }
 
 

@@ -17,6 +17,10 @@ from pathlib import Path
 
 from .errors import UsageError
 
+#: How long commands wait for a busy database by default (seconds): a weekly run on a large
+#: district takes a few minutes; a notebook left open should not make the scheduler give up at once.
+DEFAULT_WAIT = 300.0
+
 #: Where a scope may point, and the names users may write for it.
 SCOPE_KEYS = {
     "street": "street",

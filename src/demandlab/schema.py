@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from . import labels
+
 DATETIME = pl.Datetime("us")
 
 #: The canonical record, shared by every source (see docs: "Canonical record").
@@ -85,38 +87,10 @@ VALUES: dict[str, tuple[str, ...]] = {
     "resolved_level": ("grid", "community", "street", "district"),
 }
 
-#: Chinese labels for coded values, used in charts and the report.
-LABELS_ZH: dict[str, str] = {
-    "complaint": "投诉",
-    "request": "求助",
-    "consult": "咨询",
-    "suggestion": "建议",
-    "praise": "表扬",
-    "visit": "走访",
-    "report": "上报",
-    "phone": "电话",
-    "app": "APP",
-    "web": "网站",
-    "wechat": "微信",
-    "walk-in": "来访",
-    "open": "待受理",
-    "dispatched": "已派单",
-    "responded": "处理中",
-    "closed": "已办结",
-    "reopened": "重办",
-    "satisfied": "满意",
-    "basic": "基本满意",
-    "dissatisfied": "不满意",
-    "not_surveyed": "未回访",
-    "grid": "网格",
-    "community": "社区",
-    "street": "街道",
-    "district": "区级",
-    "12345": "12345热线",
-    "snapshot": "随手拍",
-    "message_board": "网上留言",
-}
-SOURCE_LABELS_ZH = {"12345": "12345热线", "snapshot": "随手拍", "visit": "网格走访", "message_board": "网上留言"}
+#: Chinese labels for coded values and sources: defined in :mod:`demandlab.labels`, named here too
+#: because code written against this module imports them from here.
+LABELS_ZH = labels.LABELS_ZH
+SOURCE_LABELS_ZH = labels.SOURCE_LABELS_ZH
 
 
 def empty(columns: dict[str, pl.DataType]) -> pl.DataFrame:

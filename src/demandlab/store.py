@@ -39,15 +39,13 @@ import pyarrow as pa
 
 from . import schema, sql
 from .errors import EXIT_USAGE, BusyError, DemandlabError, disk_problem
+from .options import DEFAULT_WAIT
 
 SCHEMA_VERSION = 6
 RESTRICTED_SCHEMA_VERSION = 1
 RESTRICTED = "restricted"
 RESTRICTED_SUFFIX = ".restricted.duckdb"
 LOCK_SUFFIX = ".lock"
-#: How long commands wait for a busy database by default (seconds): a weekly run on a large
-#: district takes a few minutes; a notebook left open should not make the scheduler give up at once.
-DEFAULT_WAIT = 300.0
 
 
 def migration(version: int) -> str:

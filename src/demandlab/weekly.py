@@ -42,6 +42,7 @@ from pathlib import Path
 from . import clock
 from .config import Config
 from .errors import EXIT_BUSY, EXIT_ERROR, EXIT_INPUT, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, describe, exit_code
+from .marts import read
 from .options import inside, parse_week, safe_name
 from .pipeline import Pipeline, Progress, runs, silent
 from .report import ReportError, write_report
@@ -88,7 +89,7 @@ class WeeklySummary:
 
 def default_week(store: Store, today: dt.date) -> str | None:
     """The last complete ISO week before ``today``, or the latest week with data when that is earlier."""
-    last = store.scalar("select max(week_start) from records")
+    last = read.latest_week_start(store)
     if last is None:
         return None
     monday = today - dt.timedelta(days=today.weekday())
@@ -196,10 +197,7 @@ def _run(
     if not _write_reports(store, config, summary, per_street):
         return
     summary.timings["report"] = round(time.perf_counter() - started, 2)
-    alerts = store.sql(
-        "select kind, count(*) from mart_alerts where iso_week = ? group by all order by 1", [summary.week]
-    )
-    summary.alerts_this_week = dict(alerts.rows())
+    summary.alerts_this_week = read.alert_counts(store, summary.week)
     summary.hot_issues = store.count("mart_hot_issues")
     failed = [f for f in summary.files if f["status"] in ("failed", "archive_failed")]
     if failed or registry_failed:
@@ -224,11 +222,7 @@ def _write_reports(store: Store, config: Config, summary: WeeklySummary, per_str
     log.info("report %s: %s (%.1f MB)", DISTRICT_REPORT, path, path.stat().st_size / 1e6)
     if not per_street:
         return True
-    streets = store.sql(
-        "select street, count(*) filter (where iso_week = ?) as n from records where street is not null "
-        "group by street order by street",
-        [summary.week],
-    )
+    streets = read.street_counts(store, summary.week)
     used: set[str] = {DISTRICT_REPORT}
     for street, n in streets.rows():
         if n == 0:

@@ -128,6 +128,6 @@ def test_the_inbox_commits_before_it_moves(pipe, tmp_path, monkeypatch):
     def crash(*args, **kwargs):
         raise OSError("disk full while writing")
 
-    monkeypatch.setattr(dl.Pipeline, "_write_versions", staticmethod(crash))
+    monkeypatch.setattr("demandlab.pipeline.loading.write_versions", crash)
     assert [r.status for r in pipe.ingest_inbox()] == ["failed"]
     assert (inbox / "orders.csv").exists() and pipe.store.count("batches") == 0

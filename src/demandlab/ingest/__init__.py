@@ -3,8 +3,10 @@
 from .grids import GridIndex, read_registry
 from .headers import normalize_header
 from .mapping import Mapping, available_mappings, choose_mapping, load_mapping_file, presets
+from .prepared import REASONS, WARNINGS, Prepared
 from .readers import IngestError, Table, read_table, read_tables
-from .validate import REASONS, WARNINGS, Prepared, derived_id, is_id_conflict, merge_sheets, prepare_batch
+from .repeats import derived_id, is_id_conflict
+from .validate import merge_sheets, prepare_batch
 
 __all__ = [
     "REASONS",

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import polars as pl
 
+from ..errors import EXIT_INPUT, DemandlabError
 from .limits import MAX_STORED_CHARS
 
 ROW = "__row"
 REPLACEMENT = "\ufffd"
 
 
-class IngestError(Exception):
-    """A file that cannot be loaded at all.
+class IngestError(DemandlabError):
+    """A file that cannot be loaded at all (exit code 3).
 
     ``reason`` is a short code; the message (Chinese) names the file and what to do, and never
     holds a data value.
@@ -32,6 +33,8 @@ class IngestError(Exception):
         self.reason = reason
         self.message = message
         super().__init__(f"{path}: {message}")
+
+    exit_code = EXIT_INPUT
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ unknown_record      (set when writing) a partial export without creation times
 
 Rows that share an id but whose title *and* creation time both differ are two different
 messages, not one record twice (:func:`is_id_conflict`): the later one is kept under a derived,
-deterministic id (:func:`derived_id`) with an ``id_conflict`` warning naming both rows.
+deterministic id (:func:`derived_id`) with an ``id_conflict`` warning naming both rows
+(see :mod:`~demandlab.ingest.repeats`).
 
 Optional values that cannot be read (a closing time of 待定, an unknown satisfaction label) do
 not reject the row: they become null and are listed as warnings, as is whatever the reader
@@ -34,8 +35,6 @@ changed (see :data:`WARNINGS`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from dataclasses import dataclass
 
 import polars as pl
 
@@ -43,37 +42,11 @@ from .. import schema
 from .grids import GridIndex
 from .mapping import CODED, Mapping
 from .parse import blank_to_null, map_values, parse_count, parse_datetime_columns
+from .prepared import REASONS, REJECT_COLUMNS, WARNING_COLUMNS, WARNINGS, Prepared, _empty
+from .repeats import _repeats, _repeats_across_sheets, derived_id, is_id_conflict
 from .table import REPLACEMENT, ROW, Table, cap_expr
 
 EARLIEST = dt.datetime(2000, 1, 1)
-REASONS = (
-    "malformed_row",
-    "bad_encoding",
-    "nul_byte",
-    "field_too_large",
-    "cell_too_large",
-    "missing_id",
-    "bad_time",
-    "time_out_of_range",
-    "unknown_grid",
-    "empty_text",
-    "formula_no_value",
-    "duplicate_id",
-    "unknown_record",
-)
-#: Warning codes in ``Prepared.warnings`` (``load_warnings``): the row is kept.
-WARNINGS = (
-    "bad_time",  # an optional time that cannot be read → null
-    "bad_number",  # a count that is not a number → null
-    "unknown_value",  # a coded value no map knows → null
-    "id_conflict",  # same id, other title and time: kept under a derived id
-    "duplicate_header",  # the second of two equal headers, renamed <header>_2 and kept in extra
-    "hidden_sheet",  # a hidden sheet, not loaded
-    "merged_cells",  # a merged range, its value filled into each cell
-    "formula_no_value",  # a formula cell without a cached value, read as empty
-    "nested_value",  # a list / struct column (Parquet), read as JSON text
-    "timezone_converted",  # a time-zone-aware column, converted to Beijing time
-)
 FORMULA_HINT = "公式没有缓存值：请在 Excel 中打开并保存后再导出"
 _CODED_TYPES = {c: (pl.Boolean() if c == "resolved" else pl.String()) for c in CODED}
 _OPEN_STATES = ("open", "dispatched", "responded")
@@ -85,105 +58,6 @@ _DERIVED_FROM = {
     "status": "closed_at",
     "responded_at": "replied_at",
 }
-REJECT_COLUMNS = {
-    "row_number": pl.Int64,
-    "sheet": pl.String,
-    "column_name": pl.String,
-    "reason": pl.String,
-    "message": pl.String,
-    "record_id": pl.String,
-    "raw": pl.String,
-    "value": pl.String,
-}
-WARNING_COLUMNS = {
-    "row_number": pl.Int64,
-    "sheet": pl.String,
-    "column_name": pl.String,
-    "reason": pl.String,
-    "message": pl.String,
-    "value": pl.String,
-}
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What :func:`prepare_batch` returns.
-
-    ``rejects`` has :data:`REJECT_COLUMNS` and ``warnings`` :data:`WARNING_COLUMNS`; their
-    ``raw`` and ``value`` hold data in clear and belong in the restricted database only.
-    ``accepted`` holds ``schema.RECORD`` + ``schema.RAW_ONLY`` (``extra``: the unmapped columns
-    as a JSON object) + ``row_number``.
-    """
-
-    accepted: pl.DataFrame
-    rejects: pl.DataFrame
-    warnings: pl.DataFrame
-    provided: frozenset[str] = frozenset()  # canonical columns the file carried (a later load keeps the rest)
-
-    @property
-    def rows_read(self) -> int:
-        return self.accepted.height + self.rejects.height
-
-
-# --- same id, other matter ---------------------------------------------------------------------
-def _title_key(title: str | None) -> str:
-    return " ".join((title or "").split())
-
-
-def is_id_conflict(
-    first_created: dt.datetime | None,
-    first_title: str | None,
-    second_created: dt.datetime | None,
-    second_title: str | None,
-) -> bool:
-    """Whether two rows that carry one id are two different records.
-
-    They are when both rows have a title and a creation time, and *both* differ: a message board
-    that reuses an id for another message years later. Rows whose title or time is missing, or
-    where only one of the two differs (a later status of the same work order), are one record.
-
-    Examples
-    --------
-    >>> a, b = dt.datetime(2017, 3, 1, 9), dt.datetime(2019, 6, 2, 10)
-    >>> is_id_conflict(a, "小区停车难", b, "学校门口拥堵"), is_id_conflict(a, "小区停车难", b, " 小区停车难")
-    (True, False)
-    """
-    if first_created is None or second_created is None or first_created == second_created:
-        return False
-    t1, t2 = _title_key(first_title), _title_key(second_title)
-    return bool(t1) and bool(t2) and t1 != t2
-
-
-def derived_id(record_id: str, created_at: dt.datetime, title: str | None) -> str:
-    """The id a conflicting row is kept under: ``<id>~`` and six hex digits of a hash of its
-    creation time and title, so the same row always gets the same id.
-
-    Examples
-    --------
-    >>> derived_id("2939", dt.datetime(2019, 6, 2, 10, 0), "学校门口拥堵")
-    '2939~db453a'
-    """
-    digest = hashlib.sha256(f"{created_at:%Y-%m-%d %H:%M:%S}|{_title_key(title)}".encode()).hexdigest()
-    return f"{record_id}~{digest[:6]}"
-
-
-def _repeat_decisions(rows: list[tuple]) -> dict[int, tuple[str, int, str | None]]:
-    """For rows ``(order, source, record_id, created_at, title)`` in file order, what each repeat is:
-    ``("duplicate", order of the row it repeats, None)`` or ``("conflict", order of the first row, new id)``."""
-    kept: dict[tuple, list[tuple]] = {}
-    out: dict[int, tuple[str, int, str | None]] = {}
-    for order, source, record_id, created, title in rows:
-        group = kept.setdefault((source, record_id), [])
-        if not group:
-            group.append((order, created, title))
-            continue
-        same = next((k for k in group if not is_id_conflict(k[1], k[2], created, title)), None)
-        if same is not None:
-            out[order] = ("duplicate", same[0], None)
-        else:
-            out[order] = ("conflict", group[0][0], derived_id(record_id, created, title))
-            group.append((order, created, title))
-    return out
 
 
 # --- mapping and typing ------------------------------------------------------------------------
@@ -370,62 +244,6 @@ def _reasons(frame: pl.DataFrame, sources: dict[str, str], now: dt.datetime) -> 
     )
 
 
-def _repeats(frame: pl.DataFrame, col_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rows repeating an id among the otherwise good rows: ``duplicate_id`` rejects, or kept under
-    a derived id with an ``id_conflict`` warning. Returns the frame and the warnings."""
-    keys = frame.select("row_number", "source", "record_id", "created_at", "title", "reason").filter(
-        pl.col("reason").is_null()
-    )
-    repeated = keys.filter(pl.struct("source", "record_id").is_duplicated())
-    if repeated.height == 0:
-        return frame, _empty(WARNING_COLUMNS)
-    rows = repeated.sort("row_number").drop("reason").rows()
-    decisions = _repeat_decisions(rows)
-    duplicates = {r: d[1] for r, d in decisions.items() if d[0] == "duplicate"}
-    conflicts = {r: d for r, d in decisions.items() if d[0] == "conflict"}
-    if duplicates:
-        first = pl.col("row_number").replace_strict(
-            list(duplicates), list(duplicates.values()), default=None, return_dtype=pl.Int64
-        )
-        frame = frame.with_columns(first.alias("__first"))
-        is_dup = pl.col("__first").is_not_null()
-        frame = frame.with_columns(
-            pl.when(is_dup).then(pl.lit("duplicate_id")).otherwise("reason").alias("reason"),
-            pl.when(is_dup).then(pl.lit(col_id)).otherwise("column_name").alias("column_name"),
-            pl.when(is_dup)
-            .then(pl.format(f"{col_id}：与第 {{}} 行编号相同，作为重复行未导入（以先出现的一行为准）", "__first"))
-            .otherwise("message")
-            .alias("message"),
-            pl.when(is_dup).then(pl.col("record_id")).otherwise("value").alias("value"),
-        ).drop("__first")
-    warnings = _empty(WARNING_COLUMNS)
-    if conflicts:
-        original = keys.filter(pl.col("row_number").is_in(list(conflicts))).select("row_number", "record_id")
-        new_id = pl.col("row_number").replace_strict(
-            list(conflicts), [d[2] for d in conflicts.values()], default=None, return_dtype=pl.String
-        )
-        frame = frame.with_columns(pl.coalesce(new_id, "record_id").alias("record_id"))
-        first = dict(zip(conflicts, (d[1] for d in conflicts.values()), strict=True))
-        warnings = pl.DataFrame(
-            {
-                "row_number": original["row_number"],
-                "sheet": [None] * original.height,
-                "column_name": [col_id] * original.height,
-                "reason": ["id_conflict"] * original.height,
-                "message": [_conflict_message(col_id, f"第 {first[r]} 行") for r in original["row_number"]],
-                "value": original["record_id"],
-            },
-            schema=WARNING_COLUMNS,
-        )
-    return frame, warnings
-
-
-def _conflict_message(col_id: str, other: str) -> str:
-    return (
-        f"{col_id}：与{other}编号相同，但标题和创建时间都不同，作为另一条记录导入，编号加上派生后缀（~ 和 6 位校验码）"
-    )
-
-
 def _warnings(frame: pl.DataFrame, sources: dict[str, str]) -> pl.DataFrame:
     parts = []
     checks = [(c, "bad_time", "无法识别的日期时间，已置空") for c in schema.TIMESTAMPS if c != "created_at"]
@@ -447,10 +265,6 @@ def _warnings(frame: pl.DataFrame, sources: dict[str, str]) -> pl.DataFrame:
                 )
             )
     return pl.concat(parts) if parts else _empty(WARNING_COLUMNS)
-
-
-def _empty(columns: dict[str, pl.DataType]) -> pl.DataFrame:
-    return pl.DataFrame(schema=columns)
 
 
 def _rejects_frame(frame: pl.DataFrame, table: Table) -> pl.DataFrame:
@@ -568,76 +382,7 @@ def merge_sheets(parts: list[tuple[str | None, Prepared]]) -> Prepared:
     warnings = pl.concat([tag(p.warnings, s) for s, p in parts], how="diagonal_relaxed")
     if len(parts) > 1:
         accepted = accepted.with_columns(pl.int_range(pl.len()).alias("__order"))
-        counts = accepted.group_by("source", "record_id").len().filter(pl.col("len") > 1)
-        if counts.height:
-            repeated = accepted.join(counts.select("source", "record_id"), on=["source", "record_id"], how="semi")
-            rows = repeated.sort("__order").select("__order", "source", "record_id", "created_at", "title").rows()
-            decisions = _repeat_decisions(rows)
-            where = {
-                o: (s, r) for o, s, r in accepted.select("__order", "__sheet", "row_number").iter_rows()
-            }  # order → (sheet index, row)
-            dup_orders = [o for o, d in decisions.items() if d[0] == "duplicate"]
-            conflict_orders = {o: d for o, d in decisions.items() if d[0] == "conflict"}
-
-            def other(order: int) -> str:
-                sheet, row = where[order]
-                return f"第 {sheet + 1} 个工作表第 {row} 行"
-
-            dups = accepted.filter(pl.col("__order").is_in(dup_orders))
-            if dups.height:
-                rejects = pl.concat(
-                    [
-                        rejects,
-                        dups.select(
-                            "row_number",
-                            "sheet",
-                            pl.lit("record_id").alias("column_name"),
-                            pl.lit("duplicate_id").alias("reason"),
-                            pl.Series(
-                                "message",
-                                [
-                                    f"编号与{other(decisions[o][1])}相同，作为重复行未导入（以先出现的一行为准）"
-                                    for o in dups["__order"]
-                                ],
-                                dtype=pl.String,
-                            ),
-                            "record_id",
-                            pl.lit(None, pl.String).alias("raw"),
-                            pl.col("record_id").alias("value"),
-                        ),
-                    ],
-                    how="diagonal_relaxed",
-                )
-            if conflict_orders:
-                renamed = accepted.filter(pl.col("__order").is_in(list(conflict_orders)))
-                warnings = pl.concat(
-                    [
-                        warnings,
-                        renamed.select(
-                            "row_number",
-                            "sheet",
-                            pl.lit("record_id").alias("column_name"),
-                            pl.lit("id_conflict").alias("reason"),
-                            pl.Series(
-                                "message",
-                                [_conflict_message("编号", other(conflict_orders[o][1])) for o in renamed["__order"]],
-                                dtype=pl.String,
-                            ),
-                            pl.col("record_id").alias("value"),
-                        ),
-                    ],
-                    how="diagonal_relaxed",
-                )
-                new_ids = pl.DataFrame(
-                    {"__order": list(conflict_orders), "__new_id": [d[2] for d in conflict_orders.values()]},
-                    schema={"__order": pl.Int64, "__new_id": pl.String},
-                )
-                accepted = (
-                    accepted.join(new_ids, on="__order", how="left")
-                    .with_columns(pl.coalesce("__new_id", "record_id").alias("record_id"))
-                    .drop("__new_id")
-                )
-            accepted = accepted.filter(~pl.col("__order").is_in(dup_orders))
+        accepted, rejects, warnings = _repeats_across_sheets(accepted, rejects, warnings)
         accepted = accepted.sort("__order").drop("__order")
     provided = frozenset().union(*(p.provided for _, p in parts)) if parts else frozenset()
     return Prepared(
@@ -646,3 +391,18 @@ def merge_sheets(parts: list[tuple[str | None, Prepared]]) -> Prepared:
         warnings=warnings.select(list(WARNING_COLUMNS)),
         provided=frozenset(provided),
     )
+
+
+__all__ = [
+    "EARLIEST",
+    "FORMULA_HINT",
+    "REASONS",
+    "REJECT_COLUMNS",
+    "WARNINGS",
+    "WARNING_COLUMNS",
+    "Prepared",
+    "derived_id",
+    "is_id_conflict",
+    "merge_sheets",
+    "prepare_batch",
+]

@@ -17,13 +17,17 @@ from .read import (
     records,
     rejects,
     repeats,
+    signal_records,
     theme_week,
     themes,
     week_summary,
+    weeks,
 )
+from .scope import Scope, scoped
 
 __all__ = [
     "KPI_LEVELS",
+    "Scope",
     "alerts",
     "area_category_month",
     "grid_theme_week",
@@ -33,7 +37,10 @@ __all__ = [
     "records",
     "rejects",
     "repeats",
+    "scoped",
+    "signal_records",
     "theme_week",
     "themes",
     "week_summary",
+    "weeks",
 ]

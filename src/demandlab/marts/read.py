@@ -1,4 +1,8 @@
-"""Analyst API: the marts as polars frames, one call each.
+"""Reading the marts (and what the report and the command line show about the data) as polars frames.
+
+Analysts call these as ``dl.marts.*``; the report and the command line read only through them
+(and :mod:`.scope`), so no other module holds a query. Queries longer than a line live in
+``sql/read/<name>.sql``; values reach them as parameters.
 
 >>> import demandlab as dl
 >>> store = dl.connect("data/demo/demandlab.duckdb", read_only=True)  # doctest: +SKIP
@@ -7,9 +11,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
+from .. import sql
+from ..labels import grid_label
 from ..store import Store
+
+
+def read_sql(name: str, **parts: str) -> str:
+    """The query of ``sql/read/<name>.sql`` (see :func:`demandlab.sql.text`).
+
+    >>> read_sql("coverage").splitlines()[1]
+    'select source, count(*) as n, min(created_at)::date as first, max(created_at)::date as last'
+    """
+    return sql.text(f"read/{name}", **parts)
 
 
 def _where(filters: dict[str, object]) -> tuple[str, list]:
@@ -27,13 +44,15 @@ def records(
     return store.sql(f"select * from mart_records{where} order by created_at, source, record_id", params)
 
 
-def themes(store: Store) -> pl.DataFrame:
-    """Themes with label, keywords, category, size and first/last seen, largest first."""
-    return store.sql("select * from themes order by theme_id < 0, size desc nulls last, theme_id")
+def themes(store: Store, *, status: str | None = None) -> pl.DataFrame:
+    """Themes with label, keywords, category, size and first/last seen, largest first (``status="active"``: only
+    the themes in use, not the dormant and merged ones)."""
+    where, params = _where({"status": status})
+    return store.sql(f"select * from themes{where} order by theme_id < 0, size desc nulls last, theme_id", params)
 
 
 def week_summary(store: Store) -> pl.DataFrame:
-    """One row per ISO week: totals by source and the 三率 (see ``sql/mart_week_summary.sql``)."""
+    """One row per ISO week: totals by source and the 三率 (see ``sql/marts/mart_week_summary.sql``)."""
     return store.sql("select * from mart_week_summary order by week_start")
 
 
@@ -57,13 +76,14 @@ def grid_theme_week(store: Store, *, grid_id: str | None = None, theme_id: int |
 
 def rejects(store: Store) -> pl.DataFrame:
     """Every rejected row with file, row number, column, reason and message (raw values left out)."""
-    return store.sql(
-        "select batch_id, file_name, row_number, column_name, reason, message, record_id from rejects "
-        "order by file_name, batch_id, row_number, column_name, reason"
-    )
+    return store.sql(read_sql("rejects"))
 
 
 KPI_LEVELS = ("total", "street", "community", "grid", "dept", "theme", "week", "street_week")
+#: The order of ``mart_kpi`` rows: by week, then down the place hierarchy, then unit and theme.
+KPI_ORDER = ", ".join(
+    f"{column} nulls first" for column in ("week_start", "street", "community", "grid_id", "dept", "theme_id")
+)
 
 
 def kpi(
@@ -76,16 +96,12 @@ def kpi(
 ) -> pl.DataFrame:
     """Closed-loop KPIs (三率, durations, on time, 网格内办结, reopen, overdue) at one level.
 
-    ``level``: one of :data:`KPI_LEVELS`. Definitions in ``sql/mart_kpi.sql``.
+    ``level``: one of :data:`KPI_LEVELS`. Definitions in ``sql/marts/mart_kpi.sql``.
     """
     if level not in KPI_LEVELS:
         raise ValueError(f"level must be one of {KPI_LEVELS}, got {level!r}")
     where, params = _where({"level": level, "street": street, "grid_id": grid_id, "dept": dept})
-    return store.sql(
-        f"select * from mart_kpi{where} order by week_start nulls first, street nulls first, community nulls first, "
-        "grid_id nulls first, dept nulls first, theme_id nulls first",
-        params,
-    )
+    return store.sql(f"select * from mart_kpi{where} order by {KPI_ORDER}", params)
 
 
 def area_category_month(
@@ -118,11 +134,164 @@ def hot_issues(store: Store, *, top: int | None = None) -> pl.DataFrame:
 
 def repeats(store: Store, *, repeat_group_id: str | None = None) -> pl.DataFrame:
     """Records that repeat another (same matter, place and time window) with their ``repeat_group_id``."""
-    where, params = _where({"repeat_group_id": repeat_group_id})
-    return store.sql(
-        "select p.*, r.created_at, r.grid_id, r.theme_label, r.text from mart_repeats p "
-        "join mart_records r using (source, record_id)"
-        f"{where.replace('repeat_group_id', 'p.repeat_group_id')} "
-        "order by p.repeat_group_id, r.created_at, p.source, p.record_id",
-        params,
+    return store.sql(read_sql("repeats"), {"repeat_group_id": repeat_group_id})
+
+
+# --- what the report and the command line read besides the marts ------------------------------------------
+
+
+def weeks(store: Store) -> pl.DataFrame:
+    """The ISO weeks of the data in order: ``week_start``, ``iso_week``, ``week_index`` (1 for the first)."""
+    return store.sql("select week_start, iso_week, week_index from mart_weeks order by week_start")
+
+
+def latest_week_start(store: Store) -> dt.date | None:
+    """The Monday of the latest week with a record (read from ``records``, so before the marts are built too)."""
+    return store.scalar("select max(week_start) from records")
+
+
+def missing(store: Store, names: set[str] | frozenset[str]) -> list[str]:
+    """Those of the tables or views ``names`` the database does not hold yet, sorted."""
+    return sorted(set(names) - set(store.tables()))
+
+
+def n_records(store: Store) -> int:
+    """How many records the database holds."""
+    return store.count("records")
+
+
+def n_placed(store: Store) -> int:
+    """How many records have had the place in their text looked for (0 before the signals ran)."""
+    return store.count("record_places") if "record_places" in store.tables() else 0
+
+
+def model_version(store: Store) -> str | None:
+    """The id of the theme model the assignments come from, None before the first fit."""
+    return store.meta("theme_model")
+
+
+def grid_names(store: Store) -> dict[str, str]:
+    """Each grid of the registry by id: its name as the registry writes it."""
+    return dict(store.sql("select grid_id, grid_name from grids").iter_rows())
+
+
+def grid_labels(store: Store) -> dict[str, str]:
+    """Each grid of the registry by id: its community and name, as people say it (翠竹社区第4网格)."""
+    rows = store.sql("select grid_id, grid_name, community from grids").rows()
+    return {grid_id: grid_label(name, community) for grid_id, name, community in rows}
+
+
+def coverage(store: Store) -> pl.DataFrame:
+    """Records per source with the first and last day they were raised: ``source``, ``n``, ``first``, ``last``."""
+    return store.sql(read_sql("coverage"))
+
+
+def reject_reasons(store: Store) -> pl.DataFrame:
+    """Rejected rows per reason code, most frequent first: ``reason``, ``n``."""
+    return store.sql("select reason, count(*) as n from rejects group by reason order by n desc, reason")
+
+
+def batch_totals(store: Store) -> dict:
+    """Files loaded and rows read, accepted and rejected over all of them."""
+    return store.sql(read_sql("batch_totals")).row(0, named=True)
+
+
+def theme_totals(store: Store) -> dict:
+    """``n_themes`` (themes, not counting 未归类) and ``unassigned_share`` (records left 未归类, None without any)."""
+    n_themes = store.scalar("select count(*) filter (where theme_id >= 0) from themes")
+    unassigned = store.scalar("select avg(case when theme_id < 0 then 1.0 else 0.0 end) from assignments")
+    return {"n_themes": n_themes, "unassigned_share": unassigned}
+
+
+def alert_counts(store: Store, iso_week: str) -> dict[str, int]:
+    """Alerts of ``iso_week`` per kind (only the kinds that occur), e.g. ``{"surge": 2, "crowd": 1}``."""
+    rows = store.sql("select kind, count(*) from mart_alerts where iso_week = ? group by all order by 1", [iso_week])
+    return dict(rows.rows())
+
+
+def street_counts(store: Store, iso_week: str) -> pl.DataFrame:
+    """Every street with its records in ``iso_week`` (0 for a quiet street): ``street``, ``n``, by name."""
+    return store.sql(read_sql("street_counts"), {"iso_week": iso_week})
+
+
+def surge_cells(store: Store, grid_id: str, theme_id: int, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """One grid × theme's surge test for the weeks ``first`` … ``last`` (``week_start``): ``iso_week``, ``n``,
+    ``expected``, in order (from ``mart_surge_scores``)."""
+    params = {"grid_id": grid_id, "theme_id": theme_id, "first": first, "last": last}
+    return store.sql(read_sql("surge_cells"), params)
+
+
+def surge_marks(store: Store, grid_id: str, theme_id: int, first: dt.date, last: dt.date) -> pl.DataFrame:
+    """The surge alerts of one grid × theme in the weeks ``first`` … ``last``: ``iso_week``, ``kind``,
+    ``evidence``, in order."""
+    params = {"grid_id": grid_id, "theme_id": theme_id, "first": first, "last": last}
+    return store.sql(read_sql("surge_marks"), params)
+
+
+def signal_records(store: Store, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
+    """Records with their theme and place, place keys unified across the database: what the signals read.
+
+    One row per record of ``mart_records`` in order of creation, with the place its text names
+    (``place_kind``, ``place``, ``place_key``, ``place_road``; null where none was found). A place
+    written two ways (万科魅力之城, 魅力之城) has one ``place_key`` (:func:`demandlab.signals.unify_keys`
+    over every key of the database, whatever ``start`` is). ``text`` adds ``title``, ``text`` and
+    ``tokens`` (space-joined); ``start`` keeps the records created then or later.
+
+    >>> signal_records(store, start=dt.datetime(2026, 11, 1)).columns[-4:]  # doctest: +SKIP
+    ['place_kind', 'place', 'place_key', 'place_road']
+    """
+    from ..signals.places import unify_keys  # here: the signals package loads scipy, which the other reads never need
+
+    query = read_sql(
+        "signal_records",
+        extra="m.title, m.text, t.tokens," if text else "",
+        tokens="left join tokens as t on m.source = t.source and m.record_id = t.record_id" if text else "",
+        where="where m.created_at >= ?" if start else "",
     )
+    frame = store.sql(query, [start] if start else None)
+    keys = store.sql(
+        "select distinct place_key, place_kind from record_places where place_key is not null order by all"
+    )
+    unified = keys.with_columns(
+        pl.Series("unified", unify_keys(keys["place_key"].to_list(), keys["place_kind"].to_list()), pl.String)
+    )
+    return (
+        frame.join(unified, on=["place_key", "place_kind"], how="left", maintain_order="left")
+        .with_columns(place_key=pl.col("unified"))
+        .drop("unified")
+    )
+
+
+__all__ = [
+    "KPI_LEVELS",
+    "alert_counts",
+    "alerts",
+    "area_category_month",
+    "batch_totals",
+    "coverage",
+    "grid_labels",
+    "grid_names",
+    "grid_theme_week",
+    "grid_week",
+    "hot_issues",
+    "kpi",
+    "latest_week_start",
+    "missing",
+    "model_version",
+    "n_placed",
+    "n_records",
+    "read_sql",
+    "records",
+    "reject_reasons",
+    "rejects",
+    "repeats",
+    "signal_records",
+    "street_counts",
+    "surge_cells",
+    "surge_marks",
+    "theme_totals",
+    "theme_week",
+    "themes",
+    "week_summary",
+    "weeks",
+]

@@ -11,7 +11,6 @@ import datetime as dt
 import polars as pl
 
 from .. import schema, sql
-from ..signals import unify_keys
 from ..store import Store, quote
 
 
@@ -88,29 +87,6 @@ def located_compounds(store: Store) -> list[str]:
     return store.sql("select distinct place_key from record_places where place_kind = 'compound' order by 1")[
         "place_key"
     ].to_list()
-
-
-def signal_records(store: Store, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
-    """Records with their theme and place (keys unified across the database): what signals read.
-
-    ``text`` adds title, text and tokens (space-joined); ``start`` keeps records created then or later.
-    """
-    query = sql.text(
-        "io/signal_records",
-        extra="m.title, m.text, t.tokens," if text else "",
-        tokens="left join tokens as t on m.source = t.source and m.record_id = t.record_id" if text else "",
-        where="where m.created_at >= ?" if start else "",
-    )
-    frame = store.sql(query, [start] if start else None)
-    keys = store.sql(sql.text("io/place_keys"))
-    unified = keys.with_columns(
-        pl.Series("unified", unify_keys(keys["place_key"].to_list(), keys["place_kind"].to_list()), pl.String)
-    )
-    return (
-        frame.join(unified, on=["place_key", "place_kind"], how="left", maintain_order="left")
-        .with_columns(place_key=pl.col("unified"))
-        .drop("unified")
-    )
 
 
 def grid_theme_cells(store: Store) -> pl.DataFrame:

@@ -27,6 +27,7 @@ import polars as pl
 from .. import clock
 from ..config import Config
 from ..ingest import GridIndex, read_registry
+from ..marts import read
 from ..marts.build import build_marts, sql_models
 from ..signals import PLACES_VERSION
 from ..signals.places import LocateContext, learn_compounds, locate_records
@@ -217,8 +218,8 @@ class Pipeline:
         return pending.height, everything and pending.height > 0
 
     def signal_records(self, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
-        """Records with theme and place, keys unified (:func:`.inputs.signal_records`)."""
-        return inputs.signal_records(self.store, text, start)
+        """Records with theme and place, keys unified (:func:`demandlab.marts.read.signal_records`)."""
+        return read.signal_records(self.store, text, start)
 
     def signals(self) -> RunReport:
         """Places, alerts, repeats, hot issues and surge tests (:func:`demandlab.signals.stage.compute_signals`);
@@ -232,8 +233,8 @@ class Pipeline:
             since = None if full or not since_text else dt.datetime.fromisoformat(since_text)
             current = self.current_model()
             ctx = contexts.signals(self.config, current[1] if current else None, since)
-            records = inputs.signal_records(self.store)
-            texts = inputs.signal_records(self.store, text=True, start=texts_start(records, ctx))
+            records = read.signal_records(self.store)
+            texts = read.signal_records(self.store, text=True, start=texts_start(records, ctx))
             previous = self.store.table("mart_repeats") if since is not None else None
             with self.progress("预警 alerts", 1) as advance:
                 found = compute_signals(records, inputs.grid_theme_cells(self.store), texts, previous, ctx)

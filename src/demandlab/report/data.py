@@ -1,26 +1,28 @@
 """What a weekly report shows, read from the marts as plain frames and values.
 
-This is the only part of the report that queries; :mod:`.render` turns the
-result into HTML without touching the database. A report can be scoped to a
-street or a community: the same mart SQL then runs over that part of
-``mart_records`` (the scoped relation shadows the table in a CTE), so the
-numbers are computed by exactly the same definitions.
+This is the only part of the report that reads the database, and it reads only through
+:mod:`demandlab.marts.read` and :mod:`demandlab.marts.scope`; :mod:`.render` turns the result into
+HTML without touching the database. A report can be scoped to a street, a community or a grid:
+the same mart models then run over that part of every relation that carries a place (records and
+the grid registry, :func:`~demandlab.marts.scope.scoped`), so the numbers come from exactly the
+same definitions and no other place's grid appears.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 import polars as pl
 
-from .. import clock
+from .. import __version__, clock
 from ..config import Config
-from ..marts.build import sql_models
+from ..errors import NoDataError
+from ..labels import ALERT_KINDS_ZH, SCOPE_KINDS_ZH, grid_label
+from ..marts import read
+from ..marts.scope import Scope, scoped
 from ..store import Store
 
-SCOPES = ("street", "community", "grid_id")
 #: What a report reads; the signal marts are optional (their sections say when there is nothing).
 REQUIRED_MARTS = frozenset(
     {"mart_records", "mart_weeks", "mart_week_summary", "mart_theme_week", "mart_grid_week", "mart_grid_theme_week",
@@ -28,8 +30,11 @@ REQUIRED_MARTS = frozenset(
 )  # fmt: skip
 
 
-class ReportError(ValueError):
-    """The report cannot be written as asked (unknown week, empty scope)."""
+class ReportError(NoDataError):
+    """The report cannot be written as asked (unknown week, empty scope): exit code 4."""
+
+
+NO_RECORDS = "数据库中还没有记录：请先导入导出文件（demandlab ingest）并运行 demandlab run"
 
 
 @dataclass
@@ -60,54 +65,9 @@ class ReportData:
     notes: dict = field(default_factory=dict)
 
 
-def parse_scope(text: str | None) -> tuple[str, str] | None:
-    """``street=东湖街道`` → ("street", "东湖街道")."""
-    if not text:
-        return None
-    key, _, value = text.partition("=")
-    key = {"街道": "street", "社区": "community", "网格": "grid_id", "grid": "grid_id"}.get(key.strip(), key.strip())
-    if key not in SCOPES or not value.strip():
-        raise ReportError(f"scope must look like street=… or community=… or grid_id=…; got {text!r}")
-    return key, value.strip()
-
-
-class _Marts:
-    """Runs mart SQL over the whole district or over one scope of it."""
-
-    def __init__(
-        self, store: Store, scope: tuple[str, str] | None, weeks: tuple[dt.date, dt.date] | None = None
-    ) -> None:
-        self.store = store
-        self.scope = scope
-        self.weeks = weeks  # only the records raised in these weeks (first, last week_start)
-        self.models = dict(sql_models())
-
-    def query(self, name: str, where: str = "", params: list | None = None, order: str = "") -> pl.DataFrame:
-        params = list(params or [])
-        if self.scope is None and self.weeks is None:
-            sql = f"select * from {name}"
-        else:
-            body = re.sub(r"^(\s*--[^\n]*\n)*", "", self.models[name]).strip()
-            conditions, values = [], []
-            if self.scope:
-                conditions.append(f"{self.scope[0]} = ?")
-                values.append(self.scope[1])
-            if self.weeks:
-                conditions.append("week_start between ? and ?")
-                values += list(self.weeks)
-            scoped = f"mart_records as (select * from mart_records where {' and '.join(conditions)})"
-            body = (
-                re.sub(r"^with\s", f"with {scoped},\n", body, count=1)
-                if body.lower().startswith("with")
-                else f"with {scoped}\n{body}"
-            )
-            sql = f"select * from ({body})"
-            params = [*values, *params]
-        if where:
-            sql += f" where {where}"
-        if order:
-            sql += f" order by {order}"
-        return self.store.sql(sql, params)
+def parse_scope(text: str | None) -> Scope | None:
+    """``street=东湖街道`` (or 街道=…, community=…, 社区=…, grid=…, 网格=…) → ``Scope("street", "东湖街道")``."""
+    return Scope.parse(text) if text else None  # a malformed text: UsageError (exit 2) naming the forms
 
 
 def _pct(new: float | None, old: float | None) -> float | None:
@@ -123,29 +83,29 @@ def collect(
     config = config or Config()
     rc = config.report
     parsed = parse_scope(scope)
-    marts = _Marts(store, parsed)
-    missing = sorted(REQUIRED_MARTS - set(store.tables()))
-    if missing and store.count("records") == 0:
-        raise ReportError("the database holds no records yet: ingest exports and run the pipeline first")
+    marts = scoped(store, parsed)
+    missing = read.missing(store, REQUIRED_MARTS)
+    if missing and read.n_records(store) == 0:
+        raise ReportError(NO_RECORDS)
     if missing:
         raise ReportError(
-            f"the database has no {', '.join(missing)}: run `demandlab run` once to build the marts "
-            "(a database from an earlier demandlab needs it after an upgrade)"
+            f"数据库中还没有汇总表 {', '.join(missing)}：请先运行一次 demandlab run 生成"
+            "（旧版 demandlab 的数据库在升级后也需要运行一次）"
         )
-    weeks = store.sql("select week_start, iso_week, week_index from mart_weeks order by week_start")
+    weeks = read.weeks(store)
     if weeks.height == 0:
-        raise ReportError("the database holds no records yet: ingest exports and run the pipeline first")
+        raise ReportError(NO_RECORDS)
     if week is None:
         week = weeks["iso_week"][-1]
     match = weeks.filter(pl.col("iso_week") == week)
     if match.height == 0:
-        raise ReportError(f"no data for week {week}; the data covers {weeks['iso_week'][0]} … {weeks['iso_week'][-1]}")
+        raise ReportError(f"{week} 没有数据；现有数据覆盖 {weeks['iso_week'][0]} … {weeks['iso_week'][-1]}")
     week_start: dt.date = match["week_start"][0]
     first_shown = week_start - dt.timedelta(weeks=rc.weeks_shown - 1)
 
     summary = marts.query("mart_week_summary", "week_start between ? and ?", [first_shown, week_start], "week_start")
     if summary.filter(pl.col("week_start") == week_start).height == 0 and parsed:
-        raise ReportError(f"{parsed[0]} {parsed[1]!r} has no records in {week}")
+        raise ReportError(f"{SCOPE_KINDS_ZH[parsed.kind]}「{parsed.value}」在 {week} 没有记录")
     this = summary.filter(pl.col("week_start") == week_start).row(0, named=True) if summary.height else {}
     n = this.get("n", 0)
     headline = {
@@ -198,10 +158,7 @@ def collect(
     )
     changed = this_grids.sort(["excess", "grid_id"], descending=[True, False]).head(rc.changed_grids)
     changed_ids = changed["grid_id"].to_list()
-    labels = {
-        r["grid_id"]: f"{r['community'] or ''}{_short(r['grid_name'], r['community'])}"
-        for r in changed.iter_rows(named=True)
-    }
+    labels = {r["grid_id"]: grid_label(r["grid_name"], r["community"]) for r in changed.iter_rows(named=True)}
     grid_panels = (
         grid_week.filter(pl.col("grid_id").is_in(changed_ids))
         .with_columns(
@@ -237,7 +194,7 @@ def collect(
         .to_list()
     )
     heat_themes = [t["theme_label"] for t in top_themes[:12]]
-    grid_names = dict(store.sql("select grid_id, grid_name from grids").iter_rows())
+    grid_names = read.grid_names(store)
     heatmap = (
         heat.filter(pl.col("grid_id").is_in(top_grids) & pl.col("theme_label").is_in(heat_themes))
         .with_columns(
@@ -268,7 +225,7 @@ def collect(
     hot, hot_frame, hot_dots = _hot(store, config, parsed, week_start)
     loop = _closed_loop(store, parsed, week_start)
     notes = {**_notes(store, parsed), "hot_weeks": config.signals.hot_weeks or "全部"}
-    scope_label = "全区" if parsed is None else parsed[1]
+    scope_label = "全区" if parsed is None else parsed.value
     return ReportData(
         title=rc.title,
         district=rc.district,
@@ -277,8 +234,8 @@ def collect(
         week_start=week_start,
         week_end=week_start + dt.timedelta(days=6),
         generated_at=clock.now(),
-        version=_version(),
-        model_version=store.meta("theme_model"),
+        version=__version__,
+        model_version=read.model_version(store),
         headline=headline,
         weekly=summary,
         top_themes=top_themes,
@@ -297,62 +254,49 @@ def collect(
     )
 
 
-ALERT_KINDS = {"surge": "激增", "crowd": "多人同诉", "repeat_caller": "一人多诉"}
-
-
-def _scope_filter(frame: pl.DataFrame, scope: tuple[str, str] | None) -> pl.DataFrame:
-    return frame if scope is None or scope[0] not in frame.columns else frame.filter(pl.col(scope[0]) == scope[1])
+def _scope_filter(frame: pl.DataFrame, scope: Scope | None) -> pl.DataFrame:
+    return frame if scope is None else scope.filter(frame)
 
 
 def _alerts(
-    store: Store, scope: tuple[str, str] | None, week: str, first: dt.date, week_start: dt.date
+    store: Store, scope: Scope | None, week: str, first: dt.date, week_start: dt.date
 ) -> tuple[list[dict], list[dict]]:
     """The week's alerts (mart_alerts) in the scope, surges first, and a trend panel for the top surges
     (the weekly counts against what the surge model expected, mart_surge_scores)."""
-    if not {"mart_alerts", "mart_surge_scores"} <= set(store.tables()):
+    if read.missing(store, {"mart_alerts", "mart_surge_scores"}):
         return [], []
-    found = _scope_filter(store.sql("select * from mart_alerts where iso_week = ?", [week]), scope)
+    found = _scope_filter(read.alerts(store, iso_week=week), scope)
     order = {"surge": 0, "crowd": 1, "repeat_caller": 2}
     found = found.with_columns(
         pl.col("kind").replace_strict(order, return_dtype=pl.Int32).alias("__k"),
-        pl.col("grid_id").replace_strict(_grid_labels(store), default=pl.col("grid_id")).alias("grid_label"),
+        pl.col("grid_id").replace_strict(read.grid_labels(store), default=pl.col("grid_id")).alias("grid_label"),
     ).sort(["__k", "p_value", "n", "alert_id"], descending=[False, False, True, False], nulls_last=True)
     alerts = [
-        {**r, "kind_label": ALERT_KINDS.get(r["kind"], r["kind"]), "new": r["weeks_running"] == 1}
+        {**r, "kind_label": ALERT_KINDS_ZH.get(r["kind"], r["kind"]), "new": r["weeks_running"] == 1}
         for r in found.drop("__k", "records").iter_rows(named=True)
     ]
     panels = []
     for a in [a for a in alerts if a["kind"] == "surge"][:3]:
-        cells = store.sql(
-            "select w.iso_week, s.n, s.expected from mart_surge_scores s join mart_weeks w using (week_start) "
-            "where s.grid_id = ? and s.theme_id = ? and s.week_start between ? and ? order by s.week_start",
-            [a["grid_id"], a["theme_id"], first, week_start],
-        )
-        marks = store.sql(
-            "select iso_week, kind, evidence from mart_alerts where kind = 'surge' and grid_id = ? "
-            "and theme_id = ? and week_start between ? and ? order by week_start",
-            [a["grid_id"], a["theme_id"], first, week_start],
-        )
+        cells = read.surge_cells(store, a["grid_id"], a["theme_id"], first, week_start)
+        marks = read.surge_marks(store, a["grid_id"], a["theme_id"], first, week_start)
         panels.append({"title": f"{a['grid_label']} · {a['theme_label']}", "cells": cells, "alerts": marks})
     return alerts, panels
 
 
 def _hot(
-    store: Store, config: Config, scope: tuple[str, str] | None, week_start: dt.date
+    store: Store, config: Config, scope: Scope | None, week_start: dt.date
 ) -> tuple[list[dict], pl.DataFrame, pl.DataFrame]:
     """Hot issues as of the end of the report's week (so a past week's report shows that week's)."""
-    from ..pipeline import Pipeline
-    from ..signals import hot_issues
+    from ..signals import hot_issues  # here: the signals package loads scipy, which a report without places skips
 
-    if "record_places" not in store.tables() or store.count("record_places") == 0:
+    if read.n_placed(store) == 0:
         return [], pl.DataFrame(), pl.DataFrame()
     cfg = config.signals
     as_of = dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time()) - dt.timedelta(microseconds=1)
-    pipe = Pipeline(store, config)
-    records = pipe.signal_records().filter(pl.col("created_at") <= as_of)
+    records = read.signal_records(store).filter(pl.col("created_at") <= as_of)
     records = _scope_filter(records, scope)
     start = as_of - dt.timedelta(weeks=cfg.hot_weeks or 13)
-    texts = pipe.signal_records(text=True, start=start).select("source", "record_id", "title", "text", "tokens")
+    texts = read.signal_records(store, text=True, start=start).select("source", "record_id", "title", "text", "tokens")
     hot = hot_issues(
         records, as_of=as_of, weeks=cfg.hot_weeks or None, min_records=cfg.hot_min_records, top=8, texts=texts
     )
@@ -373,12 +317,12 @@ def _hot(
     return rows, hot, dots
 
 
-def _closed_loop(store: Store, scope: tuple[str, str] | None, week_start: dt.date) -> dict:
+def _closed_loop(store: Store, scope: Scope | None, week_start: dt.date) -> dict:
     """KPIs of the records raised in the last four weeks, overall and per handling unit; overdue now."""
     first = week_start - dt.timedelta(weeks=3)
     # one run of the KPI model per period (a scoped run recomputes it over the scope's records)
-    recent = _Marts(store, scope, (first, week_start)).query("mart_kpi", "level in ('total', 'dept')")
-    current = _Marts(store, scope).query("mart_kpi", "level in ('total', 'dept')")
+    recent = scoped(store, scope, (first, week_start)).query("mart_kpi", "level in ('total', 'dept')")
+    current = scoped(store, scope).query("mart_kpi", "level in ('total', 'dept')")
     total = recent.filter(pl.col("level") == "total")
     units = (
         recent.filter((pl.col("level") == "dept") & pl.col("dept").is_not_null())
@@ -399,44 +343,16 @@ def _closed_loop(store: Store, scope: tuple[str, str] | None, week_start: dt.dat
     }
 
 
-def _grid_labels(store: Store) -> dict[str, str]:
-    rows = store.sql("select grid_id, grid_name, community from grids").rows()
-    return {g: f"{c or ''}{_short(n, c)}" for g, n, c in rows}
-
-
-def _short(grid_name: str | None, community: str | None) -> str:
-    name = grid_name or ""
-    return name.removeprefix(community or "") or name
-
-
 def _clip(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _version() -> str:
-    from .. import __version__
-
-    return __version__
-
-
-def _notes(store: Store, scope: tuple[str, str] | None) -> dict:
-    coverage = store.sql(
-        "select source, count(*) as n, min(created_at)::date as first, max(created_at)::date as last "
-        "from records group by source order by n desc, source"
-    )
-    rejects = store.sql("select reason, count(*) as n from rejects group by reason order by n desc, reason")
-    batches = store.sql(
-        "select count(*) as files, coalesce(sum(rows_read), 0) as rows_read, "
-        "coalesce(sum(rows_accepted), 0) as rows_accepted, coalesce(sum(rows_rejected), 0) as rows_rejected "
-        "from batches"
-    ).row(0, named=True)
-    themes = store.sql("select count(*) filter (where theme_id >= 0) as n_themes from themes").row(0, named=True)
-    unassigned = store.scalar("select avg(case when theme_id < 0 then 1.0 else 0.0 end) from assignments")
+def _notes(store: Store, scope: Scope | None) -> dict:
+    """What the data is: records per source, files and rejected rows, themes (for the whole database)."""
     return {
-        "coverage": coverage.to_dicts(),
-        "rejects": rejects.to_dicts(),
-        "batches": batches,
-        "n_themes": themes["n_themes"],
-        "unassigned_share": unassigned,
-        "scope": scope,
+        "coverage": read.coverage(store).to_dicts(),
+        "rejects": read.reject_reasons(store).to_dicts(),
+        "batches": read.batch_totals(store),
+        **read.theme_totals(store),
+        "scope": None if scope is None else (scope.kind, scope.value),
     }

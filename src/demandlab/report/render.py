@@ -18,7 +18,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from .. import charts
-from ..schema import SOURCE_LABELS_ZH
+from ..labels import SOURCE_LABELS_ZH
 from .data import ReportData
 
 CSP = (

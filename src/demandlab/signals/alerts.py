@@ -43,7 +43,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import nbinom
 
-ALERT_KINDS_ZH = {"surge": "激增", "crowd": "多人同诉", "repeat_caller": "一人多诉"}
+from ..labels import ALERT_KINDS_ZH  # re-exported: the labels live in demandlab.labels
 
 #: Columns of every alert frame (``mart_alerts``), whatever its kind.
 ALERT_COLUMNS: dict[str, pl.DataType] = {

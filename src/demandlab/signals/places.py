@@ -28,8 +28,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ..labels import PLACE_KINDS_ZH
+
 KINDS = ("compound", "poi", "road")  # most to least preferred
-KIND_LABELS_ZH = {"compound": "小区", "poi": "场所", "road": "道路"}
+KIND_LABELS_ZH = PLACE_KINDS_ZH  # the name signals has always exported
 
 _COMPOUND_SUFFIXES = (
     "小区",

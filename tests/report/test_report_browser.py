@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # tests/artifacts, git-ignored
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ HOSTILE_UNITS = [
 def hostile_report(tmp_path_factory):
     """A small district whose grid names and 承办单位 hold markup, run and reported."""
     import demandlab as dl
-    from demandlab.cli import demo_config
+    from demandlab.config import demo_config
     from demandlab.report import write_report
 
     root = tmp_path_factory.mktemp("hostile")

@@ -1,11 +1,18 @@
+"""The weekly report: escaping, the offline page, clear errors, and scopes that show only their own place."""
+
 import csv
+import datetime as dt
 import re
 import shutil
 
+import polars as pl
 import pytest
 
 import demandlab as dl
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
+from demandlab.errors import UsageError
+from demandlab.labels import grid_label
+from demandlab.marts import read
 from demandlab.report import ReportError, collect, render, write_report
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -60,11 +67,11 @@ def test_the_page_is_one_offline_file_with_a_strict_content_security_policy(tiny
 
 def test_unknown_week_and_empty_scope_are_clear_errors(tiny):
     store, cfg = tiny
-    with pytest.raises(ReportError, match=r"no data for week 2019-W01; the data covers 2026-W40 … 2026-W47"):
+    with pytest.raises(ReportError, match=r"2019-W01 没有数据；现有数据覆盖 2026-W40 … 2026-W47"):
         collect(store, week="2019-W01", config=cfg)
-    with pytest.raises(ReportError, match="no records"):
+    with pytest.raises(ReportError, match="没有记录"):
         collect(store, scope="street=南山街道", config=cfg)
-    with pytest.raises(ReportError, match="scope must look like"):
+    with pytest.raises(UsageError, match="street="):
         collect(store, scope="province=浙江", config=cfg)
 
 
@@ -98,7 +105,7 @@ def test_a_street_report_shows_only_that_streets_alerts_and_hot_issues(district,
 
 
 def test_a_database_without_the_marts_gets_a_clear_error(tiny, tmp_path):
-    with dl.connect(tmp_path / "empty.duckdb") as store, pytest.raises(ReportError, match="holds no records yet"):
+    with dl.connect(tmp_path / "empty.duckdb") as store, pytest.raises(ReportError, match="数据库中还没有记录"):
         collect(store)
     store, _ = tiny
     store.con.execute("checkpoint")
@@ -106,5 +113,48 @@ def test_a_database_without_the_marts_gets_a_clear_error(tiny, tmp_path):
     shutil.copyfile(store.path, old)
     with dl.connect(old) as upgraded:
         upgraded.con.execute("drop table mart_kpi")  # as after an upgrade that added a mart, before `run`
-        with pytest.raises(ReportError, match="no mart_kpi: run `demandlab run` once to build the marts"):
+        with pytest.raises(ReportError, match="还没有汇总表 mart_kpi：请先运行一次 demandlab run"):
             collect(upgraded)
+
+
+def _busiest_community(store) -> tuple[str, str]:
+    """The community with the most records in the latest week, and that week."""
+    week = read.weeks(store)["iso_week"][-1]
+    records = read.records(store, iso_week=week).filter(pl.col("community").is_not_null())
+    counts = records.group_by("community").len().sort(["len", "community"], descending=[True, False])
+    return counts["community"][0], week
+
+
+def test_a_community_report_lists_only_its_own_grids(demo_run):
+    # issue: 变化最大的网格 of a community report listed 2–5 other communities' grids of its 6 rows, because
+    # mart_grid_week cross-joins the whole grid registry and only mart_records was scoped
+    store, cfg = demo_run["store"], demo_run["config"]
+    community, week = _busiest_community(store)
+    own = dl.marts.grid_week(store).filter((pl.col("community") == community) & (pl.col("iso_week") == week))
+    own_ids = set(own["grid_id"])
+    data = collect(store, scope=f"community={community}", config=cfg)
+    assert data.changed_grids, "a community with records this week has grids to show"
+    assert {g["grid_id"] for g in data.changed_grids} <= own_ids
+    assert {g["community"] for g in data.changed_grids} == {community}
+    assert len(data.changed_grids) <= len(own_ids)
+    own_labels = {grid_label(name, community) for name in own["grid_name"]}
+    assert set(data.grid_panels["grid_label"]) <= own_labels
+    assert data.heatmap.height and set(data.heatmap["grid_label"]) <= set(own["grid_name"])
+
+
+def test_a_community_reports_figures_are_its_records_figures(demo_run):
+    store, cfg = demo_run["store"], demo_run["config"]
+    community, week = _busiest_community(store)
+    data = collect(store, scope=f"community={community}", config=cfg)
+    records = read.records(store).filter(pl.col("community") == community)
+    this_week = records.filter(pl.col("iso_week") == week)
+    assert data.headline["n"] == this_week.height
+    assert data.headline["grids_active"] == this_week["grid_id"].drop_nulls().n_unique()
+    first = data.week_start - dt.timedelta(weeks=3)
+    recent = records.filter(pl.col("week_start").is_between(first, data.week_start))
+    assert data.loop["total"]["n"] == recent.height
+    assert data.loop["total"]["n_accepted"] == recent["accepted_at"].is_not_null().sum()
+    # 典型诉求 quote the community's own records (they were drawn from every record of the district)
+    texts = {t for t in this_week["text"].drop_nulls()}
+    quoted = [t for e in data.examples for t in e["texts"]]
+    assert quoted and all(t in texts or (t.endswith("…") and any(x.startswith(t[:-1]) for x in texts)) for t in quoted)

@@ -1,0 +1,241 @@
+"""What the report and the command line read (demandlab.marts.read), on a district small enough to count by hand.
+
+Six records over ISO weeks 2026-W44 … W46 (created at 09:00):
+
+======  ========  ======  ==========  ========  ====  ==========  =====================
+id      source    day     street      社区       grid  theme       place named
+======  ========  ======  ==========  ========  ====  ==========  =====================
+a       12345     10-27   东湖街道     翠竹社区   G1    1 飞线充电   compound 魅力之城
+f       12345     10-28   南山街道     南山社区   G4    未归类       compound 魅力之城
+b       12345     11-03   东湖街道     翠竹社区   G1    1 飞线充电   compound 万科魅力之城
+c       snapshot  11-04   东湖街道     翠竹社区   G2    1 飞线充电   road 湖滨路
+d       12345     11-10   西城街道     光明社区   G3    2 噪音      (none found)
+e       visit     11-11   东湖街道     翠竹社区   G1    未归类       (not looked for)
+======  ========  ======  ==========  ========  ====  ==========  =====================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+import demandlab as dl
+from demandlab import schema
+from demandlab.marts import read
+from demandlab.marts.build import build_marts
+from demandlab.signals import ALERT_COLUMNS
+from demandlab.store import Store, registered
+
+W44, W45, W46 = dt.date(2026, 10, 26), dt.date(2026, 11, 2), dt.date(2026, 11, 9)
+# id, source, (month, day), street, community, grid, theme, place (kind, name, key, road)
+RECORDS = [
+    ("a", "12345", (10, 27), "东湖街道", "翠竹社区", "G1", 1, ("compound", "魅力之城小区", "魅力之城", None)),
+    ("f", "12345", (10, 28), "南山街道", "南山社区", "G4", -1, ("compound", "魅力之城", "魅力之城", None)),
+    ("b", "12345", (11, 3), "东湖街道", "翠竹社区", "G1", 1, ("compound", "万科魅力之城", "万科魅力之城", None)),
+    ("c", "snapshot", (11, 4), "东湖街道", "翠竹社区", "G2", 1, ("road", "湖滨路", "湖滨路", "湖滨路")),
+    ("d", "12345", (11, 10), "西城街道", "光明社区", "G3", 2, (None, None, None, None)),
+    ("e", "visit", (11, 11), "东湖街道", "翠竹社区", "G1", -1, None),
+]
+GRIDS = [
+    ("G1", "第1网格", "东湖街道", "翠竹社区"),
+    ("G2", "翠竹社区第2网格", "东湖街道", "翠竹社区"),
+    ("G3", "光明社区第1网格", "西城街道", "光明社区"),
+    ("G4", None, "南山街道", "南山社区"),
+]
+
+
+def _frame(rows: list[dict], columns: dict) -> pl.DataFrame:
+    return pl.DataFrame([{c: row.get(c) for c in columns} for row in rows], schema=columns)
+
+
+def _create(con, table: str, frame: pl.DataFrame) -> None:
+    with registered(con, "_frame", frame):
+        con.execute(f"create table {table} as select * from _frame")
+
+
+@pytest.fixture(scope="module")
+def small():
+    records, places, assignments = [], [], []
+    for rid, source, (month, day), street, community, grid, theme, place in RECORDS:
+        created = dt.datetime(2026, month, day, 9, 0)
+        monday = created.date() - dt.timedelta(days=created.weekday())
+        records.append(
+            {
+                "source": source, "record_id": rid, "created_at": created, "street": street, "community": community,
+                "grid_id": grid, "title": f"标题{rid}", "text": f"诉求{rid}", "likes": 1,
+                "iso_week": f"2026-W{monday.isocalendar()[1]:02d}", "week_start": monday,
+            }
+        )  # fmt: skip
+        assignments.append({"source": source, "record_id": rid, "theme_id": theme, "score": 1.0})
+        if place is not None:
+            kind, name, key, road = place
+            places.append({"source": source, "record_id": rid, "place_kind": kind, "place": name,
+                           "place_key": key, "place_road": road})  # fmt: skip
+    themes = pl.DataFrame(
+        {
+            "theme_id": [-1, 1, 2],
+            "label": ["未归类", "飞线充电", "噪音"],
+            "category": ["其他", "安全", "环境"],
+            "size": [2, 3, 1],
+            "status": ["active", "active", "dormant"],
+        }
+    )
+    store = dl.connect(":memory:")
+    with store.transaction() as con:
+        Store.insert(con, "records", _frame(records, {**schema.RECORD, **schema.RECORD_DERIVED}))
+        grids = pl.DataFrame(GRIDS, schema=["grid_id", "grid_name", "street", "community"], orient="row")
+        Store.insert(con, "grids", grids)
+        Store.insert(con, "themes", themes)
+        Store.insert(con, "assignments", pl.DataFrame(assignments))
+        Store.insert(con, "record_places", pl.DataFrame(places))
+        Store.insert(con, "tokens", pl.DataFrame({"source": ["12345"], "record_id": ["a"], "tokens": ["飞线 充电"]}))
+        Store.insert(
+            con,
+            "batches",
+            pl.DataFrame({"batch_id": ["b1", "b2"], "rows_read": [10, 5], "rows_accepted": [7, 5],
+                          "rows_rejected": [3, 0]}),
+        )  # fmt: skip
+        Store.insert(
+            con, "rejects", pl.DataFrame({"batch_id": ["b1"] * 3, "reason": ["bad_time", "missing_id", "bad_time"]})
+        )
+        Store.set_meta(con, "theme_model", "tm-1")
+    build_marts(store)
+    alert = {"street": "东湖街道", "community": "翠竹社区", "grid_id": "G1", "theme_id": 1, "evidence": "依据"}
+    alerts = [
+        {**alert, "alert_id": "s45", "kind": "surge", "iso_week": "2026-W45", "week_start": W45},
+        {**alert, "alert_id": "s46", "kind": "surge", "iso_week": "2026-W46", "week_start": W46},
+        {**alert, "alert_id": "c46", "kind": "crowd", "iso_week": "2026-W46", "week_start": W46},
+        {**alert, "alert_id": "x46", "kind": "surge", "iso_week": "2026-W46", "week_start": W46, "theme_id": 2},
+    ]
+    scores = pl.DataFrame(
+        {
+            "grid_id": ["G1", "G1", "G1", "G2"],
+            "theme_id": [1, 1, 1, 1],
+            "week_start": [W44, W45, W46, W46],
+            "n": [0, 1, 4, 9],
+            "expected": [0.5, 0.6, 0.8, 1.0],
+        }
+    )
+    repeats = pl.DataFrame(
+        {
+            "source": ["12345", "12345", "snapshot"],
+            "record_id": ["b", "a", "c"],
+            "created_at": [dt.datetime(2026, 11, 3, 9), dt.datetime(2026, 10, 27, 9), dt.datetime(2026, 11, 4, 9)],
+            "repeat_group_id": ["g1", "g1", "g2"],
+        }
+    )
+    with store.transaction() as con:
+        _create(con, "mart_alerts", _frame(alerts, ALERT_COLUMNS))
+        _create(con, "mart_surge_scores", scores)
+        _create(con, "mart_repeats", repeats)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def empty():
+    with dl.connect(":memory:") as store:
+        yield store
+
+
+def test_signal_records_give_each_record_its_theme_and_its_place_with_keys_unified(small):
+    frame = read.signal_records(small)
+    assert frame.columns == [
+        "source", "record_id", "created_at", "week_start", "iso_week", "street", "community", "grid_id",
+        "theme_id", "theme_label", "category", "contact_key", "likes", "place_kind", "place", "place_key", "place_road",
+    ]  # fmt: skip
+    assert frame["record_id"].to_list() == ["a", "f", "b", "c", "d", "e"]  # in order of creation
+    assert frame["theme_label"].to_list() == ["飞线充电", "未归类", "飞线充电", "飞线充电", "噪音", "未归类"]
+    # 万科魅力之城 contains 魅力之城, another compound's key: one place
+    assert frame["place_key"].to_list() == ["魅力之城", "魅力之城", "魅力之城", "湖滨路", None, None]
+    assert frame["place"].to_list()[2] == "万科魅力之城"  # as written
+    assert frame["place_road"].to_list()[3] == "湖滨路"
+
+
+def test_signal_records_from_a_moment_on_still_unify_keys_with_earlier_records(small):
+    frame = read.signal_records(small, start=dt.datetime(2026, 11, 1))
+    assert frame["record_id"].to_list() == ["b", "c", "d", "e"]
+    assert frame["place_key"].to_list()[0] == "魅力之城"  # the short key is only on a and f, before the start
+
+
+def test_signal_records_with_text_add_title_text_and_tokens(small):
+    frame = read.signal_records(small, text=True)
+    assert frame.columns[13:16] == ["title", "text", "tokens"] and frame.width == 20
+    assert frame.select("title", "text", "tokens").row(0) == ("标题a", "诉求a", "飞线 充电")
+    assert frame["tokens"].to_list()[1:] == [None] * 5
+
+
+def test_weeks_and_the_latest_week(small, empty):
+    assert read.weeks(small).rows() == [(W44, "2026-W44", 1), (W45, "2026-W45", 2), (W46, "2026-W46", 3)]
+    assert read.latest_week_start(small) == W46
+    assert read.latest_week_start(empty) is None
+
+
+def test_grids_are_named_as_people_say_them(small):
+    assert read.grid_labels(small) == {
+        "G1": "翠竹社区第1网格",
+        "G2": "翠竹社区第2网格",
+        "G3": "光明社区第1网格",
+        "G4": "南山社区",
+    }
+    assert read.grid_names(small) == {"G1": "第1网格", "G2": "翠竹社区第2网格", "G3": "光明社区第1网格", "G4": None}
+
+
+def test_what_the_data_is(small):
+    assert read.coverage(small).rows() == [
+        ("12345", 4, dt.date(2026, 10, 27), dt.date(2026, 11, 10)),
+        ("snapshot", 1, dt.date(2026, 11, 4), dt.date(2026, 11, 4)),
+        ("visit", 1, dt.date(2026, 11, 11), dt.date(2026, 11, 11)),
+    ]
+    assert read.reject_reasons(small).rows() == [("bad_time", 2), ("missing_id", 1)]
+    assert read.batch_totals(small) == {"files": 2, "rows_read": 15, "rows_accepted": 12, "rows_rejected": 3}
+    totals = read.theme_totals(small)
+    assert totals["n_themes"] == 2 and totals["unassigned_share"] == pytest.approx(2 / 6)
+    assert read.model_version(small) == "tm-1"
+    assert (read.n_records(small), read.n_placed(small)) == (6, 5)
+
+
+def test_an_empty_database_reads_as_empty(empty):
+    assert read.batch_totals(empty) == {"files": 0, "rows_read": 0, "rows_accepted": 0, "rows_rejected": 0}
+    assert read.theme_totals(empty) == {"n_themes": 0, "unassigned_share": None}
+    assert (read.n_records(empty), read.n_placed(empty), read.model_version(empty)) == (0, 0, None)
+    assert read.missing(empty, {"mart_kpi", "records"}) == ["mart_kpi"]
+
+
+def test_missing_names_only_what_the_database_lacks(small):
+    assert read.missing(small, {"mart_kpi", "mart_alerts", "mart_nothing", "a_table"}) == ["a_table", "mart_nothing"]
+
+
+def test_themes_in_use_leave_the_dormant_ones_out(small):
+    assert read.themes(small)["theme_id"].to_list() == [1, 2, -1]
+    assert read.themes(small, status="active")["theme_id"].to_list() == [1, -1]
+
+
+def test_alerts_of_a_week_per_kind(small):
+    assert read.alert_counts(small, "2026-W46") == {"crowd": 1, "surge": 2}
+    assert read.alert_counts(small, "2026-W44") == {}
+
+
+def test_a_surge_panel_reads_its_cells_and_its_alerts(small):
+    cells = read.surge_cells(small, "G1", 1, W45, W46)
+    assert cells.rows() == [("2026-W45", 1, 0.6), ("2026-W46", 4, 0.8)]
+    assert read.surge_marks(small, "G1", 1, W44, W46).rows() == [
+        ("2026-W45", "surge", "依据"),
+        ("2026-W46", "surge", "依据"),
+    ]
+    assert read.surge_marks(small, "G1", 1, W46, W46)["iso_week"].to_list() == ["2026-W46"]
+
+
+def test_street_counts_name_every_street_even_a_quiet_one(small):
+    assert read.street_counts(small, "2026-W46").rows() == [("东湖街道", 1), ("南山街道", 0), ("西城街道", 1)]
+
+
+def test_repeats_of_one_group_or_all(small):
+    assert read.repeats(small)["record_id"].to_list() == ["a", "b", "c"]  # by group, then time
+    assert read.repeats(small, repeat_group_id="g1")["record_id"].to_list() == ["a", "b"]
+
+
+def test_read_queries_live_in_sql_files():
+    assert read.read_sql("coverage").lstrip().startswith("--")
