@@ -116,3 +116,29 @@ def test_without_a_registry_grids_are_kept_as_written(tmp_path):
     table = _csv(tmp_path, HEADER + "GD1,2025/3/1 10:00:00,,漏水,白鹭社区,第9网格,,,,,\n")
     prepared = prepare_batch(table, presets()["hotline_12345"], None, NOW)
     assert prepared.accepted["grid_id"].to_list() == ["第9网格"]
+
+
+def test_a_mapping_constant_in_canonical_code_is_kept(tmp_path):
+    # grid_visit.toml says kind = "visit" and channel = "visit"; snapshot.toml kind = "report": the codes
+    # themselves, not a 中文 value its [values] table translates. They used to become null.
+    path = tmp_path / "visits.csv"
+    text = "走访编号,走访时间,网格员,走访情况,网格编号\nZF1,2025/3/1 10:00,王芳,楼道堆物,DH0101\n"
+    path.write_text(text, encoding="utf-8")
+    prepared = prepare_batch(read_table(path), presets()["grid_visit"], GRIDS, NOW)
+    assert prepared.accepted.select("source", "kind", "channel").rows() == [("visit", "visit", "visit")]
+    assert prepared.warnings.height == 0
+
+
+def test_a_canonical_code_written_in_the_file_is_accepted_and_an_unknown_one_warned(tmp_path):
+    table = _csv(
+        tmp_path,
+        HEADER
+        + "GD1,2025/3/1 10:00:00,,楼道堆物,白鹭社区,第1网格,,closed,,satisfied,grid\n"
+        + "GD2,2025/3/1 10:00:00,,楼道堆物,白鹭社区,第1网格,,办完了吧,,,\n",
+    )
+    prepared = prepare_batch(table, presets()["hotline_12345"], GRIDS, NOW)
+    assert prepared.accepted.select("status", "satisfaction", "resolved_level").rows() == [
+        ("closed", "satisfied", "grid"),
+        (None, None, None),
+    ]
+    assert prepared.warnings.select("row_number", "reason").rows() == [(3, "unknown_value")]

@@ -101,6 +101,16 @@ def _extra(columns: list[str]) -> pl.Expr:
     return pl.when(joined != "").then(pl.concat_str(pl.lit("{"), joined, pl.lit("}"))).alias("extra")
 
 
+def _value_table(column: str, mapping: Mapping) -> dict[str, object]:
+    """The mapping's ``[values]`` for ``column`` over its canonical codes, which stand for themselves.
+
+    A constant such as ``kind = "visit"`` or a file that already writes ``closed`` is kept, not
+    nulled as unknown.
+    """
+    canonical: dict[str, object] = {v: v for v in schema.VALUES.get(column, ())}
+    return canonical | mapping.values.get(column, {})
+
+
 def _typed(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     """Parse timestamps, counts and coded values; keep the original strings as ``<col>__text``."""
     times = parse_datetime_columns(frame, schema.TIMESTAMPS, mapping.date_formats)
@@ -115,7 +125,7 @@ def _typed(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
     for column in CODED:
         exprs += [
             pl.col(column).alias(f"{column}__text"),
-            map_values(pl.col(column), mapping.values.get(column, {}), _CODED_TYPES[column]).alias(column),
+            map_values(pl.col(column), _value_table(column, mapping), _CODED_TYPES[column]).alias(column),
         ]
     typed = frame.with_columns(exprs)
     # a reply is a response; a closing time means closed unless the record was reopened
