@@ -120,7 +120,8 @@ def _time_weekly(site: Path, week: str) -> dict:
     }
 
 
-def main() -> dict:
+def measure() -> dict:
+    """Time the weekly job on the 50,000-record district and on the million; the figures ``main`` records."""
     root = Path(os.environ.get("DEMANDLAB_BENCH_DIR", "/tmp/demandlab-bench"))
     root.mkdir(parents=True, exist_ok=True)
     base = _district(root)
@@ -130,6 +131,11 @@ def main() -> dict:
         site, week = _site(root, name, _ready(root, source, name), n)
         results[name] = {"week": week, **_time_weekly(site, week)}
         shutil.rmtree(site)
+    return results
+
+
+def main() -> dict:
+    results = measure()
     million = results["million"]
     return write_result(
         "weekly_scale",
