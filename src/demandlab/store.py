@@ -41,7 +41,7 @@ from . import schema, sql
 from .errors import EXIT_USAGE, BusyError, DemandlabError, disk_problem
 from .options import DEFAULT_WAIT
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 RESTRICTED_SCHEMA_VERSION = 1
 RESTRICTED = "restricted"
 RESTRICTED_SUFFIX = ".restricted.duckdb"
@@ -371,6 +371,7 @@ class Store:
             )
         if self._version() < 6:
             self._move_to_restricted()
+            self._migrate()  # the versions after 6 waited for the move
         self.drop_orphans()
 
     def _move_to_restricted(self) -> None:
