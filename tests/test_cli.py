@@ -106,7 +106,7 @@ def test_themes_and_classify_commands(tmp_path):
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     assert figures["against"]["labelled"] > 0 and 0 <= figures["unassigned_share"] <= 1
-    # the command reports stability; how stable the themes are is held by tests/themes (seed agreement)
+    # the command reports stability (two subsamples); how stable the themes are is held by tests/themes
     assert -1 <= figures["stability_ari"] <= 1 and figures["stability_sample"] == figures["records"]
     out = tmp_path / "themes.parquet"
     assert runner.invoke(app, ["themes", "export", "--out", str(out), "--db", db, *models]).exit_code == 0

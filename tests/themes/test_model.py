@@ -121,3 +121,41 @@ def test_prior_labels_must_match_the_documents():
     docs, _ = _docs()
     with pytest.raises(ValueError, match="prior_labels has 3 labels"):
         ThemeModel(max_themes=12, n_components=20, min_df=2).fit(docs, prior_labels=[0, 1, 2])
+
+
+def _fuzzy_docs(seed: int = 0) -> tuple[list[str], list[str]]:
+    """Four matters that share most of their words: where k-means' random starts cut differently each time."""
+    rng = np.random.default_rng(seed)
+    shared = ["小区", "门口", "居民", "反映", "晚上", "物业", "社区", "楼道", "扰民", "维修"]
+    docs, labels = [], []
+    for topic, words in TOPICS.items():
+        for _ in range(80):
+            chosen = list(rng.choice(words, size=2, replace=False)) + list(rng.choice(shared, size=5, replace=False))
+            docs.append(" ".join(chosen))
+            labels.append(topic)
+    return docs, labels
+
+
+def test_the_seed_does_not_change_the_themes():
+    docs, _ = _fuzzy_docs()
+    fits = [ThemeModel(min_df=2, n_components=20, random_state=seed).fit(docs) for seed in (0, 1, 2)]
+    assert fits[0].n_themes_ >= 2
+    for other in fits[1:]:
+        assert other.labels_.tolist() == fits[0].labels_.tolist()
+
+
+def test_the_order_of_the_documents_does_not_change_the_themes():
+    docs, _ = _fuzzy_docs()
+    order = np.random.default_rng(3).permutation(len(docs))
+    a = ThemeModel(min_df=2, n_components=20).fit(docs)
+    b = ThemeModel(min_df=2, n_components=20).fit([docs[i] for i in order])
+    assert v_measure_score(a.labels_[order], b.labels_) == 1.0
+
+
+def test_a_matter_with_fewer_records_than_a_theme_needs_joins_the_nearest_theme():
+    docs, _ = _docs(n_per_topic=300)  # 1,200 records: a theme needs 20
+    rare = ["井盖 缺失 窨井 危险 小区 门口"] * 3 + ["井盖 破损 窨井 小区 居民 反映"] * 3
+    small = ThemeModel(min_df=2, n_components=20, min_theme_size=20).fit(docs + rare)
+    assert small.n_themes_ == 4 and (small.labels_[-6:] >= 0).all()
+    fine = ThemeModel(min_df=2, n_components=20, min_theme_size=5).fit(docs + rare)
+    assert fine.n_themes_ == 5 and len(set(fine.labels_[-6:].tolist())) == 1

@@ -139,10 +139,13 @@ def test_a_refit_on_the_same_data_keeps_every_id_and_says_continued(fitted):
     pipe.run(refit=True)
     after = store.sql("select source, record_id, theme_id from assignments")
     same = before.join(after, on=["source", "record_id"]).filter(pl.col("theme_id") == pl.col("theme_id_right"))
-    assert same.height / before.height > 0.99
+    # not quite the same features: the first fit ran before the place finder, the refit also strips the
+    # place names it found since (themes/boilerplate.py), which moves 3 % of the records
+    assert same.height / before.height > 0.96
     version = store.meta("theme_model")
     events = store.sql("select event, count(*) as n from theme_events where model_version = ? group by 1", [version])
-    assert dict(events.iter_rows())["continued"] >= store.scalar("select count(*) from themes where theme_id >= 0") - 2
+    # (and so a theme or three may come out new or merged)
+    assert dict(events.iter_rows())["continued"] >= store.scalar("select count(*) from themes where theme_id >= 0") - 3
 
 
 def test_the_refit_policy(fitted):
@@ -178,9 +181,10 @@ def test_refit_on_a_window_shifted_by_four_weeks_keeps_the_shared_records_on_the
         a.n_themes_,
     )
     kept = shared.with_columns(pl.col("cluster").replace_strict(m.cluster_theme).alias("new_id"))
-    # two independent fits (no prior labels); the district plants personal data in every column since 2026-12,
-    # which moved this from 0.95 to 0.949: the themes issue makes fits agree by design, not by seed
-    assert (kept["new_id"] == kept["theme_id"]).mean() >= 0.94
+    # two independent fits (no prior labels: the weekly job's refit keeps 98 %, bench/themes_quality.py). The fit
+    # is deterministic since issue 14, so the seed plays no part and what moves records is the window alone:
+    # 93.7 % kept (k-means with random starts kept 94.9 % here, but moved a third of real messages between seeds)
+    assert (kept["new_id"] == kept["theme_id"]).mean() >= 0.93
 
 
 def _district_tokens(district) -> pl.DataFrame:

@@ -21,7 +21,8 @@ def themes_list(
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
-    """The themes, largest first: id, label, category, size, status, keywords.
+    """The themes, largest first: id, label, category (其他（未映射） with its best candidates when no category
+    had the evidence), size, status, keywords.
 
     Example: demandlab themes list --db data/demo/demandlab.duckdb
     """
@@ -37,7 +38,7 @@ def themes_list(
         table.add_row(
             str(row["theme_id"]),
             row["label"],
-            row["category"] or "",
+            category_cell(row),
             str(row["size"] or 0),
             row["status"] or "",
             " ".join((row["keywords"] or [])[:6]),
@@ -45,15 +46,43 @@ def themes_list(
     out.print(table)
 
 
+def category_cell(row: dict) -> str:
+    """A theme's category as ``themes list`` shows it: 其他（未映射） with the best candidates when the fit
+    found no category with the evidence (and no analyst chose one).
+
+    >>> candidates = [{"category": "停车", "score": 0.12}, {"category": "物业服务", "score": 0.05}]
+    >>> category_cell({"theme_id": 4, "category": "其他", "auto_category": "其他", "category_score": None,
+    ...                "category_candidates": candidates})
+    '其他（未映射）：停车 0.12、物业服务 0.05'
+    """
+    from ..themes.taxonomy import OTHER, UNMAPPED_ZH
+
+    category = row["category"] or ""
+    unmapped = (
+        row["theme_id"] >= 0
+        and category == OTHER
+        and row.get("auto_category") == OTHER
+        and row.get("category_score") is None
+        and row.get("category_candidates") is not None  # fitted since the evidence is kept
+    )
+    if not unmapped:
+        return category
+    candidates = "、".join(f"{c['category']} {c['score']:.2f}" for c in row["category_candidates"])
+    return f"{UNMAPPED_ZH}：{candidates}" if candidates else UNMAPPED_ZH
+
+
 @themes_app.command("evaluate")
 def themes_evaluate(
     label_column: Annotated[str | None, typer.Option(help="A records column to compare with (NMI, ARI).")] = None,
+    stability_sample: Annotated[
+        int, typer.Option(help="Records the stability figure refits on (0: every record, slower).", min=0)
+    ] = 5_000,
     db: DbOption = None,
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Print theme quality as JSON: NMI/ARI against a label column, topic diversity, NPMI coherence,
-    unassigned share and stability (ARI between two seeds).
+    unassigned share and stability (ARI between fits on two 90 % subsamples of a sample of records).
 
     Example: demandlab themes evaluate --label-column category --db data/demo/demandlab.duckdb
     """
@@ -62,7 +91,7 @@ def themes_evaluate(
     cfg = config_for(config, db)
     with reading(cfg, wait) as store:
         try:
-            figures = Pipeline(store, cfg).evaluate_themes(label_column)
+            figures = Pipeline(store, cfg).evaluate_themes(label_column, stability_sample or None)
         except ValueError as exc:
             err.print(f"[red]themes evaluate:[/] {exc}")
             raise typer.Exit(EXIT_NO_DATA) from exc

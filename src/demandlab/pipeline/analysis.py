@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .runner import Pipeline
 
 
-def evaluate_themes(pipe: Pipeline, label_column: str | None = None, stability_sample: int = 20_000) -> dict:
+def evaluate_themes(pipe: Pipeline, label_column: str | None = None, stability_sample: int | None = 5_000) -> dict:
     """Quality figures of the current themes (:func:`demandlab.themes.evaluate.quality_figures`)."""
     current = pipe.current_model()
     if current is None:

@@ -6,6 +6,7 @@ as bytes. Building one may read the database or files; running a stage with it n
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -13,8 +14,9 @@ from ..config import Config
 from ..signals.stage import SignalsContext
 from ..store import Store
 from ..text.clean import CleanContext
-from ..text.segment import SegmentContext, read_user_words
+from ..text.segment import SegmentContext, Segmenter, read_user_words
 from ..themes.assign import AssignContext
+from ..themes.boilerplate import Exclusions, place_phrases
 from ..themes.fit import FitContext
 from ..themes.model import ThemeModel
 from ..themes.registry import Overrides, final_mapping
@@ -41,21 +43,51 @@ def segment(store: Store, config: Config) -> SegmentContext:
     return SegmentContext(user_words=user, stopwords=stop, places=tuple(inputs.place_names(store)), workers=workers)
 
 
-def assign(store: Store, version: str, model: ThemeModel, overrides: Overrides) -> AssignContext:
+def assign(store: Store, config: Config, version: str, model: ThemeModel, overrides: Overrides) -> AssignContext:
     final = final_mapping(inputs.cluster_themes(store, version), overrides)
-    return AssignContext(model=model.to_bytes(), version=version, clusters=tuple(sorted(final.items())))
+    return AssignContext(
+        model=model.to_bytes(),
+        version=version,
+        clusters=tuple(sorted(final.items())),
+        exclusions=exclusions(config, version),
+    )
 
 
-def fit(config: Config, overrides: Overrides, previous_version: str | None) -> FitContext:
-    cfg = config.themes
+def exclusions_path(config: Config, version: str) -> Path:
+    """Where a model's :class:`~demandlab.themes.boilerplate.Exclusions` are saved, beside its files."""
+    return config.paths.models / version / "exclusions.json"
+
+
+def exclusions(config: Config, version: str) -> Exclusions:
+    """What the model ``version`` keeps out of its features (none for a model saved without)."""
+    return Exclusions.load(exclusions_path(config, version))
+
+
+def fit(store: Store, config: Config, overrides: Overrides, previous_version: str | None) -> FitContext:
+    """The model's settings, the taxonomy, the overrides with their boilerplate phrases cut as the records
+    are, and the place names of the registry and the place finder as phrases."""
+    cfg, cut = config.themes, segment(store, config).segmenter()
     return FitContext(
         min_themes=cfg.min_themes,
         max_themes=cfg.max_themes,
         n_components=cfg.n_components,
         seed=cfg.seed,
         taxonomy=tuple(load_taxonomy(cfg.taxonomy)),
-        overrides=overrides,
+        overrides=cut_decisions(overrides, cut),
         previous_version=previous_version,
+        places=place_phrases(inputs.strip_place_names(store), cut.tokens),
+    )
+
+
+def cut_decisions(overrides: Overrides, segmenter: Segmenter) -> Overrides:
+    """The overrides with the analysts' boilerplate phrases as token strings (a phrase cut to nothing,
+    all stopwords, is left out: there is nothing of it in the tokens)."""
+
+    def cut(phrases: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t for t in (" ".join(segmenter.tokens(p)) for p in phrases) if t))
+
+    return dataclasses.replace(
+        overrides, boilerplate_keep=cut(overrides.boilerplate_keep), boilerplate_drop=cut(overrides.boilerplate_drop)
     )
 
 

@@ -24,6 +24,11 @@ def place_names(store: Store) -> list[str]:
     return store.sql(sql.text("io/place_names"))["name"].to_list()
 
 
+def strip_place_names(store: Store) -> list[str]:
+    """Place names the fit keeps out of theme features: the registry's, and what the place finder found."""
+    return store.sql(sql.text("io/strip_place_names"))["name"].to_list()
+
+
 def pending_tokens(store: Store, segmenter: str) -> pl.DataFrame:
     return store.sql(sql.text("io/pending_tokens"), [segmenter])
 

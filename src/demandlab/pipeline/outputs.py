@@ -27,7 +27,8 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
 def fit(
     con: duckdb.DuckDBPyConnection, result: FitResult, path: str, reason: str, window: tuple, now: dt.datetime
 ) -> None:
-    """A fitted model: its clusters' ids, every record's assignment, the themes, events and the model row."""
+    """A fitted model: its clusters' ids, every record's assignment, the themes, events, the model row and
+    the boilerplate it found."""
     version, matching = result.version, result.matching
     clusters = pl.DataFrame(
         {"cluster": list(matching.cluster_theme), "theme_id": list(matching.cluster_theme.values())},
@@ -52,7 +53,18 @@ def fit(
     params["degraded"] = model.degraded_
     row = [version, now, result.n_window, json.dumps(params, ensure_ascii=False), path, *window, reason]
     con.execute(sql.text("io/insert_theme_model"), row)
+    boilerplate(con, result.boilerplate, version, now)
     Store.set_meta(con, "theme_model", version)
+
+
+def boilerplate(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, version: str, now: dt.datetime) -> None:
+    """The boilerplate of this fit (found, kept, dropped) replaces the previous fit's."""
+    con.execute("delete from boilerplate")
+    Store.insert(
+        con,
+        "boilerplate",
+        rows.with_columns(pl.lit(version).alias("model_version"), pl.lit(now, schema.DATETIME).alias("found_at")),
+    )
 
 
 def fitted_themes(con: duckdb.DuckDBPyConnection, described: pl.DataFrame, matching: Matching, version: str) -> None:

@@ -151,6 +151,8 @@ class Pipeline:
         """
         overrides, current, recorded = self.overrides(), self.current_model(), self.store.meta("theme_model")
         reason = "asked" if refit else ("no model yet" if current is None else self.refit_reason(*current))
+        if not reason and current is not None and self._boilerplate_decisions_changed(current[0], overrides):
+            reason = "boilerplate overrides changed"
         if current is None and recorded:  # the database names a model whose files are not where the config says
             reason = f"model {recorded} not found under {self.config.paths.models}"
             log.warning("themes: %s; fitting a new model (check [paths] models)", reason)
@@ -159,7 +161,7 @@ class Pipeline:
             if fitted is not None or current is None:
                 return fitted or (0, False, None)
         version, model = current
-        ctx = contexts.assign(self.store, version, model, overrides)
+        ctx = contexts.assign(self.store, self.config, version, model, overrides)
         pending = inputs.pending_assign(self.store, version)
         assigned = self._stage("主题归类 assign", pending, partial(assign_themes, ctx=ctx), "assignments")
         with self.store.transaction() as con:
@@ -178,16 +180,25 @@ class Pipeline:
             return None
         prior = inputs.prior_clusters(self.store, window.select("source", "record_id"))
         previous = Previous(inputs.previous_assignments(self.store), inputs.known_themes(self.store))
-        ctx = contexts.fit(self.config, overrides, self.store.meta("theme_model"))
+        ctx = contexts.fit(self.store, self.config, overrides, self.store.meta("theme_model"))
         with self.progress("主题发现 themes", 1) as advance:
             result = fit_themes(window, outside, prior, previous, ctx)
             advance(1)
         path = result.model.save(self.config.paths.models / result.version / "themes")
+        result.exclusions.save(contexts.exclusions_path(self.config, result.version))
         with self.store.transaction() as con:
             outputs.fit(con, result, str(path), reason, (start if cfg.window_weeks else None, data_end), self.now())
             outputs.overrides(con, result.version, overrides, result.final)
             outputs.theme_stats(con)
         return result.assignments.height, True, result.version
+
+    def _boilerplate_decisions_changed(self, version: str, overrides: Overrides) -> bool:
+        """Whether the analysts' boilerplate phrases differ from those the model ``version`` was fitted with."""
+        fitted = contexts.exclusions(self.config, version)
+        if not (overrides.boilerplate_keep or overrides.boilerplate_drop or fitted.keep or fitted.drop):
+            return False
+        now = contexts.cut_decisions(overrides, self.segmenter())
+        return (fitted.keep, fitted.drop) != (now.boilerplate_keep, now.boilerplate_drop)
 
     # --- marts and signals ----------------------------------------------------------------------
     def marts(self) -> list[str]:
@@ -268,7 +279,7 @@ class Pipeline:
         return result
 
     # --- analysts' tools (:mod:`.analysis`) ------------------------------------------------------------
-    def evaluate_themes(self, label_column: str | None = None, stability_sample: int = 20_000) -> dict:
+    def evaluate_themes(self, label_column: str | None = None, stability_sample: int | None = 5_000) -> dict:
         return analysis.evaluate_themes(self, label_column, stability_sample)
 
     def export_themes(self, out: str | Path) -> int:

@@ -1,21 +1,48 @@
-"""How many themes, and where: k-means, over-clustering and merging, carrying a previous fit's themes.
+"""How many themes, and where: a deterministic split, merging its parts, dropping what is too small.
 
 Plain functions over unit vectors in the LSA space, called by
-:class:`~demandlab.themes.model.ThemeModel`; the reasoning behind the merge threshold is in that
-module's docstring. Every function returns unit-length centres and leaves its inputs untouched.
+:class:`~demandlab.themes.model.ThemeModel` (the reasoning is in that module's docstring). No
+function here draws a random number: the first split is Ward's agglomeration of a sample chosen by
+content hash, the refinement is spherical Lloyd iterations from the centres it is given, so the
+same documents give the same themes whatever the seed. Every function returns unit-length centres
+and leaves its inputs untouched.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
+
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans, kmeans_plusplus
-from sklearn.metrics import pairwise_distances_argmin_min
+from sklearn.cluster import AgglomerativeClustering
 from sklearn.preprocessing import normalize as l2_normalize
 
 UNASSIGNED = -1
-SEED_SAMPLE = 20_000  # documents k-means++ seeds on, for corpora above SAMPLE_ABOVE …
-SAMPLE_ABOVE = 80_000  # … where full seeding dominates the fit (100k documents: 21.1 s → 13 s)
-MINI_BATCH_ABOVE = 200_000  # documents beyond which k-means runs in mini-batches and is not refined
+WARD_SAMPLE = 6_000  # distinct documents the first split agglomerates (Ward keeps n² / 2 distances: 144 MB)
+REFINE_ITERATIONS = 30  # Lloyd iterations at most; they stop earlier when no document changes theme
+MIN_CENTRES_TO_ESTIMATE = 8  # fewer centres give too few similarities (28) to find a valley in: none merge
+CHUNK = 200_000  # documents per block of similarities (200,000 × 150 float32: 120 MB)
+
+
+def content_order(docs: Sequence[str]) -> np.ndarray:
+    """Indices of the distinct documents, ordered by a hash of their content.
+
+    The first ``m`` of them are a sample that depends on what the documents say, not on their order,
+    the random seed or the process (``hash()`` is salted per process; BLAKE2 is not); a message sent
+    a hundred times counts once.
+
+    Examples
+    --------
+    >>> order = content_order(["电梯 故障", "垃圾 清运", "电梯 故障"])
+    >>> sorted(order.tolist())
+    [0, 1]
+    >>> content_order(["垃圾 清运", "电梯 故障"]).tolist() == content_order(["电梯 故障", "垃圾 清运"]).tolist()[::-1]
+    True
+    """
+    first: dict[bytes, int] = {}
+    for i, doc in enumerate(docs):
+        first.setdefault(hashlib.blake2b(doc.encode("utf-8"), digest_size=8).digest(), i)
+    return np.array([first[key] for key in sorted(first)], dtype=np.int64)
 
 
 def distinct(vectors: np.ndarray) -> int:
@@ -62,36 +89,84 @@ def valley(similarity: np.ndarray) -> float | None:
     return None
 
 
-def kmeans(vectors: np.ndarray, k: int, random_state: int, init: np.ndarray | None = None) -> np.ndarray:
-    """Unit centres of ``k`` k-means clusters (of ``len(init)`` from ``init`` when given).
+def ward_centers(vectors: np.ndarray, k: int) -> np.ndarray:
+    """Unit centres of ``k`` groups cut from Ward's agglomeration of ``vectors`` (at most k distinct).
+
+    Deterministic: the tree of merges depends only on the vectors.
 
     Examples
     --------
     >>> vectors = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0], [0.14, 0.99]])
-    >>> sorted(kmeans(vectors, 2, random_state=0).argmax(axis=1).tolist())
-    [0, 1]
+    >>> ward_centers(vectors, 2).round(2).tolist()
+    [[1.0, 0.07], [0.07, 1.0]]
     """
-    k = max(1, min(k, len(vectors)))
-    if init is not None:
-        km = KMeans(n_clusters=len(init), init=init, n_init=1, random_state=random_state)
-    elif len(vectors) > MINI_BATCH_ABOVE:
-        km = MiniBatchKMeans(n_clusters=k, n_init=3, batch_size=4096, random_state=random_state)
-    elif len(vectors) > SAMPLE_ABOVE:
-        # k-means++ seeding costs k passes over the data per trial: seed on samples, keep the seeds
-        # that fit their sample best, and refine them once on all the documents
-        rng = np.random.default_rng(random_state)
-        best, best_inertia = None, np.inf
-        for trial in range(4):
-            sample = vectors[rng.choice(len(vectors), SEED_SAMPLE, replace=False)]
-            seeds, _ = kmeans_plusplus(sample, k, random_state=random_state + trial)
-            inertia = float(np.square(pairwise_distances_argmin_min(sample, seeds)[1]).sum())
-            if inertia < best_inertia:
-                best, best_inertia = seeds, inertia
-        km = KMeans(n_clusters=k, init=best, n_init=1, random_state=random_state)
-    else:
-        km = KMeans(n_clusters=k, n_init=4, random_state=random_state)
-    km.fit(vectors)
-    return l2_normalize(km.cluster_centers_)
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    unique = np.unique(vectors, axis=0)
+    if len(unique) <= max(k, 1):
+        return l2_normalize(unique)
+    groups = fcluster(linkage(vectors.astype(np.float64), "ward"), t=k, criterion="maxclust")
+    return l2_normalize(np.vstack([vectors[groups == g].mean(axis=0) for g in np.unique(groups)]))
+
+
+def labels_of(vectors: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """Each vector's most similar centre, computed in blocks so that a million documents fit in memory."""
+    out = np.empty(len(vectors), dtype=np.int64)
+    for start in range(0, len(vectors), CHUNK):
+        out[start : start + CHUNK] = (vectors[start : start + CHUNK] @ centers.T).argmax(axis=1)
+    return out
+
+
+def refine(vectors: np.ndarray, centers: np.ndarray, iterations: int = REFINE_ITERATIONS) -> np.ndarray:
+    """Spherical k-means (Lloyd) from ``centers``: each centre becomes the mean direction of its documents.
+
+    Stops when no document changes centre. A centre no document reaches keeps its place (it is
+    dropped later, as too small).
+
+    Examples
+    --------
+    >>> vectors = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
+    >>> refine(vectors, np.array([[1.0, 0.0], [0.0, 1.0]])).round(3).tolist()
+    [[0.949, 0.316], [0.0, 1.0]]
+    """
+    centers = l2_normalize(centers)
+    labels = None
+    for _ in range(iterations):
+        new = labels_of(vectors, centers)
+        if labels is not None and np.array_equal(new, labels):
+            break
+        labels = new
+        sums = np.zeros_like(centers, dtype=np.float64)
+        np.add.at(sums, labels, vectors)
+        reached = np.bincount(labels, minlength=len(centers)) > 0
+        centers = np.where(reached[:, None], l2_normalize(sums), centers).astype(vectors.dtype)
+    return centers
+
+
+def prune(vectors: np.ndarray, centers: np.ndarray, min_size: int, min_themes: int) -> np.ndarray:
+    """Drop centres that fewer than ``min_size`` documents choose, refining after each round.
+
+    The smallest go first and never below ``min_themes`` centres (or one); their documents join the
+    nearest remaining theme.
+
+    Examples
+    --------
+    >>> vectors = np.array([[1.0, 0.0]] * 5 + [[0.0, 1.0]] * 5 + [[0.7, 0.7]])
+    >>> len(prune(vectors, np.array([[1.0, 0.0], [0.0, 1.0], [0.71, 0.71]]), min_size=3, min_themes=1))
+    2
+    """
+    floor = max(min_themes, 1)
+    for _ in range(20):
+        sizes = np.bincount(labels_of(vectors, centers), minlength=len(centers))
+        small = sizes < min_size
+        if not small.any() or len(centers) <= floor:
+            break
+        keep = ~small
+        if keep.sum() < floor:  # keep the largest `floor` centres
+            keep = np.zeros(len(centers), dtype=bool)
+            keep[np.argsort(-sizes, kind="stable")[:floor]] = True
+        centers = refine(vectors, centers[keep])
+    return centers
 
 
 def merge_threshold(centers: np.ndarray, merge_similarity: float | str) -> float:
@@ -107,10 +182,12 @@ def merge_threshold(centers: np.ndarray, merge_similarity: float | str) -> float
     if merge_similarity != "auto":
         return float(merge_similarity)
     similarity = (centers @ centers.T)[np.triu_indices(len(centers), 1)]
-    if len(similarity) < 3 or np.ptp(similarity) < 1e-6:  # no spread to estimate a density from
+    # a handful of centres (a tiny corpus) or no spread: too little to estimate a density from
+    if len(centers) < MIN_CENTRES_TO_ESTIMATE or np.ptp(similarity) < 1e-6:
         return 1.0
     low = valley(similarity)
-    return low if low is not None else float(similarity.mean() + 3 * similarity.std())
+    # a corpus whose centres are all very alike could ask for more than 1: nothing merges then
+    return low if low is not None else min(1.0, float(similarity.mean() + 3 * similarity.std()))
 
 
 def _merge(centers: np.ndarray, threshold: float) -> np.ndarray:
@@ -151,30 +228,50 @@ def carry_prior(
     return centers[: max(max_themes, len(carried))], {"carried": len(carried), "new": len(new)}
 
 
-def overcluster_and_merge(
+def first_split_size(n_documents: int, *, min_themes: int, max_themes: int, min_theme_size: int) -> int:
+    """Clusters of the first split: as many as the corpus could fill with themes of ``min_theme_size``.
+
+    At most ``max_themes``; merging and dropping small themes then bring the count down to the data's.
+
+    Examples
+    --------
+    >>> first_split_size(2_000, min_themes=2, max_themes=150, min_theme_size=20)
+    100
+    >>> first_split_size(1_000_000, min_themes=2, max_themes=150, min_theme_size=20)
+    150
+    >>> first_split_size(30, min_themes=2, max_themes=150, min_theme_size=20)
+    2
+    """
+    return int(min(max_themes, max(min_themes, n_documents // max(min_theme_size, 1))))
+
+
+def split_and_merge(
     vectors: np.ndarray,
+    sample: np.ndarray,
     prior: np.ndarray | None,
     *,
     min_themes: int,
     max_themes: int,
+    min_theme_size: int,
     merge_similarity: float | str,
-    random_state: int,
 ) -> tuple[np.ndarray, dict]:
-    """Split into ``max_themes`` clusters, merge the parts of one theme, refine: the centres and a trace.
+    """Split, merge the parts of one theme, refine and drop what is too small: the centres and a trace.
 
+    ``sample``: indices of the documents the first split agglomerates (:func:`content_order`).
     ``prior`` (a refit): each document's previous theme, -1 for none; its themes seed the result.
 
     Examples
     --------
     >>> vectors = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0], [0.14, 0.99]] * 5)
-    >>> centers, trace = overcluster_and_merge(
-    ...     vectors, None, min_themes=2, max_themes=4, merge_similarity=0.9, random_state=0
+    >>> centers, trace = split_and_merge(
+    ...     vectors, np.arange(4), None, min_themes=2, max_themes=4, min_theme_size=1, merge_similarity=0.9
     ... )
     >>> len(centers), trace
-    (2, {'first_split': 4, 'merged_to': 2, 'merge_similarity': 0.9})
+    (2, {'first_split': 4, 'merged_to': 2, 'merge_similarity': 0.9, 'dropped_small': 0})
     """
-    first = kmeans(vectors, min(max_themes, distinct(vectors)), random_state)
-    sizes = np.bincount((vectors @ first.T).argmax(axis=1), minlength=len(first)).astype(np.float64)
+    k = first_split_size(len(vectors), min_themes=min_themes, max_themes=max_themes, min_theme_size=min_theme_size)
+    first = refine(vectors, ward_centers(vectors[sample], k))
+    sizes = np.bincount(labels_of(vectors, first), minlength=len(first)).astype(np.float64)
     groups = np.arange(len(first))
     threshold = merge_threshold(first, merge_similarity)
     if len(first) > min_themes:
@@ -188,11 +285,19 @@ def overcluster_and_merge(
     )
     trace = {"first_split": len(first), "merged_to": len(merged), "merge_similarity": round(threshold, 4)}
     if prior is not None:
+        # a cluster too small to be a theme must not enter a refit as new and pull records off the old ones
+        merged_sizes = np.array([sizes[groups == g].sum() for g in range(groups.max() + 1)])
+        if (merged_sizes >= min_theme_size).any():
+            merged = merged[merged_sizes >= min_theme_size]
         merged, carried = carry_prior(vectors, prior, merged, threshold, max_themes)
         trace |= carried
-    if len(vectors) > MINI_BATCH_ABOVE:
-        return merged, trace
-    return kmeans(vectors, len(merged), random_state, init=merged), trace
+    refined = refine(vectors, merged)
+    # a refit keeps the themes it carried (their ids are trend lines); new clusters were sized above
+    centers = (
+        refined if prior is not None and trace.get("carried") else prune(vectors, refined, min_theme_size, min_themes)
+    )
+    trace["dropped_small"] = len(refined) - len(centers)
+    return centers, trace
 
 
 def nearest(
@@ -208,7 +313,8 @@ def nearest(
     """
     if len(centers) == 0:  # a degraded fit without themes
         return np.full(len(vectors), UNASSIGNED, dtype=np.int64), np.zeros(len(vectors))
-    similarity = vectors @ centers.T
+    # float64: a float32 product depends on the batch's blocking in the last bits, which rounding can show
+    similarity = vectors.astype(np.float64) @ centers.T.astype(np.float64)
     labels = similarity.argmax(axis=1)
     scores = similarity[np.arange(len(labels)), labels]
     labels = np.where(known & (scores >= min_similarity), labels, UNASSIGNED)

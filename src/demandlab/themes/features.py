@@ -15,6 +15,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
+#: Distinct documents the LSA axes are computed from (content-ordered; 50,000 × 100,000 terms: seconds).
+SVD_SAMPLE = 50_000
 #: Tokens arrive segmented and joined by single spaces: every run of non-spaces is one term.
 TOKEN_PATTERN = r"[^ ]+"
 
@@ -139,23 +141,52 @@ def tfidf(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     return l2_normalize(tf.multiply(idf).tocsr(), copy=False)
 
 
-def learn_space(weighted: sp.csr_matrix, n_components: int, random_state: int) -> np.ndarray:
-    """The LSA axes; with one term (or one document) there is nothing to reduce and the axes are the terms.
+def learn_space(
+    weighted: sp.csr_matrix, n_components: int, random_state: int, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """The LSA axes, computed exactly (ARPACK) from ``rows`` of ``weighted`` (all rows when None).
+
+    Exact, not randomized: randomized SVD with its default five power iterations moved the cosine
+    similarities between real messages by 0.03 on average (up to 0.27) from one seed to the next,
+    enough to move a tenth of the documents to another theme; ARPACK's axes agree to 1e-5 whatever
+    its start vector (bench/themes_real.py). ``rows`` (a content-ordered sample) bounds the cost on
+    large corpora. With one term (or one document) there is nothing to reduce and the axes are the terms.
 
     Examples
     --------
     >>> learn_space(sp.csr_matrix(np.ones((3, 1))), n_components=5, random_state=0).tolist()
     [[1.0]]
+    >>> axes = learn_space(sp.csr_matrix(np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])), 2, random_state=0)
+    >>> axes.shape
+    (2, 3)
     """
+    if rows is not None:
+        weighted = weighted[rows]
     n_docs, n_terms = weighted.shape
     if n_terms < 2 or n_docs < 2:
         return np.eye(n_terms, dtype=np.float32)
-    # randomized SVD takes as many axes as there are terms: a tiny vocabulary keeps every direction
-    n_components = min(n_components, n_terms, n_docs)
-    svd = TruncatedSVD(n_components=n_components, algorithm="randomized", n_iter=5, random_state=random_state)
+    if min(n_docs, n_terms) <= n_components + 1:
+        # ARPACK finds fewer axes than the smaller side (two terms: one axis, and two matters in one
+        # direction); a small side keeps every axis, from the eigenvectors of its small Gram matrix
+        return _small_side_axes(weighted.astype(np.float64), n_components)
+    svd = TruncatedSVD(n_components=n_components, algorithm="arpack", random_state=random_state)
     with np.errstate(divide="ignore", invalid="ignore"):  # explained variance is 0 / 0 when all documents agree
-        svd.fit(weighted)
+        svd.fit(weighted.astype(np.float64))
     return svd.components_.astype(np.float32)
+
+
+def _small_side_axes(weighted: sp.csr_matrix, n_components: int) -> np.ndarray:
+    """Exact LSA axes of a matrix with few terms or few documents (LAPACK: deterministic)."""
+    n_docs, n_terms = weighted.shape
+    if n_terms <= n_docs:
+        values, vectors = np.linalg.eigh((weighted.T @ weighted).toarray())
+        order = np.argsort(-values, kind="stable")[: min(n_components, n_terms)]
+        return vectors[:, order].T.astype(np.float32)
+    values, vectors = np.linalg.eigh((weighted @ weighted.T).toarray())
+    order = np.argsort(-values, kind="stable")[: min(n_components, n_docs)]
+    order = order[values[order] > 1e-10]
+    axes = (weighted.T @ vectors[:, order]) / np.sqrt(values[order])
+    return l2_normalize(np.asarray(axes).T).astype(np.float32)
 
 
 def embed(counts: sp.csr_matrix, idf: np.ndarray, components: np.ndarray) -> np.ndarray:

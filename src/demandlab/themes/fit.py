@@ -6,11 +6,18 @@ a context of plain data in; a :class:`FitResult` out — the fitted model, its v
 record's assignment, each theme described (label, keywords, category, representatives) and how the
 new clusters map onto the existing theme ids (``new``, ``continued``, ``merged``, ``split``,
 ``dormant``). The runner saves the model and writes the result in one transaction.
+
+Before the model sees a record, the fit strips what says nothing about the matter
+(:mod:`.boilerplate`): each source's boilerplate, found from the window itself and corrected by the
+analysts (``[boilerplate]`` in ``themes.toml``), the place phrases of the context, and the tokens
+that name administrative areas. What it stripped (:class:`~.boilerplate.Exclusions`) goes with
+the model, so that assigning new records strips the same (fit = assign), and no label may hold it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from dataclasses import dataclass, field
 
@@ -18,6 +25,7 @@ import polars as pl
 
 from ..text.segment import governance_lexicon
 from .assign import assignment_frame
+from .boilerplate import Exclusions, admin_area_tokens, decide, exclusions_of, find_boilerplate_by_source
 from .model import ThemeModel
 from .registry import Matching, Overrides, describe_clusters, final_mapping, first_fit, match_clusters
 from .taxonomy import Category
@@ -25,8 +33,13 @@ from .taxonomy import Category
 
 @dataclass(frozen=True)
 class FitContext:
-    """The model's settings, the taxonomy categories map to, the analysts' overrides and the model the
-    fit starts from (its version enters the new version: a refit depends on what it started from)."""
+    """The model's settings, the taxonomy categories map to, the analysts' overrides, the model the
+    fit starts from (its version enters the new version: a refit depends on what it started from) and
+    the place names to keep out of the features, as token phrases (:func:`~.boilerplate.place_phrases`).
+
+    The analysts' boilerplate phrases (``overrides.boilerplate_keep`` / ``boilerplate_drop``) are
+    read as token strings: the pipeline cuts them as it cuts the records.
+    """
 
     min_themes: int = 2
     max_themes: int = 150
@@ -35,6 +48,7 @@ class FitContext:
     taxonomy: tuple[Category, ...] = ()
     overrides: Overrides = field(default_factory=Overrides)
     previous_version: str | None = None
+    places: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,8 @@ class FitResult:
     matching: Matching
     final: dict[int, int]  # cluster → the theme its records count as, merges applied
     n_window: int
+    boilerplate: pl.DataFrame  # rows of ``boilerplate`` (without model_version and found_at)
+    exclusions: Exclusions  # what the model keeps out: the assign stage strips the same
 
 
 def fit_themes(
@@ -70,33 +86,58 @@ def fit_themes(
     ``prior``: for each window record, the cluster it had in the current model (null: none), which
     seeds the refit (:meth:`ThemeModel.fit`).
     """
+    overrides = ctx.overrides
+    decided = decide(
+        find_boilerplate_by_source(window.select("source", "tokens"), seed=ctx.seed),
+        window.select("source", "tokens"),
+        overrides.boilerplate_keep,
+        overrides.boilerplate_drop,
+    )
+    exclusions = exclusions_of(decided, ctx.places, overrides.boilerplate_keep, overrides.boilerplate_drop)
+    window, outside = _stripped(window, exclusions), _stripped(outside, exclusions)
     model = ThemeModel(
         min_themes=ctx.min_themes, max_themes=ctx.max_themes, n_components=ctx.n_components, random_state=ctx.seed
     )
     seeds = prior.fill_null(-1).to_numpy() if prior is not None and prior.is_not_null().any() else None
     model.fit(window["tokens"].to_list(), prior_labels=seeds)
-    version = model_version(model, window["content_hash"].to_list(), ctx.previous_version)
+    version = model_version(model, window["content_hash"].to_list(), ctx.previous_version, exclusions)
     fitted = _with_clusters(window, model.labels_, model.scores_, model.reasons_)
     if outside.height:
         fitted = pl.concat([fitted, _with_clusters(outside, *model.assign(outside["tokens"].to_list()))])
     matching = match_previous(fitted, model, previous)
     prefer = {e.word for e in governance_lexicon()} | {t for c in ctx.taxonomy for t in c.seed_terms}
-    described = describe_clusters(model, fitted, list(ctx.taxonomy), prefer).with_columns(
+    exclude = [*exclusions.phrases(), *admin_area_tokens(pl.concat([window["tokens"], outside["tokens"]]))]
+    described = _describe(model, fitted, list(ctx.taxonomy), prefer, exclude).with_columns(
         pl.col("cluster").replace_strict(matching.cluster_theme, return_dtype=pl.Int32).alias("theme_id")
     )
-    final = final_mapping(matching.cluster_theme, ctx.overrides)
+    final = final_mapping(matching.cluster_theme, overrides)
     assignments = assignment_frame(
         fitted, fitted["cluster"].to_numpy(), fitted["score"].to_numpy(), fitted["reason"].to_list(), version, final
     )
-    return FitResult(model, version, assignments, described, matching, final, window.height)
+    return FitResult(model, version, assignments, described, matching, final, window.height, decided, exclusions)
 
 
-def model_version(model: ThemeModel, content_hashes: list[str], previous: str | None) -> str:
-    """``tm-`` and a hash of the settings, the records fitted on and the model the fit started from."""
+def _stripped(frame: pl.DataFrame, exclusions: Exclusions) -> pl.DataFrame:
+    return frame.with_columns(exclusions.strip(frame).alias("tokens")) if frame.height else frame
+
+
+def _describe(model: ThemeModel, fitted: pl.DataFrame, taxonomy: list, prefer: set[str], exclude: list[str]):
+    """:func:`describe_clusters`, told what no label may hold when it takes ``exclude``."""
+    if "exclude" in inspect.signature(describe_clusters).parameters:
+        return describe_clusters(model, fitted, taxonomy, prefer, exclude=sorted(set(exclude)))
+    return describe_clusters(model, fitted, taxonomy, prefer)
+
+
+def model_version(
+    model: ThemeModel, content_hashes: list[str], previous: str | None, exclusions: Exclusions | None = None
+) -> str:
+    """``tm-`` and a hash of the settings, the records fitted on, the model the fit started from and
+    what the fit kept out of the features."""
     digest = hashlib.blake2b(
         json.dumps(model.params_json(), sort_keys=True).encode()
         + "".join(content_hashes).encode()
-        + (previous or "").encode(),
+        + (previous or "").encode()
+        + (exclusions.to_json().encode() if exclusions is not None else b""),
         digest_size=6,
     )
     return f"tm-{digest.hexdigest()}"
@@ -121,7 +162,7 @@ def match_previous(fitted: pl.DataFrame, model: ThemeModel, previous: Previous) 
 
 
 def _with_clusters(frame: pl.DataFrame, clusters, scores, reasons) -> pl.DataFrame:
-    return frame.select("source", "record_id", "content_hash", "text").with_columns(
+    return frame.select("source", "record_id", "content_hash", "text", "tokens").with_columns(
         pl.Series("cluster", clusters, dtype=pl.Int32),
         pl.Series("score", scores, dtype=pl.Float64),
         pl.Series("reason", list(reasons), dtype=pl.String),

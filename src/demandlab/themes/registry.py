@@ -54,13 +54,27 @@ class OverridesError(ValueError):
 
 @dataclass(frozen=True)
 class Overrides:
-    """What analysts decided about themes (from ``themes.toml``)."""
+    """What analysts decided about themes (from ``themes.toml``).
+
+    Besides the ``[[theme]]`` entries (module docstring), a ``[boilerplate]`` table corrects the
+    boilerplate a fit finds (:mod:`demandlab.themes.boilerplate`, table ``boilerplate``)::
+
+        [boilerplate]
+        keep = ["飞线 充电"]              # content, not boilerplate: never stripped
+        drop = ["感谢 您 的 来电"]        # boilerplate the fit missed: stripped from every source
+
+    Phrases are written as the ``boilerplate`` table shows them (tokens separated by spaces) or as
+    plain text (cut into tokens like the records). They take effect at the next fit; the pipeline
+    fits again when they change.
+    """
 
     labels: dict[int, str] = field(default_factory=dict)
     categories: dict[int, str] = field(default_factory=dict)
     merges: dict[int, int] = field(default_factory=dict)
     pinned: frozenset[int] = frozenset()
     source: str | None = None
+    boilerplate_keep: tuple[str, ...] = ()
+    boilerplate_drop: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path | None) -> Overrides:
@@ -91,7 +105,8 @@ class Overrides:
                 merges[theme] = entry["merge_into"]
             if entry.get("pin_label"):
                 pinned.add(theme)
-        overrides = cls(labels, categories, merges, frozenset(pinned), str(path))
+        keep, drop = _boilerplate_decisions(raw.get("boilerplate", {}), path)
+        overrides = cls(labels, categories, merges, frozenset(pinned), str(path), keep, drop)
         overrides.check_cycles()
         return overrides
 
@@ -110,6 +125,26 @@ class Overrides:
     def check_cycles(self) -> None:
         for theme in self.merges:
             self.resolve(theme)
+
+
+def _boilerplate_decisions(table: object, path: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``keep`` and ``drop`` of the ``[boilerplate]`` table: lists of phrases, none in both."""
+    where = f"{path}: [boilerplate]"
+    if not isinstance(table, dict):
+        raise OverridesError(f"{where}: must be a table with keep and drop lists")
+    unknown = set(table) - {"keep", "drop"}
+    if unknown:
+        raise OverridesError(f"{where}: unknown key(s) {sorted(unknown)}")
+    lists = []
+    for key in ("keep", "drop"):
+        phrases = table.get(key, [])
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+            raise OverridesError(f"{where}: {key} must be a list of non-empty phrases")
+        lists.append(tuple(dict.fromkeys(" ".join(p.split()) for p in phrases)))
+    both = sorted(set(lists[0]) & set(lists[1]))
+    if both:
+        raise OverridesError(f"{where}: {both} both kept and dropped")
+    return lists[0], lists[1]
 
 
 @dataclass
@@ -222,35 +257,81 @@ def match_clusters(
     return Matching(mapping, events, status)
 
 
-def describe_clusters(model, texts: pl.DataFrame, taxonomy, prefer: set[str]) -> pl.DataFrame:
-    """Label, keywords, category and three representative texts for each cluster of a fitted model.
+def describe_clusters(
+    model, texts: pl.DataFrame, taxonomy, prefer: set[str], exclude=(), segmenter=None
+) -> pl.DataFrame:
+    """Label, keywords, category (with its evidence) and three representative texts for each cluster of a fitted model.
 
-    ``texts``: ``cluster``, ``score`` (similarity to the cluster centre) and ``text`` (masked) of
-    records the model assigned. Representatives are the closest texts, equally close ones (the same
-    words in another order, a repeated message) in the order of the text itself, so that a refit of
-    the same records names the same ones.
+    Parameters
+    ----------
+    model : the fitted :class:`~demandlab.themes.model.ThemeModel`.
+    texts : ``cluster``, ``score`` (similarity to the cluster centre) and ``text`` (masked) of records the
+        model assigned; with a ``tokens`` column (the space-joined tokens the model was fitted on) the
+        labels use those, else the sampled texts are cut by ``segmenter``.
+    taxonomy : the categories themes map onto (:func:`~demandlab.themes.taxonomy.categorize`).
+    prefer : words that name matters (the governance lexicon, the taxonomy's terms); labels favour them.
+    exclude : phrases, tokens joined by single spaces (boilerplate, place names), that no label may hold.
+    segmenter : the :class:`~demandlab.text.Segmenter` that cuts the sample and tags place names;
+        a default one when None.
+
+    Returns one row per cluster: ``cluster``, ``auto_label`` (a phrase from the theme's own records,
+    :func:`~demandlab.themes.keywords.phrase_labels`, else the keyword label), ``keywords``,
+    ``auto_category`` (其他 when no category has the evidence), ``category_score`` (null then),
+    ``category_candidates`` (the best categories and their scores) and ``representatives``.
+
+    Representatives and the label's sample are the closest texts, equally close ones (the same words in
+    another order, a repeated message) in the order of the text itself, so that a refit of the same
+    records names the same ones.
     """
-    from .taxonomy import map_to_categories
+    from ..text import Segmenter
+    from .keywords import LABEL_SAMPLE, excluded_keyword, phrase_labels, readable_label, word_tagger
+    from .taxonomy import categorize
 
-    categories = map_to_categories(model.keywords_, model.keyword_weights_, taxonomy)
-    representatives = (
-        texts.filter(pl.col("cluster") >= 0)
+    columns = ["cluster", "text", *(["tokens"] if "tokens" in texts.columns else [])]
+    ranked = (
+        texts.filter((pl.col("cluster") >= 0) & pl.col("text").is_not_null())
         .sort(["cluster", "score", "text"], descending=[False, True, False], nulls_last=True)
-        .group_by("cluster", maintain_order=True)
-        .agg(pl.col("text").drop_nulls().unique(maintain_order=True).head(3).alias("representatives"))
+        .select(columns)
+        .unique(["cluster", "text"], keep="first", maintain_order=True)
     )
+    representatives = ranked.group_by("cluster", maintain_order=True).agg(
+        pl.col("text").head(3).alias("representatives")
+    )
+    sample = ranked.group_by("cluster", maintain_order=True).head(LABEL_SAMPLE)
+    segmenter = segmenter or Segmenter()
+    if "tokens" in sample.columns:
+        tokens = [t.split() if isinstance(t, str) else list(t or ()) for t in sample["tokens"].to_list()]
+    else:
+        tokens = [segmenter.tokens(t) for t in sample["text"].to_list()]
+    samples: list[list[tuple[str, list[str]]]] = [[] for _ in range(model.n_themes_)]
+    for cluster, text, toks in zip(sample["cluster"].to_list(), sample["text"].to_list(), tokens, strict=True):
+        if cluster < model.n_themes_:
+            samples[cluster].append((text, toks))
+    exclude = sorted(set(exclude))
+    phrases = phrase_labels(
+        samples, model.keywords_, model.keyword_weights_, prefer, exclude, tags=word_tagger(segmenter)
+    )
+    labels, excluded = [], excluded_keyword(exclude)
+    for cluster, phrase in enumerate(phrases):
+        kept = [k for k in model.keywords_[cluster] if not excluded(k)]
+        labels.append(phrase or readable_label(kept, prefer=prefer) or model.label(cluster, prefer=prefer))
+    matches = categorize(model.keywords_, model.keyword_weights_, taxonomy)
     rows = pl.DataFrame(
         {
             "cluster": list(range(model.n_themes_)),
-            "auto_label": [model.label(c, prefer=prefer) for c in range(model.n_themes_)],
+            "auto_label": labels,
             "keywords": list(model.keywords_),
-            "auto_category": categories,
+            "auto_category": [m.category for m in matches],
+            "category_score": [m.score for m in matches],
+            "category_candidates": [[{"category": c, "score": s} for c, s in m.candidates] for m in matches],
         },
         schema={
             "cluster": pl.Int32,
             "auto_label": pl.String,
             "keywords": pl.List(pl.String),
             "auto_category": pl.String,
+            "category_score": pl.Float64,
+            "category_candidates": pl.List(pl.Struct({"category": pl.String, "score": pl.Float64})),
         },
     )
     return rows.join(representatives.with_columns(pl.col("cluster").cast(pl.Int32)), on="cluster", how="left")
