@@ -58,9 +58,8 @@ def _new_week_export(root: Path, db: Path, out: Path, n: int) -> str:
     orders = read_table(root / "base" / "synth" / "exports" / "hotline_12345.csv").frame.drop("__row")
     orders = orders.filter(pl.col("来电时间").is_not_null() & pl.col("网格").is_not_null()).head(n)
     called = pl.col("来电时间").str.to_datetime("%Y/%m/%d %H:%M:%S", strict=False)
-    # move each order into the first four days of the new week (a Monday job runs on the week before;
-    # here the new week may be the current one, and a call dated after now is rightly rejected); its
-    # other times keep their offsets from the call
+    # move each order into the first four days of the new week; its other times keep their offsets
+    # from the call (the job runs as of the Monday after, see _time_weekly)
     offset = (called - called.dt.truncate("1w")).dt.total_seconds() * 4 / 7
     moved = pl.lit(dt.datetime.combine(monday, dt.time())) + pl.duration(seconds=offset.cast(pl.Int64))
     shift = moved - called
@@ -94,7 +93,11 @@ def _site(root: Path, name: str, ready: Path, n: int) -> tuple[Path, str]:
 
 def _time_weekly(site: Path, week: str) -> dict:
     demandlab = Path(sys.executable).with_name("demandlab")
-    env = {**os.environ, "DEMANDLAB_SALT": "bench-salt"}
+    # as the scheduler runs it: on the Monday after the week (the new week may be after today,
+    # and its records would rightly be refused as from the future)
+    year, number = (int(x) for x in week.split("-W"))
+    monday_after = dt.date.fromisocalendar(year, number, 1) + dt.timedelta(weeks=1)
+    env = {**os.environ, "DEMANDLAB_SALT": "bench-salt", "DEMANDLAB_NOW": f"{monday_after}T06:00:00"}
     started = time.perf_counter()
     done = subprocess.run(
         [str(demandlab), "weekly", "--config", str(site / "demandlab.toml"), "--week", week],
