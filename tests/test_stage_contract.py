@@ -18,8 +18,9 @@ from polars.testing import assert_frame_equal
 
 from demandlab import schema
 from demandlab.pipeline import inputs
+from demandlab.signals.people import with_people
 from demandlab.signals.places import LocateContext, learn_compounds
-from demandlab.signals.stage import SignalsContext
+from demandlab.signals.stage import SignalsContext, repeats_stage
 from demandlab.stages import STAGES
 from demandlab.text.clean import CleanContext
 from demandlab.text.segment import SegmentContext
@@ -52,13 +53,15 @@ def samples(demo_run) -> dict[str, tuple[pl.DataFrame, object]]:
     signals_ctx = SignalsContext(
         config=demo_run["config"].signals, model=model.to_bytes(), last_week=signal["week_start"].max()
     )
+    # the alert stages read people as the signals stage gives them: contacts, else near-duplicate groups
+    people = with_people(signal, repeats_stage(with_tokens, signals_ctx))
     return {
         "clean": (raw, CleanContext(b"contract-salt", dt.datetime(2026, 11, 16, 9))),
         "segment": (records, SegmentContext(places=tuple(inputs.place_names(store)), workers=1)),
         "assign": (tokens, AssignContext(model.to_bytes(), version, clusters)),
         "locate": (records, LocateContext(compounds, learn_compounds(records, compounds))),
-        "crowd": (signal, signals_ctx),
-        "repeat_callers": (signal, signals_ctx),
+        "crowd": (people, signals_ctx),
+        "repeat_callers": (people, signals_ctx),
         "repeats": (with_tokens, signals_ctx),
     }
 

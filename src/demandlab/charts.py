@@ -295,9 +295,10 @@ def hot_issue_timeline(hot: pl.DataFrame, records: pl.DataFrame, title: str = "�
     """
     _require(hot, ["hot_id", "place", "theme_label", "n", "first_at", "last_at"], "hot_issue_timeline")
     _require(records, ["hot_id", "created_at"], "hot_issue_timeline")
+    name = "matter" if "matter" in hot.columns else "theme_label"  # a matter names the issue more exactly
     labels = {
-        h: plain_text(f"{p}｜{(t or '').split(' · ')[0]}")
-        for h, p, t in hot.select("hot_id", "place", "theme_label").iter_rows()
+        h: plain_text(f"{p or '全市'}｜{(t or '').split(' · ')[0]}")
+        for h, p, t in hot.select("hot_id", "place", name).iter_rows()
     }
     order = [labels[h] for h in hot["hot_id"].to_list()]
     fig = go.Figure()

@@ -7,7 +7,7 @@ partitioning, which ``tests/test_stage_contract.py`` holds it to:
 
 * ``rows`` — any split of the rows gives the same rows (clean, segment, assign, locate);
 * ``key`` — any split that keeps each value of ``key`` together gives the same result
-  (crowd alerts by place × theme, repeat callers by contact, repeats by block);
+  (crowd alerts by place × theme, repeat callers by person, repeats by block);
 * ``global`` — needs every row at once (the theme fit, surge scoring, hot issues).
 
 The same functions run in one process (:mod:`demandlab.pipeline`) or inside a distributed
@@ -49,7 +49,7 @@ STAGES: dict[str, Stage] = {
         Stage("assign", assign_themes, AssignContext, "rows", description="tokens → theme of each record"),
         Stage("locate", locate_records, LocateContext, "rows", description="records → the place each names"),
         Stage("crowd", crowd_stage, SignalsContext, "key", ("place_key", "theme_id"), "多人同诉"),
-        Stage("repeat_callers", repeat_caller_stage, SignalsContext, "key", ("contact_key",), "一人多诉"),
+        Stage("repeat_callers", repeat_caller_stage, SignalsContext, "key", ("person_key",), "一人多诉"),
         Stage("repeats", repeats_stage, SignalsContext, "key", ("theme_id", "place_key"), "重复诉求"),
     )
 }

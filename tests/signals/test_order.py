@@ -40,16 +40,16 @@ def _group(tokens: list[str], created: list[dt.datetime]) -> pl.DataFrame:
 
 
 def test_hot_issue_examples_break_ties_between_words_by_the_word():
-    # the first record holds eleven words, each of the next eleven one of them: every word is in two
-    # records, so the ten most frequent words are a tie, settled by the words themselves (not by the
-    # order a set of them is iterated in): 词11 is left out and the latest record, which has only it,
-    # ranks last
+    # every record says 噪音 施工 (one matter); the first also holds eleven words, each of the next eleven
+    # one of them: each such word is in two records, so after 噪音 and 施工 the next eight most frequent
+    # words are a tie, settled by the words themselves (not by the order a set of them is iterated in):
+    # 词09 … 词11 are left out, and the records holding only those rank below 词01 … 词08's
     words = [f"词{i:02d}" for i in range(1, 12)]
-    tokens = [" ".join(words), *words]
+    tokens = [" ".join(["噪音", "施工", *words]), *(f"噪音 施工 {w}" for w in words)]
     created = [AS_OF - dt.timedelta(days=12 - i) for i in range(12)]
     hot = hot_issues(_group(tokens, created), as_of=AS_OF)
-    # the first shares ten top words; of the others, sharing one each, the latest first
-    assert hot["examples"].to_list() == [["第00条", "第10条", "第09条"]]
+    # the first shares all ten top words; of those sharing three, the latest first
+    assert hot["examples"].to_list() == [["第00条", "第08条", "第07条"]]
 
 
 def test_hot_issues_are_the_same_whatever_the_order_of_their_rows():

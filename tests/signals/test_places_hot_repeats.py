@@ -103,7 +103,7 @@ def test_heat_ranks_new_broad_recent_matters_above_chronic_or_stale_ones():
     assert ranks["新问题"] < ranks["老问题"] and ranks["新问题"] < ranks["旧问题"]
     row = hot.row(0, named=True)
     assert row["n"] == 12 and row["n_contacts"] == 12 and row["span_days"] == 56 and row["expected"] == 0
-    assert len(row["examples"]) == 3 and row["hot_id"] == "H-新问题-1"
+    assert len(row["examples"]) == 3 and row["hot_id"].startswith("H-新问题-")
 
 
 def test_likes_add_heat_and_weeks_none_takes_all_the_data():
@@ -135,7 +135,7 @@ LIFT = ["电梯", "故障", "困人", "维修", "停运"]
 
 
 def test_near_duplicates_chain_into_one_group_named_by_the_earliest():
-    rows = [("a", 0, LEAK), ("b", 10, [*LEAK, "多次"]), ("c", 35, [*LEAK[1:], "物业"]), ("d", 5, LIFT), ("e", 6, LIFT)]
+    rows = [("a", 0, LEAK), ("b", 10, [*LEAK, "多次"]), ("c", 35, [*LEAK[1:], "多次"]), ("d", 5, LIFT), ("e", 6, LIFT)]
     rows += [("f", 200, LEAK)]  # the same words half a year later: another matter
     out = find_repeats(_repeat_frame(rows), threshold=0.6, window_days=30)
     groups = dict(zip(out["record_id"], out["repeat_group_id"], strict=True))

@@ -12,12 +12,17 @@ Analysts call these as ``dl.marts.*``; the report and the command line read only
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from .. import sql
 from ..labels import grid_label
 from ..store import Store
+
+if TYPE_CHECKING:
+    from ..signals.status import SignalStatus
+    from .scope import Scope
 
 
 def read_sql(name: str, **parts: str) -> str:
@@ -126,10 +131,53 @@ def alerts(
     return store.sql(f"select * from mart_alerts{where} order by {order}", params)
 
 
-def hot_issues(store: Store, *, top: int | None = None) -> pl.DataFrame:
-    """Hot issues (place × theme) ranked by heat, as of the latest week; see ``demandlab.signals.hot``."""
-    limit = f" limit {int(top)}" if top else ""
-    return store.sql(f"select * from mart_hot_issues order by rank{limit}")
+def hot_issues(store: Store, *, week: dt.date | str | None = None, top: int | None = None, scope=None) -> pl.DataFrame:
+    """Hot issues (place × matter) ranked by heat as of the end of ``week``; see ``demandlab.signals.hot``.
+
+    ``week``: an ISO week (``2026-W46``) or its Monday; default the latest week, which is
+    ``mart_hot_issues`` as the signals stage wrote it. Any other week, or a ``scope``
+    (:class:`demandlab.marts.scope.Scope`: one street, community or grid, whose records alone are
+    grouped), is computed by :func:`compute_hot_issues`, the same function with the settings the
+    signals stage used: the command line, this function and the report give one heat for one issue
+    and week.
+    """
+    from ..options import IsoWeek
+
+    if isinstance(week, str):
+        week = IsoWeek.parse(week).start if "W" in week.upper() else dt.date.fromisoformat(week)
+    if scope is None and (week is None or week == latest_week_start(store)):
+        limit = f" limit {int(top)}" if top else ""
+        return store.sql(f"select * from mart_hot_issues order by rank{limit}")
+    found = compute_hot_issues(store, week or latest_week_start(store), scope)
+    return found.head(top) if top else found
+
+
+def compute_hot_issues(store: Store, week: dt.date, scope=None) -> pl.DataFrame:
+    """Hot issues as of the end of the week starting ``week``, computed from the records
+    (:func:`demandlab.signals.hot_issues` with the signals stage's settings and repeat groups)."""
+    import json
+
+    from ..config import SignalsConfig
+    from ..signals.hot import hot_issues as compute
+    from ..signals.hot import week_end
+
+    settings = json.loads(store.meta("signals_settings") or "{}")
+    weeks = settings.get("hot_weeks", SignalsConfig.hot_weeks)
+    as_of = week_end(week)
+    records = signal_records(store).filter(pl.col("created_at") <= as_of)
+    if scope is not None:
+        records = scope.filter(records)
+    start = as_of - dt.timedelta(weeks=weeks) if weeks else None
+    texts = signal_records(store, text=True, start=start).select("source", "record_id", "title", "text", "tokens")
+    repeats = store.sql("select source, record_id, repeat_group_id from mart_repeats")
+    return compute(
+        records,
+        as_of=as_of,
+        weeks=weeks or None,
+        min_records=settings.get("hot_min_records", SignalsConfig.hot_min_records),
+        texts=texts,
+        repeats=repeats,
+    )
 
 
 def repeats(store: Store, *, repeat_group_id: str | None = None) -> pl.DataFrame:
@@ -228,6 +276,43 @@ def surge_marks(store: Store, grid_id: str, theme_id: int, first: dt.date, last:
     return store.sql(read_sql("surge_marks"), params)
 
 
+def signal_counts(
+    store: Store, scope: Scope | str | None = None, weeks: tuple[dt.date, dt.date] | None = None
+) -> dict[str, int | None]:
+    """How many records carry each field the signals need, in one aggregate query (``sql/read/signal_status.sql``).
+
+    Over the records of ``scope`` (a street, community or grid; default all) raised in ``weeks``
+    (first and last ``week_start``; default all). The keys are those :func:`demandlab.signals.status.signal_status`
+    reads; ``"n:place"`` is None when no record's text has been searched for a place yet.
+
+    >>> signal_counts(store, "street=东湖街道")["n:grid_id"]  # doctest: +SKIP
+    5120
+    """
+    from .scope import scoped  # here: scope reads the SQL models, which the other reads never need
+
+    statement, values = scoped(store, scope).statement("mart_records")
+    first, last = weeks or (dt.date.min, dt.date.max)
+    counts = store.sql(read_sql("signal_status", records=statement), [*values, first, last]).row(0, named=True)
+    if not counts["n:looked"]:
+        counts["n:place"] = None
+    return counts
+
+
+def signal_status(
+    store: Store, scope: Scope | str | None = None, weeks: tuple[dt.date, dt.date] | None = None
+) -> dict[str, SignalStatus]:
+    """Whether each signal and closed-loop measure can be computed from these records, and why not: a
+    :class:`demandlab.signals.status.SignalStatus` by name (``surge``, ``crowd``, ``response_rate`` …),
+    from :func:`signal_counts` (same arguments).
+
+    >>> signal_status(store)["surge"].reason_zh  # doctest: +SKIP
+    '无法计算：缺少网格编号（全部 1,234 件记录都没有网格编号）'
+    """
+    from ..signals.status import signal_status as status_of  # here: the signals package loads scipy
+
+    return status_of(signal_counts(store, scope, weeks))
+
+
 def signal_records(store: Store, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
     """Records with their theme and place, place keys unified across the database: what the signals read.
 
@@ -268,6 +353,7 @@ __all__ = [
     "alerts",
     "area_category_month",
     "batch_totals",
+    "compute_hot_issues",
     "coverage",
     "grid_labels",
     "grid_names",
@@ -285,7 +371,9 @@ __all__ = [
     "reject_reasons",
     "rejects",
     "repeats",
+    "signal_counts",
     "signal_records",
+    "signal_status",
     "street_counts",
     "surge_cells",
     "surge_marks",

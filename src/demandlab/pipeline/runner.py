@@ -30,8 +30,8 @@ from ..ingest import GridIndex, read_registry
 from ..marts import read
 from ..marts.build import build_marts, sql_models
 from ..signals import PLACES_VERSION
-from ..signals.places import LocateContext, learn_compounds, locate_records
-from ..signals.stage import SIGNAL_MARTS_ORDER, compute_signals, texts_start
+from ..signals.places import LocateContext, PlaceEvidence, learn_places, locate_records, place_evidence
+from ..signals.stage import SIGNAL_MARTS_ORDER, SIGNALS_VERSION, compute_signals, texts_start
 from ..store import Store
 from ..text.clean import clean_stage
 from ..text.segment import Segmenter, segment_stage
@@ -214,18 +214,27 @@ class Pipeline:
 
     def locate(self) -> tuple[int, bool]:
         """Find the place each record names (``record_places``) for records whose text is new or changed;
-        all of them again when the registry's compounds changed."""
+        all of them again when the registry's compounds changed.
+
+        The names to look for are learned from all records (:func:`learn_places`): a compound name is
+        learned only when several records write it in different contexts, which no batch alone shows;
+        what earlier records showed is kept in ``meta.place_evidence``, so only new records are read.
+        A record located before a name was learned keeps its place until everything is located again."""
         compounds = inputs.compounds(self.store)
         fingerprint = _digest("\x1f".join((PLACES_VERSION, *LocateContext(tuple(compounds)).finders()[0].known)))
         everything = self.store.meta("place_finder") != fingerprint
         pending = inputs.pending_places(self.store, everything)
-        known = [] if everything else inputs.located_compounds(self.store)
-        ctx = LocateContext(tuple(compounds), learn_compounds(pending, compounds, known) if pending.height else ())
+        # what earlier records showed of each name is kept (place_evidence): only the new ones are read
+        earlier = None if everything else PlaceEvidence.from_json(self.store.meta("place_evidence"))
+        evidence = place_evidence(pending, compounds)
+        evidence = earlier.merge(evidence) if earlier else evidence
+        ctx = learn_places(None, compounds, evidence=evidence)
         with self.progress("识别地点 places", pending.height) as advance:
             found = locate_records(pending, ctx) if pending.height else pending
             advance(pending.height)
         with self.store.transaction() as con:
             outputs.places(con, found, everything, fingerprint)
+            Store.set_meta(con, "place_evidence", evidence.to_json())
         return pending.height, everything and pending.height > 0
 
     def signal_records(self, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
@@ -236,7 +245,8 @@ class Pipeline:
         """Places, alerts, repeats, hot issues and surge tests (:func:`demandlab.signals.stage.compute_signals`);
         nothing when no record changed, only the changed window of repeats when little did."""
         placed, relocated = self.locate()
-        settings = json.dumps({**asdict(self.config.signals), "model": self.store.meta("theme_model")}, sort_keys=True)
+        settings = {**asdict(self.config.signals), "model": self.store.meta("theme_model"), "version": SIGNALS_VERSION}
+        settings = json.dumps(settings, sort_keys=True)
         since_text, tables = self.store.meta("signals_since"), set(self.store.tables())
         full = relocated or since_text == "all" or settings != self.store.meta("signals_settings")
         full = full or not set(SIGNAL_MARTS_ORDER) <= tables

@@ -18,7 +18,7 @@ import polars as pl
 from .. import __version__, clock
 from ..config import Config
 from ..errors import NoDataError
-from ..labels import ALERT_KINDS_ZH, SCOPE_KINDS_ZH, grid_label
+from ..labels import ALERT_KINDS_ZH, SCOPE_KINDS_ZH, SOURCE_LABELS_ZH, grid_label
 from ..marts import read
 from ..marts.scope import Scope, scoped
 from ..store import Store
@@ -63,6 +63,9 @@ class ReportData:
     hot_frame: pl.DataFrame = field(default_factory=pl.DataFrame)
     loop: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
+    #: what the alerts section says besides the alerts (:func:`_alert_status`): never a bare "no alerts"
+    #: when a kind of alert could not be computed
+    alert_status: dict = field(default_factory=dict)
 
 
 def parse_scope(text: str | None) -> Scope | None:
@@ -106,7 +109,10 @@ def collect(
     summary = marts.query("mart_week_summary", "week_start between ? and ?", [first_shown, week_start], "week_start")
     if summary.filter(pl.col("week_start") == week_start).height == 0 and parsed:
         raise ReportError(f"{SCOPE_KINDS_ZH[parsed.kind]}「{parsed.value}」在 {week} 没有记录")
+    week_status = read.signal_status(store, parsed, (week_start, week_start))
+    summary = _mask_unknown(summary, read.signal_status(store, parsed, (first_shown, week_start)))
     this = summary.filter(pl.col("week_start") == week_start).row(0, named=True) if summary.height else {}
+    this = _known(this, week_status)
     n = this.get("n", 0)
     headline = {
         "n": n,
@@ -118,8 +124,11 @@ def collect(
         "response_rate": this.get("response_rate"),
         "resolution_rate": this.get("resolution_rate"),
         "satisfaction_rate": this.get("satisfaction_rate"),
-        "sources": {k.removeprefix("n_"): this.get(k, 0) for k in ("n_12345", "n_snapshot", "n_visit", "n_other")},
+        # every source named in Chinese (labels.SOURCE_LABELS_ZH), then 其他来源 for any other
+        "sources": {**{s: this.get(f"n_{s}") or 0 for s in SOURCE_LABELS_ZH}, "other": this.get("n_other") or 0},
         "grids_active": this.get("grids_active", 0),
+        # why a rate is unknown, under its card: 17 件记录均缺少受理时间
+        "unknown": _unknown_texts(week_status, ("response_rate", "resolution_rate", "satisfaction_rate"), "detail_zh"),
     }
 
     theme_week = marts.query(
@@ -224,7 +233,12 @@ def collect(
     alerts, alert_panels = _alerts(store, parsed, week, first_shown, week_start)
     hot, hot_frame, hot_dots = _hot(store, config, parsed, week_start)
     loop = _closed_loop(store, parsed, week_start)
-    notes = {**_notes(store, parsed), "hot_weeks": config.signals.hot_weeks or "全部"}
+    notes = {
+        **_notes(store, parsed),
+        "hot_weeks": config.signals.hot_weeks or "全部",
+        "status": _status_notes(week_status, loop["status"], loop["status_now"]),
+        "hot_unavailable": "" if loop["status"]["hot"].computable else loop["status"]["hot"].reason_zh,
+    }
     scope_label = "全区" if parsed is None else parsed.value
     return ReportData(
         title=rc.title,
@@ -251,6 +265,7 @@ def collect(
         hot_dots=hot_dots,
         loop=loop,
         notes=notes,
+        alert_status=_alert_status(store, week_status, bool(alerts)),
     )
 
 
@@ -286,20 +301,14 @@ def _alerts(
 def _hot(
     store: Store, config: Config, scope: Scope | None, week_start: dt.date
 ) -> tuple[list[dict], pl.DataFrame, pl.DataFrame]:
-    """Hot issues as of the end of the report's week (so a past week's report shows that week's)."""
-    from ..signals import hot_issues  # here: the signals package loads scipy, which a report without places skips
-
-    if read.n_placed(store) == 0:
+    """Hot issues as of the end of the report's week (so a past week's report shows that week's): the
+    signals stage's own for the latest week, computed alike for another week or a scope
+    (:func:`demandlab.marts.read.hot_issues`)."""
+    if read.n_placed(store) == 0 or read.missing(store, {"mart_hot_issues", "mart_repeats"}):
         return [], pl.DataFrame(), pl.DataFrame()
-    cfg = config.signals
+    hot = read.hot_issues(store, week=week_start, top=8, scope=scope)
     as_of = dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time()) - dt.timedelta(microseconds=1)
     records = read.signal_records(store).filter(pl.col("created_at") <= as_of)
-    records = _scope_filter(records, scope)
-    start = as_of - dt.timedelta(weeks=cfg.hot_weeks or 13)
-    texts = read.signal_records(store, text=True, start=start).select("source", "record_id", "title", "text", "tokens")
-    hot = hot_issues(
-        records, as_of=as_of, weeks=cfg.hot_weeks or None, min_records=cfg.hot_min_records, top=8, texts=texts
-    )
     if hot.is_empty():
         return [], hot, pl.DataFrame()
     dots = (
@@ -318,11 +327,20 @@ def _hot(
 
 
 def _closed_loop(store: Store, scope: Scope | None, week_start: dt.date) -> dict:
-    """KPIs of the records raised in the last four weeks, overall and per handling unit; overdue now."""
+    """KPIs of the records raised in the last four weeks, overall and per handling unit; overdue now.
+
+    A measure these records cannot give (no record has its field) is None, never 0, and ``unknown``
+    holds what to print instead (:attr:`~demandlab.signals.status.SignalStatus.unknown_zh`);
+    ``status`` and ``status_now`` are the statuses of the four weeks and of all records.
+    """
     first = week_start - dt.timedelta(weeks=3)
+    status = read.signal_status(store, scope, (first, week_start))
+    status_now = read.signal_status(store, scope)
     # one run of the KPI model per period (a scoped run recomputes it over the scope's records)
-    recent = scoped(store, scope, (first, week_start)).query("mart_kpi", "level in ('total', 'dept')")
-    current = scoped(store, scope).query("mart_kpi", "level in ('total', 'dept')")
+    recent = _mask_unknown(
+        scoped(store, scope, (first, week_start)).query("mart_kpi", "level in ('total', 'dept')"), status
+    )
+    current = _mask_unknown(scoped(store, scope).query("mart_kpi", "level in ('total', 'dept')"), status_now)
     total = recent.filter(pl.col("level") == "total")
     units = (
         recent.filter((pl.col("level") == "dept") & pl.col("dept").is_not_null())
@@ -333,13 +351,17 @@ def _closed_loop(store: Store, scope: Scope | None, week_start: dt.date) -> dict
     overdue = current.filter((pl.col("level") == "dept") & (pl.col("overdue_open") > 0)).sort(
         ["overdue_open", "dept"], descending=[True, False], nulls_last=True
     )
+    measures = ("ontime_rate", "grid_closed_share", "reopen_rate", "hours_to_close_median", "hours_to_close_p90")
     return {
         "first_week": first,
         "total": total.row(0, named=True) if total.height else {},
         "units": units.to_dicts(),
         "units_frame": units,
-        "overdue_open": now["overdue_open"][0] if now.height else 0,
+        "overdue_open": now["overdue_open"][0] if now.height else None,
         "overdue_units": overdue.select("dept", "overdue_open").head(8).to_dicts(),
+        "unknown": {**_unknown_texts(status, measures), **_unknown_texts(status_now, ("overdue_open",))},
+        "status": status,
+        "status_now": status_now,
     }
 
 
@@ -356,3 +378,83 @@ def _notes(store: Store, scope: Scope | None) -> dict:
         **read.theme_totals(store),
         "scope": None if scope is None else (scope.kind, scope.value),
     }
+
+
+# --- saying why a figure is missing (demandlab.signals.status) -----------------------------------------------
+# The signals package loads scipy, so its names are imported where they are used, not with this module.
+
+
+def _unknown_columns(columns: list[str], statuses: dict) -> list[str]:
+    """Those of ``columns`` that follow a measure (``COLUMN_SIGNALS``) these records cannot give."""
+    from ..signals.status import COLUMN_SIGNALS
+
+    return [c for c in columns if c in COLUMN_SIGNALS and not statuses[COLUMN_SIGNALS[c]].computable]
+
+
+def _known(row: dict, statuses: dict) -> dict:
+    """``row`` (of mart_kpi or mart_week_summary) with every measure the records cannot give set to None:
+    unknown, never the 0 a rate over records without its field would show."""
+    unknown = set(_unknown_columns(list(row), statuses))
+    return {k: None if k in unknown else v for k, v in row.items()}
+
+
+def _mask_unknown(frame: pl.DataFrame, statuses: dict) -> pl.DataFrame:
+    """:func:`_known` for every row of ``frame``."""
+    columns = _unknown_columns(frame.columns, statuses)
+    return frame.with_columns(pl.lit(None, frame.schema[c]).alias(c) for c in columns) if columns else frame
+
+
+def _unknown_texts(statuses: dict, columns: tuple[str, ...], text: str = "unknown_zh") -> dict[str, str]:
+    """What to print instead of each of ``columns`` the records cannot give: ``未知（1,234 件记录均缺少办结期限）``
+    (``text="detail_zh"``: without 未知 and the brackets)."""
+    from ..signals.status import COLUMN_SIGNALS
+
+    return {c: getattr(statuses[COLUMN_SIGNALS[c]], text) for c in _unknown_columns(list(columns), statuses)}
+
+
+def _alert_status(store: Store, statuses: dict, found: bool) -> dict:
+    """What the alerts section says besides the alerts (``found``: there are some this week).
+
+    ``unavailable``: the kinds that could not be computed and why, one sentence (empty when every kind
+    was); ``quiet``: what to say when no alert was found — 本周无预警 only when every kind was computed;
+    ``partial``: the kinds computed on part of the records only, with their reasons.
+    """
+    from ..signals.status import ALERT_SIGNALS, unavailable_zh
+
+    if read.missing(store, {"mart_alerts"}):
+        return {"unavailable": "无法计算：预警尚未生成（请先运行 demandlab run）。", "quiet": "", "partial": []}
+    missing = unavailable_zh(statuses, ALERT_SIGNALS)
+    computed = [statuses[name].label_zh for name in ALERT_SIGNALS if statuses[name].computable]
+    if not missing:
+        quiet = "本周无预警。"
+    elif computed:
+        quiet = f"已计算的{'、'.join(computed)}本周没有预警；其余预警无法计算，不能说明本周没有问题。"
+    else:
+        quiet = "各类预警都无法计算，不能说明本周没有问题。"
+    partial = [f"{s.label_zh}：{s.reason_zh}。" for name in ALERT_SIGNALS if (s := statuses[name]).partial]
+    return {
+        "unavailable": f"无法计算：{missing}。" if missing else "",
+        "quiet": "" if found else quiet,
+        "partial": partial,
+    }
+
+
+def _status_notes(week: dict, recent: dict, now: dict) -> list[dict]:
+    """For 数据说明: each signal and measure the report shows that could not be computed, then those computed on
+    part of the records, with why, over the records the report computes it on: the alerts and the 三率 of the
+    headline over the report's week, hot issues and the closed loop over its last four weeks, 逾期未结 over
+    every record. Each: ``label`` (with its period), ``reason``, ``computable``."""
+    from ..signals.status import ALERT_SIGNALS
+
+    periods = (
+        ("本周", week, (*ALERT_SIGNALS, "response_rate", "resolution_rate", "satisfaction_rate")),
+        ("近四周", recent, ("hot", "ontime_rate", "grid_closed_share", "reopen_rate", "hours_to_close")),
+        ("全部记录", now, ("overdue_open",)),
+    )
+    rows = [
+        {"label": f"{s.label_zh}（{period}）", "reason": s.reason_zh, "computable": s.computable}
+        for period, statuses, names in periods
+        for s in (statuses[name] for name in names)
+        if not s.computable or s.partial
+    ]
+    return sorted(rows, key=lambda r: r["computable"])  # stable: the ones that could not be computed first

@@ -19,11 +19,16 @@ high for this grid, given its own recent weeks? The model is gamma–Poisson (em
 Across all grid × theme cells of a week the p-values are controlled for false discoveries with
 Benjamini–Hochberg at ``fdr``; a cell is an alert when its q-value is at most ``fdr``.
 
-**多人同诉 (crowd).** A place (a compound, school, market … found by :mod:`.places`) and theme
-with at least ``min_contacts`` distinct contacts within ``days`` days ending in the week. Records
-without a contact (grid visits) do not count as contacts.
+People are counted one way for every kind (:mod:`.people`): distinct contacts where records have
+them, else near-duplicate groups; each alert names its evidence (``people_basis``).
 
-**一人多诉 (repeat caller).** One contact with at least ``min_records`` records in one category,
+A surge cell whose records come mostly from one person (:func:`.people.mostly_one_person`) is not
+a surge: it is that person's 一人多诉, raised as such below.
+
+**多人同诉 (crowd).** A place (a compound, school, market … found by :mod:`.places`) and theme
+with at least ``min_contacts`` distinct people within ``days`` days ending in the week.
+
+**一人多诉 (repeat caller).** One person with at least ``min_records`` records in one category,
 successive records no more than ``gap_days`` days apart. The category, not the theme, is the
 matter here: one caller describes one leak in words that fall into several leak themes (渗水 ·
 天花板, 防水层 · 漏水 …), and the category holds them together. The alert is raised in the week the
@@ -44,6 +49,7 @@ import polars as pl
 from scipy.stats import nbinom
 
 from ..labels import ALERT_KINDS_ZH  # re-exported: the labels live in demandlab.labels
+from .people import BASIS_ZH, mostly_one_person, people_basis, person_counts, with_people
 
 #: Columns of every alert frame (``mart_alerts``), whatever its kind.
 ALERT_COLUMNS: dict[str, pl.DataType] = {
@@ -60,6 +66,8 @@ ALERT_COLUMNS: dict[str, pl.DataType] = {
     "category": pl.String(),
     "n": pl.Int64(),
     "n_contacts": pl.Int64(),
+    "n_people": pl.Int64(),
+    "people_basis": pl.String(),
     "baseline": pl.Float64(),
     "expected": pl.Float64(),
     "p_value": pl.Float64(),
@@ -220,31 +228,34 @@ def surge_alerts(
     info = cells.select("grid_id", "theme_id", "week_start", "iso_week", "theme_label", "category").unique(
         ["grid_id", "theme_id", "week_start"]
     )
-    behind = (
-        records.filter(pl.col("grid_id").is_not_null())
-        .group_by("grid_id", "theme_id", "week_start")
-        .agg(
-            records=pl.concat_str("source", pl.lit(":"), "record_id").sort(),
-            n_contacts=pl.col("contact_key").drop_nulls().n_unique(),
-            first_at=pl.col("created_at").min(),
-            last_at=pl.col("created_at").max(),
-            street=pl.col("street").drop_nulls().mode().sort().first(),
-            community=pl.col("community").drop_nulls().mode().sort().first(),
-        )
+    cell = ["grid_id", "theme_id", "week_start"]
+    inside = with_people(records.filter(pl.col("grid_id").is_not_null())).join(scored.select(cell), on=cell, how="semi")
+    behind = inside.group_by(cell).agg(
+        records=pl.concat_str("source", pl.lit(":"), "record_id").sort(),
+        n_contacts=pl.col("contact_key").drop_nulls().n_unique(),
+        first_at=pl.col("created_at").min(),
+        last_at=pl.col("created_at").max(),
+        street=pl.col("street").drop_nulls().mode().sort().first(),
+        community=pl.col("community").drop_nulls().mode().sort().first(),
     )
-    out = _weeks_running(
-        scored.join(info, on=["grid_id", "theme_id", "week_start"], how="left").join(
-            behind, on=["grid_id", "theme_id", "week_start"], how="left"
-        ),
-        ["grid_id", "theme_id"],
+    out = (
+        scored.join(info, on=cell, how="left")
+        .join(behind, on=cell, how="left")
+        .join(person_counts(inside, cell).drop("n_weighted"), on=cell, how="left")
+        # mostly one person: that person's 一人多诉, not a surge
+        .filter(~mostly_one_person(pl.col("n"), pl.col("top_person_n").fill_null(0)))
     )
+    if out.is_empty():
+        return pl.DataFrame(schema=ALERT_COLUMNS)
     return _conform(
-        out.with_columns(
+        _weeks_running(out, ["grid_id", "theme_id"]).with_columns(
             _alert_id("S-", "grid_id", "theme_id", "iso_week"),
             kind=pl.lit("surge"),
             evidence=pl.format(
-                "本周{}件，近期周均{}件，预期{}件，p={}",
+                "本周{}件（{}人，{}），近期周均{}件，预期{}件，p={}",
                 "n",
+                "n_people",
+                _basis_zh("people_basis"),
                 pl.col("baseline").round(1),
                 pl.col("expected").round(1),
                 pl.col("p_value").map_elements(lambda p: f"{p:.1e}", pl.String),
@@ -253,20 +264,24 @@ def surge_alerts(
     )
 
 
+def _basis_zh(column: str) -> pl.Expr:
+    return pl.col(column).replace_strict(BASIS_ZH, default="", return_dtype=pl.String)
+
+
 def crowd_alerts(
     records: pl.DataFrame, min_contacts: int = 5, days: int = 7, last_week: dt.date | None = None
 ) -> pl.DataFrame:
-    """Alerts of kind ``crowd`` (多人同诉): ≥ ``min_contacts`` distinct contacts on one theme at one place
+    """Alerts of kind ``crowd`` (多人同诉): ≥ ``min_contacts`` distinct people on one theme at one place
     within ``days`` days ending in an ISO week.
 
     ``records``: source, record_id, created_at, week_start, iso_week, theme_id, theme_label,
-    category, contact_key, place_key, place, grid_id, street, community. ``last_week``: the last
+    category, contact_key, place_key, place, grid_id, street, community, and ``person_key`` /
+    ``person_basis`` (:func:`.people.with_people`; without them a record counts as its contact, else
+    as its own person). A group mostly written by one person is not a crowd. ``last_week``: the last
     week with data (default: the latest in ``records``; pass it when ``records`` is a part of them).
     """
     cols = ["place_key", "theme_id"]
-    base = records.filter(
-        pl.col("place_key").is_not_null() & pl.col("contact_key").is_not_null() & (pl.col("theme_id") >= 0)
-    )
+    base = with_people(records).filter(pl.col("place_key").is_not_null() & (pl.col("theme_id") >= 0))
     if base.is_empty():
         return pl.DataFrame(schema=ALERT_COLUMNS)
     # each record counts in the windows [end − days, end) that hold it, one per ISO week, ending at
@@ -286,7 +301,10 @@ def crowd_alerts(
         joined.group_by(*cols, "week_start", "iso_week")
         .agg(
             n=pl.len(),
-            n_contacts=pl.col("contact_key").n_unique(),
+            n_contacts=pl.col("contact_key").drop_nulls().n_unique(),
+            n_people=pl.col("person_key").n_unique(),
+            top_person_n=pl.col("person_key").value_counts().struct.field("count").max(),
+            people_basis=people_basis(pl.col("person_basis")),
             records=pl.concat_str("source", pl.lit(":"), "record_id").sort(),
             first_at=pl.col("created_at").min(),
             last_at=pl.col("created_at").max(),
@@ -297,7 +315,7 @@ def crowd_alerts(
             street=pl.col("street").mode().sort().first(),
             community=pl.col("community").mode().sort().first(),
         )
-        .filter(pl.col("n_contacts") >= min_contacts)
+        .filter((pl.col("n_people") >= min_contacts) & ~mostly_one_person(pl.col("n"), pl.col("top_person_n")))
     )
     if grouped.is_empty():
         return pl.DataFrame(schema=ALERT_COLUMNS)
@@ -305,19 +323,26 @@ def crowd_alerts(
         _weeks_running(grouped, cols).with_columns(
             _alert_id("C-", "place_key", "theme_id", "iso_week"),
             kind=pl.lit("crowd"),
-            evidence=pl.format("{}天内{}位不同来电人反映同一问题，共{}件", pl.lit(days), "n_contacts", "n"),
+            evidence=pl.format(
+                "{}天内{}人反映同一问题（{}），共{}件", pl.lit(days), "n_people", _basis_zh("people_basis"), "n"
+            ),
         )
     )
 
 
 def repeat_caller_alerts(records: pl.DataFrame, min_records: int = 3, gap_days: int = 180) -> pl.DataFrame:
-    """Alerts of kind ``repeat_caller`` (一人多诉): one contact, one category, ≥ ``min_records`` records with
-    no more than ``gap_days`` days between successive ones. One alert per episode, in the week the
-    episode's latest record falls; its id is stable as the episode grows (it names the first record).
+    """Alerts of kind ``repeat_caller`` (一人多诉): one person (:mod:`.people`: a contact, else a group of
+    near-duplicate records), one category, ≥ ``min_records`` records with no more than ``gap_days``
+    days between successive ones. One alert per episode, in the week the episode's latest record
+    falls; its id is stable as the episode grows (it names the first record).
     """
     # source and record id settle records raised in the same second: the first one names the alert
-    base = records.filter(pl.col("contact_key").is_not_null() & pl.col("category").is_not_null()).sort(
-        "contact_key", "category", "created_at", "source", "record_id"
+    base = (
+        with_people(records)
+        .filter(pl.col("category").is_not_null() & (pl.col("person_basis") != "record"))
+        .rename({"contact_key": "_contact"})
+        .rename({"person_key": "contact_key"})
+        .sort("contact_key", "category", "created_at", "source", "record_id")
     )
     if base.is_empty():
         return pl.DataFrame(schema=ALERT_COLUMNS)
@@ -339,6 +364,7 @@ def repeat_caller_alerts(records: pl.DataFrame, min_records: int = 3, gap_days: 
             first_record=pl.concat_str(pl.col("source").first(), pl.lit(":"), pl.col("record_id").first()),
             first_at=pl.col("created_at").min(),
             last_at=pl.col("created_at").max(),
+            basis=pl.col("person_basis").first(),
             week_start=pl.col("week_start").last(),
             iso_week=pl.col("iso_week").last(),
             weeks=pl.col("week_start").n_unique(),
@@ -357,10 +383,13 @@ def repeat_caller_alerts(records: pl.DataFrame, min_records: int = 3, gap_days: 
         episodes.sort("first_at", "first_record").with_columns(
             _alert_id("R-", "first_record"),
             kind=pl.lit("repeat_caller"),
-            n_contacts=pl.lit(1),
+            n_contacts=pl.when(pl.col("basis") == "contact").then(1).otherwise(0),
+            n_people=pl.lit(1),
+            people_basis=pl.col("basis"),
             weeks_running=pl.col("weeks"),
             evidence=pl.format(
-                "同一来电人{}件，{}至{}",
+                "{}{}件，{}至{}",
+                pl.when(pl.col("basis") == "contact").then(pl.lit("同一来电人")).otherwise(pl.lit("近似重复的留言")),
                 "n",
                 pl.col("first_at").dt.strftime("%Y-%m-%d"),
                 pl.col("last_at").dt.strftime("%Y-%m-%d"),

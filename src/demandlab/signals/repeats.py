@@ -90,7 +90,9 @@ def find_repeats(
         return empty
     if vectorize is None:
         options = {"token_pattern": r"[^ ]+", "lowercase": False} if joined else {"analyzer": _identity}
-        vectorize = TfidfVectorizer(sublinear_tf=True, min_df=2, dtype=np.float32, **options).fit_transform
+        # every word counts, those of one record too: without them two different messages that share
+        # only their common words look identical
+        vectorize = TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **options).fit_transform
     try:
         matrix = vectorize(base["tokens"].to_list()).tocsr()
     except ValueError:  # no token occurs twice: nothing can repeat

@@ -16,7 +16,8 @@ import polars as pl
 from ..config import SignalsConfig
 from ..themes.assign import model_from_bytes
 from .alerts import SurgeModel, crowd_alerts, repeat_caller_alerts, score_surges, surge_alerts
-from .hot import hot_issues
+from .hot import hot_issues, latest_week_end
+from .people import with_people
 from .repeats import find_repeats, update_repeats
 
 SURGE_SCORE_COLUMNS = (
@@ -46,6 +47,9 @@ class SignalsContext:
         return self.since - dt.timedelta(days=self.config.repeat_window_days) if self.since else None
 
 
+#: Bump when what the signals compute changes, so that the pipeline computes them all again.
+SIGNALS_VERSION = "2"  # 2: people counted one way (contacts, else near-duplicate groups); hot issues per matter
+
 #: The marts the signals stage writes, in the order it writes them.
 SIGNAL_MARTS_ORDER = ("mart_alerts", "mart_repeats", "mart_hot_issues", "mart_surge_scores")
 
@@ -61,24 +65,28 @@ class Signals:
         return dict(zip(SIGNAL_MARTS_ORDER, (self.alerts, self.repeats, self.hot, self.surge_scores), strict=True))
 
 
+def hot_start(records: pl.DataFrame, ctx: SignalsContext) -> dt.datetime | None:
+    """From when the hot issues of ``mart_hot_issues`` (as of the end of the latest week) read records."""
+    as_of = latest_week_end(records)
+    return as_of - dt.timedelta(weeks=ctx.config.hot_weeks) if ctx.config.hot_weeks and as_of else None
+
+
 def texts_start(records: pl.DataFrame, ctx: SignalsContext) -> dt.datetime | None:
     """From when :func:`compute_signals` needs the records' texts and tokens (None: all of them)."""
-    cfg = ctx.config
-    latest = records["created_at"].max() if records.height else None
-    hot_start = latest - dt.timedelta(weeks=cfg.hot_weeks) if cfg.hot_weeks and latest else None
+    hot_start_ = hot_start(records, ctx)
     repeat_start = ctx.repeat_start()
-    if repeat_start is None or hot_start is None:
+    if repeat_start is None or hot_start_ is None:
         return None
-    return min(repeat_start, hot_start)
+    return min(repeat_start, hot_start_)
 
 
 def crowd_stage(records: pl.DataFrame, ctx: SignalsContext) -> pl.DataFrame:
-    """多人同诉 (partitioned by place × theme)."""
+    """多人同诉 (partitioned by place × theme; ``records`` carry ``person_key``, see :mod:`.people`)."""
     return crowd_alerts(records, ctx.config.crowd_min_contacts, ctx.config.crowd_days, ctx.last_week)
 
 
 def repeat_caller_stage(records: pl.DataFrame, ctx: SignalsContext) -> pl.DataFrame:
-    """一人多诉 (partitioned by contact)."""
+    """一人多诉 (partitioned by person: ``person_key`` of :mod:`.people`)."""
     return repeat_caller_alerts(records, ctx.config.repeat_caller_min_records, ctx.config.repeat_caller_gap_days)
 
 
@@ -110,12 +118,6 @@ def compute_signals(
     cfg = ctx.config
     if ctx.last_week is None and records.height:
         ctx = replace(ctx, last_week=records["week_start"].max())
-    surge = ctx.surge_model()
-    scored = score_surges(cells, surge)
-    alerts = pl.concat(
-        [surge_alerts(records, cells, surge, scored), crowd_stage(records, ctx), repeat_caller_stage(records, ctx)],
-        how="vertical",
-    ).sort(["week_start", "kind", "p_value", "n", "alert_id"], descending=[True, False, False, True, False])
     repeat_records = texts.drop("title", "text")
     start = ctx.repeat_start()
     if start is not None:
@@ -125,10 +127,17 @@ def compute_signals(
     else:
         options = {"threshold": cfg.repeat_similarity, "window_days": cfg.repeat_window_days}
         repeats = update_repeats(previous, repeat_records, ctx.since, vectorize=ctx.vectorize(), **options)
-    latest = records["created_at"].max() if records.height else None
-    hot_texts = None
-    if latest is not None:
-        hot_start = latest - dt.timedelta(weeks=cfg.hot_weeks) if cfg.hot_weeks else None
-        hot_texts = texts if hot_start is None else texts.filter(pl.col("created_at") >= hot_start)
-    hot = hot_issues(records, weeks=cfg.hot_weeks or None, min_records=cfg.hot_min_records, texts=hot_texts)
+    # people, one way for every signal: contacts, else the near-duplicate groups just found
+    people = with_people(records, repeats)
+    surge = ctx.surge_model()
+    scored = score_surges(cells, surge)
+    alerts = pl.concat(
+        [surge_alerts(people, cells, surge, scored), crowd_stage(people, ctx), repeat_caller_stage(people, ctx)],
+        how="vertical",
+    ).sort(["week_start", "kind", "p_value", "n", "alert_id"], descending=[True, False, False, True, False])
+    begin = hot_start(records, ctx)
+    hot_texts = texts if begin is None else texts.filter(pl.col("created_at") > begin)
+    hot = hot_issues(
+        people, weeks=cfg.hot_weeks or None, min_records=cfg.hot_min_records, texts=hot_texts, repeats=repeats
+    )
     return Signals(alerts, repeats, hot, scored.select(SURGE_SCORE_COLUMNS))

@@ -10,7 +10,8 @@
 --                               (closed with a due time, or still open past it)
 --   网格内办结 grid_closed_share = closed at grid level / closed records whose level is known
 --   重办率 reopen_rate          = records reopened at least once / records whose reopen count is known
---   逾期未结 overdue_open       = records not closed whose due time is before the as-of time
+--   逾期未结 overdue_open       = records not closed whose due time is before the as-of time; NULL (unknown,
+--                               not 0) when no record of the group has a due time
 --   hours_to_respond  = responded_at − accepted_at; hours_to_close = closed_at − accepted_at (created_at
 --                       when there is no acceptance time); a negative duration is a data error and
 --                       is counted in duration_invalid, not used.
@@ -82,7 +83,7 @@ grouped as (
         count(*) filter (where reopen_count is not null or status = 'reopened') as n_reopen_known,
         count(*) filter (where reopen_count > 0 or status = 'reopened') as n_reopened,
         count(*) filter (where reopen_count is null and status is distinct from 'reopened') as reopen_unknown,
-        count(*) filter (where not is_closed and due_at < as_of) as overdue_open,
+        case when count(due_at) > 0 then count(*) filter (where not is_closed and due_at < as_of) end as overdue_open,
         count(*) filter (where not is_closed) as n_open,
         median(hours_to_respond) as hours_to_respond_median,
         quantile_cont(hours_to_respond, 0.9) as hours_to_respond_p90,

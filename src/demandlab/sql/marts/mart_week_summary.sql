@@ -1,4 +1,5 @@
--- One row per ISO week: totals, sources, and the 三率 of the records raised that week.
+-- One row per ISO week: totals, sources, and the 三率 of the records raised that week. One n_<source> column
+-- per source of labels.SOURCE_LABELS_ZH (the report and the charts name each in Chinese); n_other counts the rest.
 --   响应率 response_rate   = responded / records with an acceptance time (closed-loop records)
 --   解决率 resolution_rate = resolved = true / closed records whose 是否解决 is known
 --   满意率 satisfaction_rate = (满意 + 基本满意) / records with a follow-up answer (未回访 excluded)
@@ -15,7 +16,8 @@ weekly as (
         count(*) filter (where source = '12345') as n_12345,
         count(*) filter (where source = 'snapshot') as n_snapshot,
         count(*) filter (where source = 'visit') as n_visit,
-        count(*) filter (where source not in ('12345', 'snapshot', 'visit')) as n_other,
+        count(*) filter (where source = 'message_board') as n_message_board,
+        count(*) filter (where source not in ('12345', 'snapshot', 'visit', 'message_board')) as n_other,
         count(*) filter (where accepted_at is not null) as n_closed_loop,
         count(*) filter (where accepted_at is not null and responded_at is not null) as n_responded,
         count(*) filter (where status = 'closed' and resolved is not null) as n_resolution_known,

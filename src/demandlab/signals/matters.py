@@ -1,0 +1,191 @@
+"""Matters: what records at one place say, finer than a theme (捆绑销售车位 inside 停车), and its name.
+
+A hot issue is one place and one specific matter. Themes are too coarse for that (a compound's
+parking-space bundling and its residents' parking fees are both 停车) and sometimes too fine (one
+matter written two ways can fall into two themes). So, within a **block** — the records naming
+one place, whatever their theme; or, for records that name no place, the records of one theme —
+records are grouped by what they say:
+
+* each record is a TF-IDF vector of its tokens (fitted on the records being grouped, document
+  frequencies over distinct texts, sublinear term frequency), without the tokens of its own place
+  name (which every record at the place shares and which says nothing about the matter);
+* records are clustered by average linkage on cosine distance and cut where the average
+  similarity between two groups falls below :data:`PLACE_SIMILARITY` (records at one place) or
+  :data:`PLACELESS_SIMILARITY` (records that share only a theme: a city-wide matter such as a
+  subsidy policy must say the same thing to be one matter);
+* a block larger than :data:`MAX_BLOCK` records is clustered in slices of that size in time order
+  and the slices' groups joined by the same rule on their centres, so memory stays bounded by
+  the slice.
+
+A matter is named by a phrase its records wrote (:func:`demandlab.themes.keywords.phrase_labels`,
+contrasting the matters with each other, place names excluded), else by the theme's label.
+Everything is a function of the records' content and order (created_at, source, record_id).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+#: Average cosine similarity at which records naming one place are one matter.
+PLACE_SIMILARITY = 0.12
+#: Average cosine similarity at which records that name no place (one theme) are one matter.
+PLACELESS_SIMILARITY = 0.25
+#: Records clustered at once; larger blocks are clustered in slices of this size.
+MAX_BLOCK = 1_500
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+def matter_tokens(tokens: list[str] | None, place: str | None) -> list[str]:
+    """A record's tokens without those of its place name (翠湖, 小区 in 翠湖小区 …).
+
+    >>> matter_tokens(["伊景园", "滨河苑", "捆绑", "销售", "车位"], "伊景园滨河苑")
+    ['捆绑', '销售', '车位']
+    """
+    if not tokens:
+        return []
+    if not place:
+        return list(tokens)
+    return [t for t in tokens if not (len(t) >= 2 and t in place)]
+
+
+def _cluster(vectors: sp.csr_matrix, similarity: float) -> np.ndarray:
+    """Average-linkage clusters of the l2-normalised rows, cut at ``similarity``; labels 0…k−1 in order
+    of each cluster's first row."""
+    n = vectors.shape[0]
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    sims = (vectors @ vectors.T).toarray()
+    distance = np.clip(1.0 - sims, 0.0, 2.0)
+    condensed = distance[np.triu_indices(n, k=1)]
+    labels = fcluster(linkage(condensed, method="average"), t=1.0 - similarity, criterion="distance")
+    _, first = np.unique(labels, return_index=True)
+    order = np.argsort(np.argsort(first, kind="stable"), kind="stable")  # cluster rank by its first row
+    _, inverse = np.unique(labels, return_inverse=True)
+    return order[inverse].astype(np.int64)
+
+
+def _normalised(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ matrix)
+
+
+def cluster_block(vectors: sp.csr_matrix, similarity: float, max_block: int = MAX_BLOCK) -> np.ndarray:
+    """Matter labels of one block's rows (l2-normalised, in time order); see the module docstring.
+
+    >>> rows = _normalised(sp.csr_matrix(np.array([[1.0, 0, 0], [0.9, 0.1, 0], [0, 0, 1.0]])))
+    >>> cluster_block(rows, 0.5).tolist(), cluster_block(rows, 0.5, max_block=2).tolist()
+    ([0, 0, 1], [0, 0, 1])
+    """
+    n = vectors.shape[0]
+    if n <= max_block:
+        return _cluster(vectors, similarity)
+    labels = np.empty(n, dtype=np.int64)
+    centres, offset = [], 0
+    for lo in range(0, n, max_block):
+        part = _cluster(vectors[lo : lo + max_block], similarity)
+        labels[lo : lo + max_block] = part + offset
+        k = int(part.max()) + 1
+        member = sp.csr_matrix((np.ones(len(part)), (part, np.arange(len(part)))), shape=(k, len(part)))
+        centres.append(member @ vectors[lo : lo + max_block])
+        offset += k
+    joined = cluster_block(_normalised(sp.vstack(centres).tocsr()), similarity, max_block)
+    return joined[labels]
+
+
+def find_matters(records: pl.DataFrame) -> pl.DataFrame:
+    """``records`` with ``block`` (the place key, else ``theme:<id>``) and ``matter`` (an integer, unique
+    across blocks, numbered in order of blocks and of each matter's first record).
+
+    ``records``: source, record_id, created_at, place_key, place, theme_id and ``tokens`` (a list or
+    one space-joined string), in any order. Records without tokens (or a frame without the column)
+    are grouped by theme within their block, as the themes found them.
+    """
+    records = records.sort("created_at", "source", "record_id").with_columns(
+        block=pl.coalesce("place_key", pl.lit("theme:") + pl.col("theme_id").cast(pl.String))
+    )
+    if records.is_empty():
+        return records.with_columns(matter=pl.lit(None, pl.Int64))
+    if "tokens" not in records.columns:
+        records = records.with_columns(tokens=pl.lit(None, pl.List(pl.String)))
+    elif records.schema["tokens"] == pl.String:
+        records = records.with_columns(pl.col("tokens").str.split(" "))
+    docs = [matter_tokens(t, p) for t, p in zip(records["tokens"].to_list(), records["place"].to_list(), strict=True)]
+    useful = np.array([bool(d) for d in docs])
+    vectors = None
+    if useful.any():
+        counts = CountVectorizer(analyzer=_identity, lowercase=False).fit_transform([d for d in docs if d]).tocsr()
+        # document frequencies over distinct texts: a message sent 30 times is one document, not 30
+        # that make its own words look common
+        distinct = sorted({tuple(sorted(d)): i for i, d in enumerate(d for d in docs if d)}.values())
+        idf = TfidfTransformer(sublinear_tf=True).fit(counts[distinct])
+        vectors = idf.transform(counts).tocsr()
+    position = np.cumsum(useful) - 1  # row of each useful record in ``vectors``
+    blocks = records["block"].to_list()
+    themes = records["theme_id"].to_list()
+    placed = records["place_key"].is_not_null().to_list()
+    members: dict[str, list[int]] = {}
+    for i, block in enumerate(blocks):
+        members.setdefault(block, []).append(i)
+    matters = np.empty(records.height, dtype=np.int64)
+    offset = 0
+    for block in sorted(members):
+        rows = np.array(members[block])
+        with_text = rows[useful[rows]]
+        if len(with_text):
+            similarity = PLACE_SIMILARITY if placed[rows[0]] else PLACELESS_SIMILARITY
+            labels = cluster_block(vectors[position[with_text]], similarity)
+            matters[with_text] = labels + offset
+            offset += int(labels.max()) + 1
+        without = rows[~useful[rows]]
+        for theme in sorted({themes[i] for i in without}):
+            matters[[i for i in without if themes[i] == theme]] = offset
+            offset += 1
+    return records.with_columns(pl.Series("matter", matters, dtype=pl.Int64))
+
+
+def matter_names(
+    groups: list[list[tuple[str, list[str]]]], places: list[str | None], fallback: list[str | None]
+) -> list[str | None]:
+    """A phrase each group's records wrote that sets it apart from the other groups, else ``fallback``.
+
+    ``groups``: per group, its records as (title and text, tokens); ``places``: each group's place
+    (its words are never part of a name).
+
+    >>> parking = [("开发商捆绑销售车位", ["开发商", "捆绑", "销售", "车位"])] * 3
+    >>> noise = [("搅拌站夜间噪音扰民", ["搅拌站", "夜间", "噪音", "扰民"])] * 3
+    >>> matter_names([parking, noise], ["滨河苑", None], ["停车", "噪音"])
+    ['开发商捆绑销售车位', '搅拌站夜间噪音扰民']
+    """
+    from ..themes.keywords import class_keywords, phrase_labels
+
+    docs = [tokens for group in groups for _, tokens in group]
+    if not docs or not any(docs):
+        return list(fallback)
+    labels = np.array([g for g, group in enumerate(groups) for _ in group])
+    vectorizer = CountVectorizer(analyzer=_identity, lowercase=False)
+    counts = vectorizer.fit_transform(docs).tocsr()
+    vocabulary = vectorizer.get_feature_names_out().tolist()
+    keywords, weights = class_keywords(counts, labels, len(groups), vocabulary, n_keywords=10)
+    named = sorted({p for p in places if p})
+    exclude = sorted({t for t in vocabulary if len(t) >= 2 and any(t in p for p in named)})
+    names = phrase_labels(groups, keywords, weights, exclude=exclude)
+    return [name or fb for name, fb in zip(names, fallback, strict=True)]
+
+
+__all__ = [
+    "MAX_BLOCK",
+    "PLACELESS_SIMILARITY",
+    "PLACE_SIMILARITY",
+    "cluster_block",
+    "find_matters",
+    "matter_names",
+    "matter_tokens",
+]

@@ -1,0 +1,194 @@
+"""People counted one way for every signal, hot issues per place and matter, one heat everywhere.
+
+Real exports often have no caller number: on one, 84 of a hot issue's 105 records were one
+resident's near-identical message, shown as "105 人". These cases are written by hand here.
+"""
+
+import datetime as dt
+import json
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from demandlab import marts
+from demandlab.cli import app
+from demandlab.report.data import collect
+from demandlab.signals import hot_issues
+from demandlab.signals.alerts import SurgeModel, crowd_alerts, repeat_caller_alerts, surge_alerts
+from demandlab.signals.matters import find_matters
+from demandlab.signals.people import with_people
+from demandlab.signals.repeats import find_repeats
+
+AS_OF = dt.datetime(2026, 11, 15, 23, 59, 59, 999999)
+MONDAY = dt.date(2026, 11, 9)
+
+
+def _record(i: int, text: str, tokens: str, created: dt.datetime, contact: str | None = None, **more) -> dict:
+    return {
+        "source": "board", "record_id": f"m{i:03d}", "created_at": created, "week_start": MONDAY,
+        "iso_week": "2026-W46", "place_key": "翠湖", "place": "翠湖小区", "place_kind": "compound",
+        "place_road": None, "theme_id": 1, "theme_label": "噪音 · 夜间", "category": "噪音",
+        "contact_key": contact, "likes": 0, "grid_id": "G1", "street": "东湖街道", "community": "翠湖社区",
+        "title": None, "text": text, "tokens": tokens, **more,
+    }  # fmt: skip
+
+
+def _one_resident_and_three_others() -> pl.DataFrame:
+    """One resident's identical message 30 times in one week (no caller number), and 3 other people."""
+    start = dt.datetime(2026, 11, 9, 8)
+    same = "翠湖小区旁搅拌站夜间施工噪音扰民，严重影响休息，请尽快处理"
+    rows = [
+        _record(i, same, "搅拌站 夜间 施工 噪音 扰民 影响 休息 处理", start + dt.timedelta(hours=5 * i))
+        for i in range(30)
+    ]
+    others = [
+        ("搅拌站晚上十一点还在作业，噪音太大", "搅拌站 晚上 十一点 还在 作业 噪音 太大"),
+        ("夜里搅拌站的噪音吵得孩子睡不着", "夜里 搅拌站 噪音 吵 孩子 睡不着"),
+        ("搅拌站的车凌晨进出，噪音和灰尘都很严重", "搅拌站 车 凌晨 进出 噪音 灰尘 严重"),
+    ]
+    rows += [
+        _record(30 + k, text, toks, start + dt.timedelta(days=1, hours=k)) for k, (text, toks) in enumerate(others)
+    ]
+    return pl.DataFrame(rows + _elsewhere())
+
+
+def _elsewhere() -> list[dict]:
+    """Other matters at other places the same week: what makes 噪音 common and 搅拌站 rare."""
+    matters = ["楼道 堆物 影响 通行", "装修 噪音 周末 影响 休息", "路灯 不亮 晚上 出行 不便", "垃圾 清运 不及时 严重",
+               "电梯 故障 困人 处理", "广场舞 噪音 晚上 扰民", "停车 占道 严重 影响", "漏水 天花板 处理"]  # fmt: skip
+    start = dt.datetime(2026, 11, 11, 9)
+    return [
+        _record(100 + k, toks.replace(" ", ""), toks, start + dt.timedelta(hours=k), place_key=f"别处{k}",
+                place=f"别处{k}小区", theme_id=2 + k % 3)
+        for k, toks in enumerate(matters)
+    ]  # fmt: skip
+
+
+def test_one_residents_thirty_messages_are_one_person_and_a_repeat_not_a_crowd():
+    records = _one_resident_and_three_others()
+    repeats = find_repeats(records)
+    # the identical messages form one near-duplicate group; the three others, each with words of its own,
+    # repeat nothing (they did when words found in one record only were left out of the vectors)
+    assert repeats.height == 30 and repeats["repeat_group_id"].n_unique() == 1
+    people = with_people(records, repeats)
+    hot = hot_issues(people, as_of=AS_OF).filter(pl.col("place_key") == "翠湖")
+    assert hot.height == 1
+    row = hot.row(0, named=True)
+    assert (row["n"], row["n_people"], row["people_basis"], row["top_person_n"]) == (33, 4, "repeat_group", 30)
+    assert row["is_repeat"] and row["n_contacts"] == 0
+    # not a crowd even where 4 people would be one: the group is mostly one person's
+    assert crowd_alerts(people, min_contacts=3).is_empty()
+    # the surge test flags the cell (33 records where there were 1-2 a week) …
+    weeks = [MONDAY - dt.timedelta(weeks=k) for k in range(8, 0, -1)]
+    cells = pl.DataFrame(
+        {"grid_id": "G1", "theme_id": 1, "week_start": [*weeks, MONDAY], "n": [1, 2, 1, 1, 2, 1, 1, 2, 33]}
+    ).with_columns(
+        iso_week=pl.col("week_start").dt.strftime("%G-W%V"), theme_label=pl.lit("噪音"), category=pl.lit("噪音")
+    )
+    from demandlab.signals.alerts import score_surges
+
+    assert score_surges(cells, SurgeModel(min_history=4))["is_alert"].to_list()[-1]
+    # … but raises no surge: it is the resident's 一人多诉, raised as such from the near-duplicate group
+    assert surge_alerts(people, cells, SurgeModel(min_history=4)).is_empty()
+    repeat = repeat_caller_alerts(people)
+    assert repeat.height == 1 and repeat["n"][0] == 30 and repeat["people_basis"][0] == "repeat_group"
+    assert "近似重复" in repeat["evidence"][0]
+
+
+def test_with_contacts_people_are_the_contacts_and_a_crowd_is_a_crowd():
+    start = dt.datetime(2026, 11, 10, 8)
+    rows = [
+        _record(
+            i, f"搅拌站夜间噪音扰民第{i}次", "搅拌站 夜间 噪音 扰民", start + dt.timedelta(hours=i), contact=f"c{i % 6}"
+        )
+        for i in range(12)
+    ]
+    people = with_people(pl.DataFrame(rows))
+    crowd = crowd_alerts(people, min_contacts=5)
+    assert crowd["n_people"].to_list() == [6] and crowd["people_basis"].to_list() == ["contact"]
+    row = hot_issues(people, as_of=AS_OF).row(0, named=True)
+    assert (row["n_people"], row["n_contacts"], row["is_repeat"]) == (6, 6, False)
+
+
+def test_a_place_holds_several_matters_and_one_matter_written_two_ways():
+    start = dt.datetime(2026, 10, 20, 8)
+    parking = [
+        ("开发商捆绑销售车位，不买车位不给交房", "开发商 捆绑 销售 车位 不买 交房"),
+        ("买房被要求捆绑购买车位，否则不能签合同", "买房 要求 捆绑 购买 车位 签 合同"),
+        ("滨河苑开发商强制捆绑销售车位", "开发商 强制 捆绑 销售 车位"),
+        ("车位捆绑销售，业主投诉无门", "车位 捆绑 销售 业主 投诉"),
+    ]
+    fees = [
+        ("物业停车费一年涨了三次", "物业 停车费 涨"),
+        ("小区停车费上涨没有公示", "停车费 上涨 公示"),
+        ("物业擅自上涨停车费", "物业 擅自 上涨 停车费"),
+    ]
+    rows = [
+        _record(i, text, toks, start + dt.timedelta(days=i), contact=f"c{i}", theme_id=7, theme_label="停车")
+        for i, (text, toks) in enumerate(parking + fees)
+    ]
+    records = pl.DataFrame(rows)
+    matters = find_matters(records)
+    by_text = dict(zip(matters["text"], matters["matter"], strict=True))
+    assert len({by_text[t] for t, _ in parking}) == 1 and len({by_text[t] for t, _ in fees}) == 1
+    assert by_text[parking[0][0]] != by_text[fees[0][0]]
+    hot = hot_issues(records, as_of=AS_OF)
+    assert hot.height == 2 and set(hot["theme_label"]) == {"停车"}
+    assert any("捆绑" in m for m in hot["matter"]) and any("停车费" in m for m in hot["matter"])
+
+
+def test_a_city_wide_matter_without_a_place_is_hot_when_several_people_raise_it():
+    start = dt.datetime(2026, 10, 20, 8)
+    subsidy = [
+        ("购房补贴申请后迟迟没有发放", "购房 补贴 申请 迟迟 没有 发放"),
+        ("人才购房补贴什么时候发放", "人才 购房 补贴 发放"),
+        ("购房补贴发放进度太慢", "购房 补贴 发放 进度 太慢"),
+        ("去年申请的购房补贴至今未到账", "申请 购房 补贴 至今 到账"),
+    ]
+    rows = [
+        _record(i, text, toks, start + dt.timedelta(days=2 * i), contact=f"c{i}", place_key=None, place=None,
+                place_kind=None, theme_id=3, theme_label="住房保障")
+        for i, (text, toks) in enumerate(subsidy)
+    ]  # fmt: skip
+    # one more person's unrelated message in the same theme stays out of the matter
+    rows.append(
+        _record(9, "公租房维修没人管", "公租房 维修 没人管", start, contact="c9", place_key=None, place=None,
+                place_kind=None, theme_id=3, theme_label="住房保障")
+    )  # fmt: skip
+    hot = hot_issues(pl.DataFrame(rows), as_of=AS_OF)
+    assert hot.height == 1
+    row = hot.row(0, named=True)
+    assert row["place_key"] is None and row["n"] == 4 and row["n_people"] == 4
+    assert "补贴" in row["matter"] and row["hot_id"].startswith("H-theme-3-")
+
+
+def test_the_command_line_the_marts_and_the_report_give_one_heat_for_one_issue_and_week(demo_run):
+    store, cfg = demo_run["store"], demo_run["config"]
+    stored = marts.hot_issues(store)
+    assert stored.height > 0
+    latest = marts.read.latest_week_start(store)
+    as_of = dt.datetime.combine(latest + dt.timedelta(days=7), dt.time()) - dt.timedelta(microseconds=1)
+    assert stored["as_of"].unique().to_list() == [as_of]
+    # the one function, run again from the records for that week, gives the stored mart
+    again = marts.read.compute_hot_issues(store, latest)
+    assert again.select("hot_id", "heat", "n", "n_people").equals(stored.select("hot_id", "heat", "n", "n_people"))
+    # the report of that week shows the stored heats
+    shown = {h["hot_id"]: h["heat"] for h in collect(store, config=cfg).hot}
+    assert shown == dict(stored.head(len(shown)).select("hot_id", "heat").iter_rows())
+    # and the command line prints them
+    out = CliRunner().invoke(app, ["signals", "hot", "--format", "json", "--db", str(cfg.paths.db)])
+    assert out.exit_code == 0, out.output
+    printed = {r["hot_id"]: r["heat"] for r in json.loads(out.output)}
+    assert printed == dict(stored.head(10).select("hot_id", "heat").iter_rows())
+    # a past week: the report of that week, the command line's --week and the marts agree too
+    past = latest - dt.timedelta(weeks=3)
+    week = f"{past.isocalendar()[0]}-W{past.isocalendar()[1]:02d}"
+    then = marts.hot_issues(store, week=week)
+    assert then.height > 0 and then["as_of"][0] < as_of
+    shown = {h["hot_id"]: h["heat"] for h in collect(store, week=week, config=cfg).hot}
+    assert shown == pytest.approx(dict(then.head(len(shown)).select("hot_id", "heat").iter_rows()))
+    out = CliRunner().invoke(app, ["signals", "hot", "--week", week, "--format", "json", "--db", str(cfg.paths.db)])
+    assert {r["hot_id"]: r["heat"] for r in json.loads(out.output)} == dict(
+        then.head(10).select("hot_id", "heat").iter_rows()
+    )
