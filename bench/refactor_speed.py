@@ -8,7 +8,9 @@ prepared databases (their schemas differ). The benchmark code is this checkout's
 
 Anchor: the checkout before the redesign, ``e9a9c23`` (the last commit before ``marts/`` and
 ``pipeline/`` became packages). Claim: the redesign's median is within 5 % of the anchor's or
-faster, for every timed command.
+faster, for every timed command: the demo as a whole process (start-up and imports included: the
+redesign imports lazily, so its in-process stage timers hold imports the old code paid before them)
+and the weekly job (a process of its own either way).
 
 Run: .venv/bin/python -m bench.refactor_speed [--before REF] [--after REF] [--rounds 2]
      (about 30 minutes: two 1M databases are prepared once under $DEMANDLAB_BENCH_DIR)
@@ -22,6 +24,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bench._common import write_result
@@ -58,23 +61,27 @@ def _measure(module: str, src: Path, bench_dir: Path) -> dict:
         "DEMANDLAB_BENCH_DIR": str(bench_dir),
         "PYTHONHASHSEED": "0",
     }
+    started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", PROBE.format(module=module)], cwd=REPO, env=env, capture_output=True, text=True
     )
+    process_s = round(time.perf_counter() - started, 2)
     if done.returncode != 0:
         raise RuntimeError(f"bench.{module} on {src} failed ({done.returncode}): {done.stderr[-3000:]}")
     line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
     if not result.pop("module_file").startswith(str(src)):
         raise RuntimeError(f"bench.{module} did not import demandlab from {src}")
-    return result
+    return {**result, "process_s": process_s}
 
 
 def _seconds(module: str, result: dict) -> dict[str, float]:
     """The timed commands of one result: the demo's stages, the weekly job per database."""
     if module == "demo_pipeline":
-        return {f"demo_{k}": v for k, v in result["timings_s"].items()}
-    return {f"weekly_{name}": r["seconds"] for name, r in result.items()}
+        # the demo's stages run in one process: what the redesign imports lazily is paid inside the first
+        # stage's timer, what the old code imported up front outside it; the process time holds both
+        return {"demo_process": result["process_s"], **{f"demo_{k}": v for k, v in result["timings_s"].items()}}
+    return {f"weekly_{name}": r["seconds"] for name, r in result.items() if name != "process_s"}
 
 
 def main(before: str = BEFORE, after: str | None = None, rounds: int = 2) -> dict:
@@ -94,7 +101,7 @@ def main(before: str = BEFORE, after: str | None = None, rounds: int = 2) -> dic
                     samples[side].setdefault(key, []).append(value)
     medians = {side: {k: round(statistics.median(v), 2) for k, v in s.items()} for side, s in samples.items()}
     ratio = {k: round(medians["after"][k] / medians["before"][k], 3) for k in medians["before"]}
-    headline = ("demo_total", "weekly_district_50k", "weekly_million")
+    headline = ("demo_process", "weekly_district_50k", "weekly_million")
     return write_result(
         "refactor_speed",
         {
