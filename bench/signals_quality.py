@@ -98,8 +98,9 @@ def real_messages() -> dict | None:
                          "sample/a4_messages_replies.xlsx", "unlabeled/test_messages_unlabeled.xlsx"):  # fmt: skip
                 pipe.ingest(SHARED / name)
             pipe.run()
-            records = pipe.signal_records()
-            hot = hot_issues(records, weeks=None)
+            records = pipe.signal_records(text=True)
+            repeats = store.sql("select source, record_id, repeat_group_id from mart_repeats")
+            hot = hot_issues(records, weeks=None, repeats=repeats)
     placed = records["place_key"].is_not_null().mean()
     return {
         "messages": records.height,
@@ -107,8 +108,10 @@ def real_messages() -> dict | None:
         "top_10": [
             {
                 "place": r["place"],
+                "matter": r["matter"],
                 "theme": r["theme_label"],
                 "records": r["n"],
+                "people": r["n_people"],
                 "likes": r["likes"],
                 "from": r["first_at"].date().isoformat(),
                 "to": r["last_at"].date().isoformat(),

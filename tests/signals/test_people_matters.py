@@ -192,3 +192,17 @@ def test_the_command_line_the_marts_and_the_report_give_one_heat_for_one_issue_a
     assert {r["hot_id"]: r["heat"] for r in json.loads(out.output)} == dict(
         then.head(10).select("hot_id", "heat").iter_rows()
     )
+
+
+def test_without_words_records_naming_no_place_form_no_city_wide_matter():
+    # a frame without tokens (no text read): at a place the theme stands for the matter, but a whole
+    # theme of place-less records is not one city-wide matter (it topped a real board's list that way)
+    start = dt.datetime(2026, 10, 20, 8)
+    rows = [
+        _record(i, f"第{i}条", None, start + dt.timedelta(days=i), contact=f"c{i}", place_key=None, place=None,
+                place_kind=None, theme_id=5, theme_label="劳动保障")
+        for i in range(12)
+    ]  # fmt: skip
+    rows += [_record(20 + i, f"第{i}条", None, start + dt.timedelta(days=i), contact=f"d{i}") for i in range(4)]
+    hot = hot_issues(pl.DataFrame(rows).drop("tokens"), as_of=AS_OF)
+    assert hot["place_key"].to_list() == ["翠湖"] and hot["n"].to_list() == [4]

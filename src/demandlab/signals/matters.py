@@ -18,11 +18,14 @@ records are grouped by what they say:
   the slice.
 
 A matter is named by a phrase its records wrote (:func:`demandlab.themes.keywords.phrase_labels`,
-contrasting the matters with each other, place names excluded), else by the theme's label.
+contrasting the matters with each other; no word of a group's place and no word the dictionary
+tags as a place name: 秀洲区 · 王江泾 does not name a matter), else by the theme's label.
 Everything is a function of the records' content and order (created_at, source, record_id).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import polars as pl
@@ -31,7 +34,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 #: Average cosine similarity at which records naming one place are one matter.
-PLACE_SIMILARITY = 0.12
+PLACE_SIMILARITY = 0.06
 #: Average cosine similarity at which records that name no place (one theme) are one matter.
 PLACELESS_SIMILARITY = 0.25
 #: Records clustered at once; larger blocks are clustered in slices of this size.
@@ -106,7 +109,8 @@ def find_matters(records: pl.DataFrame) -> pl.DataFrame:
 
     ``records``: source, record_id, created_at, place_key, place, theme_id and ``tokens`` (a list or
     one space-joined string), in any order. Records without tokens (or a frame without the column)
-    are grouped by theme within their block, as the themes found them.
+    are grouped by theme at their place, as the themes found them; without a place each is its own
+    matter (a whole theme is no city-wide matter).
     """
     records = records.sort("created_at", "source", "record_id").with_columns(
         block=pl.coalesce("place_key", pl.lit("theme:") + pl.col("theme_id").cast(pl.String))
@@ -145,10 +149,23 @@ def find_matters(records: pl.DataFrame) -> pl.DataFrame:
             matters[with_text] = labels + offset
             offset += int(labels.max()) + 1
         without = rows[~useful[rows]]
+        if not placed[rows[0]]:  # no place and no words: nothing says two of them are one matter
+            matters[without] = np.arange(offset, offset + len(without))
+            offset += len(without)
+            continue
         for theme in sorted({themes[i] for i in without}):
             matters[[i for i in without if themes[i] == theme]] = offset
             offset += 1
     return records.with_columns(pl.Series("matter", matters, dtype=pl.Int64))
+
+
+@functools.cache
+def _tags():
+    """The dictionary's part-of-speech tags of a word (place names, ``ns``, never name a matter)."""
+    from ..text.segment import Segmenter
+    from ..themes.keywords import word_tagger
+
+    return word_tagger(Segmenter())
 
 
 def matter_names(
@@ -176,7 +193,7 @@ def matter_names(
     keywords, weights = class_keywords(counts, labels, len(groups), vocabulary, n_keywords=10)
     named = sorted({p for p in places if p})
     exclude = sorted({t for t in vocabulary if len(t) >= 2 and any(t in p for p in named)})
-    names = phrase_labels(groups, keywords, weights, exclude=exclude)
+    names = phrase_labels(groups, keywords, weights, exclude=exclude, tags=_tags())
     return [name or fb for name, fb in zip(names, fallback, strict=True)]
 
 
