@@ -146,7 +146,8 @@ def test_the_pipeline_learns_a_name_from_two_weeks_that_each_wrote_it_once(tmp_p
     header = "留言编号,留言用户,留言主题,留言时间,留言详情\n"
     weeks = [
         "m1,u1,噪音,2026/11/02 09:00:00,住在锦绣江南小区，楼下夜宵摊吵到半夜\n",
-        "m2,u2,停车,2026/11/09 09:00:00,A5区锦绣江南小区门口乱停车\nm3,u3,油烟,2026/11/10 09:00:00,锦绣江南商铺油烟直排\n",
+        "m2,u2,停车,2026/11/09 09:00:00,A5区锦绣江南小区门口乱停车\n"
+        "m3,u3,油烟,2026/11/10 09:00:00,锦绣江南商铺油烟直排\n",
     ]
     cfg = demo_config(tmp_path / "data", tmp_path / "reports")
     with dl.connect(cfg.paths.db) as store:
