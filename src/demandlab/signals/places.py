@@ -64,168 +64,36 @@ from typing import NamedTuple
 import polars as pl
 
 from ..labels import PLACE_KINDS_ZH
+from .place_grammar import (
+    BUILDING,
+    COMPOUND_SUFFIXES,
+    GENERIC_POI,
+    HEADS,
+    INSTITUTIONS,
+    LEAD,
+    LIMIT,
+    MARKET_WORD_AFTER,
+    NO_END,
+    NO_START,
+    NOT_COMPOUND,
+    NOT_COMPOUND_END,
+    NOT_POI_END,
+    NOT_ROAD_END,
+    POI_KIND,
+    POI_SUFFIXES,
+    ROAD_SUFFIXES,
+    ROAD_WORD_AFTER,
+    STOP,
+    UNITS,
+    admin_prefix,
+    cn_number,
+    compound_key,
+    normal_name,
+    tolerant_pattern,
+)
 
 KINDS = ("compound", "poi", "road")  # most to least preferred
 KIND_LABELS_ZH = PLACE_KINDS_ZH  # the name signals has always exported
-
-# single-character residential heads (伊景园滨河苑, 仰山郡, 中南闻荷府); 园, 庭, 城, 居, 里 and 湾 end too
-# many common words or rural hamlets (公园, 家庭, 县城, 邻居, 这里, 螺蛳湾组) and are only found when learned
-_HEADS = ("苑", "郡", "府")
-_COMPOUND_SUFFIXES = (
-    "小区",
-    "花园",
-    "家园",
-    "嘉园",
-    "公寓",
-    "大厦",
-    "新村",
-    "新城",
-    "雅居",
-    "华庭",
-    "华府",
-    "名苑",
-    "社区",
-    *_HEADS,
-)
-_POI_SUFFIXES = (
-    "农贸市场", "菜市场", "菜场", "市场", "超市", "商场", "饭店", "餐馆", "餐厅", "酒店", "烧烤店", "夜宵摊",
-    "大排档", "小吃店", "棋牌室", "网吧", "歌厅", "酒吧", "学校", "小学", "中学", "大学", "学院", "幼儿园",
-    "医院", "卫生院", "卫生室", "诊所", "搅拌站", "工地", "加油站", "充电站", "公园", "广场", "地铁站",
-    "公交站", "停车场", "垃圾站", "中转站", "泵房", "工厂", "厂",
-)  # fmt: skip
-_ROAD_SUFFIXES = ("大道", "路", "街", "巷")
-# institutions whose name may be only the administrative unit (A市学院, L5县医院, 泉塘镇卫生院)
-_INSTITUTIONS = ("医院", "卫生院", "学校", "小学", "中学", "大学", "学院", "幼儿园")
-_LIMIT = 8  # characters read leftwards from a suffix
-
-# characters a name does not contain: grammar words, pronouns and demonstratives, verbs of speech,
-# conjunctions, punctuation and placeholders' brackets (and any space, see _name_start)
-_STOP = set("的了是在把被给让向往于这那些个等也都还就又很与及或从到去")
-_STOP |= set("其该此我你他她它们称说请而但却虽并且没有已须至哪")
-_STOP |= set("，。、；：？！,.;:?!()（）【】[]“”\"'《》〔〕<>〈〉「」『』…—～~/\\|*＊#＃@&%")
-# characters a name does not end in: a preposition or deictic before the suffix (本小区, 各学校, 对工地)
-_NO_END = set("本各每对为以将")
-# characters cut from the start of a name while at least two remain (对翠湖小区, 本市场)
-_NO_START = set("本对为系不要以将由原")
-# what may be written before a name and is not part of it, cut up to its last occurrence:
-# an administrative unit, a road, a placing word, or a function word of the sentence
-_ADMIN_WORDS = r"[A-Z]\d*[市区县]|省|市|区|县|镇|乡|街道|社区"
-_ROAD_WORDS = r"大道|路|街|巷"
-_SENTENCE_WORDS = (
-    # placing
-    "附近 隔壁 旁边 对面 门口 楼下 楼上 底商 临街 周边 周围 里面 外面 位于 来自 住在 家住 居住 关于 针对 对于 "
-    "属于 靠近 紧邻 毗邻 地处 前往 进入 进出 经过 穿过 离开 以上 以下 以内 之间 "
-    # speech and request
-    "表示 认为 反映 反应 投诉 举报 希望 要求 请求 恳请 建议 呼吁 咨询 询问 了解 发现 看到 听说 来电 致电 求助 诉求 "
-    # connectives, time, cause, people
-    "因为 由于 所以 如果 虽然 但是 而且 并且 还有 以及 包括 没有 不能 不是 可以 已经 一直 经常 严重 导致 造成 "
-    "影响 干扰 扰乱 目前 现在 当前 其中 以前 之前 以后 之后 以来 同时 期间 时候 今年 去年 今天 昨天 每天 晚上 白天 "
-    "未经 作为 本人 业主 居民 市民 原因 问题 情况 什么 怎么 为何 如何 是否 能否 哪里 相关 有关 "
-    # verbs of a complaint that take a place as object
-    "整治 治理 解决 查处 彻查 调查 责令 督促 取缔 拆除 关闭 清理 侵占 占用 协调 修复 改造 购买 买了 入住 "
-    "搬进 看房 抵达 到达 "
-    # modal verbs and adverbs
-    "必须 需要 应该 可能 只能 还是 就是 都是 不要 不让 不准 不得 不许 只有 只是 一定 一起 马上 立即 尽快 及时 "
-    "继续 开始 准备 打算 计划 决定 进行 实行 实施 组织 安排 开展 通过 利用 按照 根据 为了 于是 然后 而是 甚至 "
-    "乃至 或者 竟然 居然 突然 仍然 依然 终于 总是 往往 曾经"
-).split()
-# 住 (我住翠湖小区) but not 住宅; 和 after a place word (幼儿园和第八小学)
-_PLACING = "|".join(
-    [r"[东西南北]侧", r"住(?![宅房户])", r"(?<=[园学院场店厂校站馆])和", *sorted(_SENTENCE_WORDS, key=len)[::-1]]
-)
-_LEAD = re.compile(f".*(?:{_ADMIN_WORDS}|{_ROAD_WORDS}|{_PLACING})")
-_NOT_ADMIN_LEAD = re.compile(f".*(?:{_ROAD_WORDS}|{_PLACING})")
-# an administrative unit as written right before a name: A市, M3县, 温州市, 泉塘镇
-_ADMIN_PREFIX = re.compile(r"(?:[A-Z]\d*|(?:(?![省市县区镇乡])[\u4e00-\u9fff]){2,4})[省市县区镇乡]$")
-_UNITS = "省市县区镇乡"
-# words ending like a unit that are none (翠湖小区, 超市, 乡镇)
-_NOT_ADMIN = re.compile(
-    "(?:小区|社区|城区|市区|景区|园区|厂区|校区|片区|辖区|街区|院区|病区|学区|山区|郊区|超市|菜市|夜市|集市|城市|"
-    "都市|门市|城镇|乡镇|城乡|家乡|老乡|下乡)$"
-)
-
-_NUMBER = r"(\d{1,3}|[一二三四五六七八九十]{1,3})"
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
-# words ending in a road suffix that are no road: generic roads, kinds of road, verbs and figures of speech
-_NOT_ROADS = (
-    "马路 道路 一路 公路 过马路 这条路 那条路 上路 出路 走路 线路 电路 水路 之路 修路 挖路 毁路 堵路 铺路 让路 带路 "
-    "问路 迷路 顺路 沿路 跑路 绝路 活路 死路 退路 去路 套路 思路 销路 网路 过路 无路 有路 条路 岔路 旁路 便路 土路 "
-    "维权路 铁路 断头路 水泥路 泥巴路 泥泞路 石板路 柏油路 砂石路 沙石路 渣石路 硬化路 高速路 快速路 交叉路 十字路 "
-    "丁字路 支路 "
-    "大街 满大街 上街 逛街 过街 沿街 当街 一条街 整条街 步行街 商业街 美食街 小吃街"
-).split()
-_NOT_ROAD_END = re.compile(f"(?:{'|'.join(map(re.escape, sorted(_NOT_ROADS, key=len, reverse=True)))})$")
-_ROAD_WORD_AFTER = set("线灯费况过人程途演由数子径基")  # 路线, 路灯 …: 路 starts another word
-# a compound's stem that is a kind of compound, not a name: 老旧小区, 所在小区, 安置小区, 住宅小区
-_KIND_END = (
-    "老旧|老式|所在|周边|周围|附近|隔壁|其他|其它|别的|同一|整个|多个|各个|某个|几个|开放式|封闭式|新建|在建|"
-    "无物业|高档|大型|商品房"
-)
-_KIND_WORDS = (
-    f"{_KIND_END}|老|旧|新|住宅|商住|安置|拆迁|回迁|还建|保障房|公租房|廉租房|经适房|经济适用房|物业|普通|城中村|农村|"
-    "城市|城镇|老城区|一些|部分|很多|许多|所有|全部|相邻|邻近|单位|职工|宿舍|家属|居民|高层|多层|低层|小|大|型|平安|"
-    "和谐|文明|示范|美丽|智慧|绿色|生态|一个|两个|某"
-)
-_NOT_COMPOUND_END = re.compile(f"(?:{_KIND_END})$")
-_NOT_COMPOUND = re.compile(f"(?:{_KIND_WORDS})+")
-# a point of interest's stem that only says what kind of institution it is: 人民医院, 第一中学 …
-_GENERIC_POI = re.compile(
-    r"(?:人民|中心|中医|中西医结合|妇幼保健|妇幼|妇女儿童|儿童|第?[一二三四五六七八九十百零〇\d]+|职业技术|职业|技术|专业|"
-    r"实验|附属|中等|高级|初级|城关|机关|市立|县立|区立|省立|卫生|公共|综合|完全|九年制|九年一贯制|寄宿制|中小|中)*"
-)
-# … or a kind of institution, which is no place: 民办学校, 其他医院, 附近超市, 三甲医院, 几家医院
-_POI_KIND_END = "|".join(
-    "公办 民办 公立 私立 民营 所有 一些 部分 其他 其它 附近 周边 各级 当地 定点 指定 相关 有关 正规 大型 小型".split()
-)
-_POI_KIND = re.compile(
-    rf"(?:{_POI_KIND_END}|重点|示范|普通|黑|各类|一个|某|[一二三][级甲]|甲等|乙等|级|[一几多两三这那每各][家所个座名位]|"
-    r"本地|房地产|房产|金融|资本|股票|证券|劳动力|消费|保险|新|老|大|小)+"
-)
-_NOT_POI_END = re.compile(f"(?:{_POI_KIND_END})$")
-_MARKET_WORD_AFTER = set("监管化价经主准秩行需份")  # 市场监管, 市场化 …
-_BUILDING = re.compile(_NUMBER + r"(?:栋|号楼|幢)")
-_KEY_DROP = re.compile(r"[·•・‧∙\s]")  # interpuncts and spaces written inside a name
-
-
-def _cn_number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + _CN_DIGITS.get(text[1], 0)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return _CN_DIGITS.get(tens, 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-    return _CN_DIGITS.get(text, 0)
-
-
-def _normal(name: str) -> str:
-    """A name without the interpuncts and spaces people write inside it (伊景园·滨河苑 → 伊景园滨河苑)."""
-    return _KEY_DROP.sub("", name)
-
-
-def _compound_key(name: str) -> str:
-    key = _normal(name)
-    return key.removesuffix("小区") if len(key) >= 4 else key
-
-
-def _tolerant(name: str) -> str:
-    """A pattern for a known name that also matches it written with interpuncts or spaces inside."""
-    return r"[·•・‧∙ \u3000]?".join(map(re.escape, name))
-
-
-def _admin_prefix(lead: str) -> str:
-    """The administrative unit that ``lead`` (what was cut before a name) ends with, or ''."""
-    placing = _NOT_ADMIN_LEAD.match(lead)
-    tail = lead[placing.end() :] if placing else lead
-    m = _ADMIN_PREFIX.search(tail)
-    if m and not _NOT_ADMIN.search(m.group(0)):
-        return m.group(0)
-    if tail and tail[-1] in "省市县区" and (len(tail) == 1 or tail[-2] in _UNITS):
-        return tail[-1]  # 市人民医院, D2区市中心医院: the city's
-    return ""
-
 
 #: Bump when what the finder finds changes, so that the pipeline locates every record again.
 PLACES_VERSION = "3"
@@ -280,10 +148,10 @@ class PlaceFinder:
 
     @classmethod
     def build(cls, compounds: Iterable[str] = (), generic: Iterable[str] = ()) -> PlaceFinder:
-        names = {_normal(c) for c in compounds if c}
+        names = {normal_name(c) for c in compounds if c}
         known = tuple(sorted({n for n in names if len(n) >= 2}, key=lambda c: (-len(c), c)))
-        known_pattern = re.compile("|".join(map(_tolerant, known))) if known else None
-        suffixes = sorted({*_COMPOUND_SUFFIXES, *_POI_SUFFIXES, *_ROAD_SUFFIXES}, key=lambda s: (-len(s), s))
+        known_pattern = re.compile("|".join(map(tolerant_pattern, known))) if known else None
+        suffixes = sorted({*COMPOUND_SUFFIXES, *POI_SUFFIXES, *ROAD_SUFFIXES}, key=lambda s: (-len(s), s))
         return cls(known, known_pattern, re.compile("|".join(map(re.escape, suffixes))), frozenset(generic))
 
     # --- reading a name ----------------------------------------------------------------------
@@ -292,22 +160,22 @@ class PlaceFinder:
         """Where the name before a suffix at ``start`` begins, and the administrative unit written right
         before it ('' if none); None when the words before the suffix are no name (本小区, 对工地)."""
         i = start
-        while i > 0 and start - i < _LIMIT and text[i - 1] not in _STOP and not text[i - 1].isspace():
+        while i > 0 and start - i < LIMIT and text[i - 1] not in STOP and not text[i - 1].isspace():
             i -= 1
         raw = text[i:start]
-        if raw and raw[-1] in _NO_END:
+        if raw and raw[-1] in NO_END:
             return None
-        lead = _LEAD.match(raw)
+        lead = LEAD.match(raw)
         cut = lead.end() if lead else 0
         j = cut
-        while len(raw) - j > 2 and raw[j] in _NO_START:
+        while len(raw) - j > 2 and raw[j] in NO_START:
             j += 1
-        return i + j, (_admin_prefix(raw[:cut]) if cut and j == cut else "")
+        return i + j, (admin_prefix(raw[:cut]) if cut and j == cut else "")
 
     @staticmethod
     def _building(text: str, end: int) -> str:
-        m = _BUILDING.match(text, end)
-        return f"{_cn_number(m.group(1))}栋" if m else ""
+        m = BUILDING.match(text, end)
+        return f"{cn_number(m.group(1))}栋" if m else ""
 
     def _suffix_hit(self, text: str, suffix: str, start: int, end: int) -> _Hit | None:
         """The place whose name ends with ``suffix`` at ``start``, or None."""
@@ -315,38 +183,38 @@ class PlaceFinder:
         if read is None:
             return None
         i, prefix = read
-        stem = _normal(text[i:start])
+        stem = normal_name(text[i:start])
         after = text[end : end + 2]
-        if suffix in _ROAD_SUFFIXES:
+        if suffix in ROAD_SUFFIXES:
             if len(stem) < 2 or stem[-1].isdigit() or (suffix == "街" and after[:1] in ("道", "头")):
                 return None  # 3路 is a bus line; 街道 the sub-district
             if after[:1] in ("镇", "乡", "村"):
                 return None  # 七星街镇, 大路村: a town's or village's name
-            if (suffix == "路" and after[:1] in _ROAD_WORD_AFTER) or _NOT_ROAD_END.search(stem + suffix):
+            if (suffix == "路" and after[:1] in ROAD_WORD_AFTER) or NOT_ROAD_END.search(stem + suffix):
                 return None
             return _Hit(i, end, Place("road", text[i:end], stem + suffix), False)
-        if suffix in _COMPOUND_SUFFIXES:
-            if suffix == "社区" or len(stem) < 2 or _NOT_COMPOUND_END.search(stem) or _NOT_COMPOUND.fullmatch(stem):
+        if suffix in COMPOUND_SUFFIXES:
+            if suffix == "社区" or len(stem) < 2 or NOT_COMPOUND_END.search(stem) or NOT_COMPOUND.fullmatch(stem):
                 return None
-            if suffix in _HEADS and (after[:1] in f"{_UNITS}村组" or after in ("街道", "社区", "新区")):
+            if suffix in HEADS and (after[:1] in f"{UNITS}村组" or after in ("街道", "社区", "新区")):
                 return None  # 南苑街道, 西苑村: part of an administrative unit's name
             if suffix == "府" and stem[-1] in "政学":
                 return None  # 人民政府, 高等学府
             name = text[i:end]
-            return _Hit(i, end, Place("compound", name + self._building(text, end), _compound_key(name)), True)
+            return _Hit(i, end, Place("compound", name + self._building(text, end), compound_key(name)), True)
         if (suffix in ("小学", "中学", "大学") and after[:1] == "生") or (suffix == "大学" and after[:1] == "城"):
             return None  # 中学生, 大学城
-        if suffix == "市场" and after[:1] in _MARKET_WORD_AFTER:
+        if suffix == "市场" and after[:1] in MARKET_WORD_AFTER:
             return None
-        if stem and (_POI_KIND.fullmatch(stem) or _NOT_POI_END.search(stem)):
+        if stem and (POI_KIND.fullmatch(stem) or NOT_POI_END.search(stem)):
             return None
-        if len(stem) < 2 and not (prefix and suffix in _INSTITUTIONS):
+        if len(stem) < 2 and not (prefix and suffix in INSTITUTIONS):
             return None
         bare = stem + suffix
-        generic = len(stem) < 2 or _GENERIC_POI.fullmatch(stem) is not None or bare in self.generic
+        generic = len(stem) < 2 or GENERIC_POI.fullmatch(stem) is not None or bare in self.generic
         if generic and prefix:
             first = i - len(prefix)
-            return _Hit(first, end, Place("poi", text[first:end], _normal(text[first:end])), False, bare, prefix)
+            return _Hit(first, end, Place("poi", text[first:end], normal_name(text[first:end])), False, bare, prefix)
         return _Hit(i, end, Place("poi", text[i:end], bare), False, bare if prefix else None, prefix)
 
     # --- finding -------------------------------------------------------------------------
@@ -358,7 +226,7 @@ class PlaceFinder:
                 end = m.end() + 2 if text.startswith("小区", m.end()) else m.end()
                 known_spans.append((m.start(), end))
                 name = text[m.start() : end]
-                place = Place("compound", name + self._building(text, end), _compound_key(name))
+                place = Place("compound", name + self._building(text, end), compound_key(name))
                 hits.append(_Hit(m.start(), end, place, False))
         for m in self.suffix_pattern.finditer(text):
             if any(a <= m.start() < b for a, b in known_spans):
@@ -588,8 +456,8 @@ def learn_places(
     if evidence is not None:
         found = evidence.merge(found)
     names = {k for k, t in found.texts.items() if len(k) >= 3 and len(t) >= 2 and len(found.contexts[k]) >= 2}
-    names |= {k for k in map(_compound_key, known) if len(k) >= 3}
-    registry = {*finder.known, *(_compound_key(c) for c in finder.known)}
+    names |= {k for k in map(compound_key, known) if len(k) >= 3}
+    registry = {*finder.known, *(compound_key(c) for c in finder.known)}
     learned = {k for k in names if not any(k in r or r in k for r in registry)}
     generic = {
         n for n, seen in found.units.items() if any(c >= 2 for c in Counter(u[-1] for u in seen).values())
