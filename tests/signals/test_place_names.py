@@ -4,9 +4,10 @@ several contexts, the registry's names win, generic institutions keep their city
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from tests.conftest import shared_data
 
 from demandlab.signals import Place, PlaceFinder, find_places
-from demandlab.signals.places import LocateContext, learn_compounds, learn_places, locate_records
+from demandlab.signals.places import LocateContext, learn_compounds, learn_places, locate_records, scan_places
 
 
 def _keys(titles: list[str], finder: PlaceFinder | None = None, **options) -> list[str | None]:
@@ -161,3 +162,44 @@ def test_the_pipeline_learns_a_name_from_two_weeks_that_each_wrote_it_once(tmp_p
             pipe.locate()
         found = store.sql("select record_id, place_key from record_places order by record_id")
     assert dict(found.iter_rows()) == {"m1": "锦绣江南", "m2": "锦绣江南", "m3": "锦绣江南"}
+
+
+def _read_once_and_twice(frame: pl.DataFrame, compounds: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    evidence, scanned = scan_places(frame, compounds)
+    ctx = learn_places(None, compounds, evidence=evidence)
+    assert ctx == learn_places(frame, compounds)  # the evidence is the same either way
+    return locate_records(frame, ctx, scanned), locate_records(frame, ctx)
+
+
+def test_locating_from_the_evidence_scan_equals_reading_again():
+    # 红星医院 is generic only once both counties are read: the records that wrote it after a unit are
+    # read again with the generic name (their key keeps the unit); the others reuse the first reading.
+    # 魅力之城商铺 names no place by a suffix, so its address does (the registry's 翠湖) before a learned name
+    titles = ["A县红星医院排队", "B县红星医院收费", "红星医院停车难"]
+    titles += ["我住魅力之城小区", "A5区魅力之城小区", "魅力之城商铺"]
+    frame = pl.DataFrame(
+        {
+            "source": "12345",
+            "record_id": [str(i) for i in range(len(titles))],
+            "content_hash": "h",
+            "title": titles,
+            "address": [None, None, None, None, None, "湖滨路翠湖小区"],
+        }
+    )
+    once, twice = _read_once_and_twice(frame, ["翠湖小区"])
+    assert_frame_equal(once, twice)
+    assert once["place_key"].to_list() == ["A县红星医院", "B县红星医院", "红星医院", "魅力之城", "魅力之城", "翠湖"]
+
+
+def test_locating_real_messages_from_the_evidence_scan_equals_reading_again():
+    path = shared_data("zjboard", "messages.jsonl")
+    rows = pl.read_ndjson(path, infer_schema_length=None).select(
+        pl.lit("zjboard").alias("source"),
+        pl.col("id").cast(pl.String).alias("record_id"),
+        pl.lit("h").alias("content_hash"),
+        pl.col("title"),
+        pl.col("content").alias("text"),
+    )
+    once, twice = _read_once_and_twice(rows, [])
+    assert_frame_equal(once, twice)
+    assert once["place_key"].null_count() < rows.height  # places were found at all

@@ -30,7 +30,7 @@ from ..ingest import GridIndex, read_registry
 from ..marts import read
 from ..marts.build import build_marts, sql_models
 from ..signals import PLACES_VERSION
-from ..signals.places import LocateContext, PlaceEvidence, learn_places, locate_records, place_evidence
+from ..signals.places import LocateContext, PlaceEvidence, learn_places, locate_records, scan_places
 from ..signals.stage import SIGNAL_MARTS_ORDER, SIGNALS_VERSION, compute_signals, texts_start
 from ..store import Store
 from ..text.clean import clean_stage
@@ -226,11 +226,11 @@ class Pipeline:
         pending = inputs.pending_places(self.store, everything)
         # what earlier records showed of each name is kept (place_evidence): only the new ones are read
         earlier = None if everything else PlaceEvidence.from_json(self.store.meta("place_evidence"))
-        evidence = place_evidence(pending, compounds)
-        evidence = earlier.merge(evidence) if earlier else evidence
-        ctx = learn_places(None, compounds, evidence=evidence)
         with self.progress("识别地点 places", pending.height) as advance:
-            found = locate_records(pending, ctx) if pending.height else pending
+            evidence, scanned = scan_places(pending, compounds)  # read once: evidence, and places for locating
+            evidence = earlier.merge(evidence) if earlier else evidence
+            ctx = learn_places(None, compounds, evidence=evidence)
+            found = locate_records(pending, ctx, scanned) if pending.height else pending
             advance(pending.height)
         with self.store.transaction() as con:
             outputs.places(con, found, everything, fingerprint)

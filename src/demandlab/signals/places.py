@@ -310,12 +310,14 @@ def find_places(
     >>> find_places(frame, PlaceFinder.build())["place_key"].to_list()
     ['滨河苑', '滨河苑', '滨河苑']
     """
+    scanned = None
     if learn:
-        ctx = learn_places(frame, finder.known, known)
+        evidence, scanned = scan_places(frame, finder.known)
+        ctx = learn_places(None, finder.known, known, evidence=evidence)
         finder, wider = _finders(finder.known, ctx.learned, tuple(sorted({*ctx.generic, *finder.generic})))
     else:
         wider = None
-    places = _locate(frame, finder, wider)
+    places = _locate(frame, finder, wider, scanned)
     kinds = [p.kind if p else None for p in places]
     keys = [p.key if p else None for p in places]
     return frame.with_columns(
@@ -356,9 +358,25 @@ LOCATED = ("source", "record_id", "content_hash", "place_kind", "place", "place_
 _FIELDS = ("title", "text", "address", "building")
 
 
-def _locate(frame: pl.DataFrame, finder: PlaceFinder, wider: PlaceFinder | None) -> list[Place | None]:
-    cols = [c for c in _FIELDS if c in frame.columns]
-    return [finder.find(*row) or (wider.find(*row) if wider else None) for row in frame.select(cols).iter_rows()]
+class Scanned(NamedTuple):
+    """What reading one record for evidence (:func:`scan_places`) already found: the place the finder
+    without generic names finds, and the POI names it read after an administrative unit. Locating
+    reuses the place unless one of those names turned out generic (then the record reads differently)."""
+
+    place: Place | None
+    bares: frozenset[str]
+
+
+def _locate(
+    frame: pl.DataFrame, finder: PlaceFinder, wider: PlaceFinder | None, scanned: Sequence[Scanned] | None = None
+) -> list[Place | None]:
+    rows = frame.select([c for c in _FIELDS if c in frame.columns]).iter_rows()
+    if scanned is None:
+        return [finder.find(*row) or (wider.find(*row) if wider else None) for row in rows]
+    return [
+        (finder.find(*row) if seen.bares & finder.generic else seen.place) or (wider.find(*row) if wider else None)
+        for row, seen in zip(rows, scanned, strict=True)
+    ]
 
 
 @dataclass
@@ -403,22 +421,35 @@ class PlaceEvidence:
         return cls(**{n: {k: set(v) for k, v in data.get(n, {}).items()} for n in ("texts", "contexts", "units")})
 
 
-def place_evidence(frame: pl.DataFrame, compounds: Sequence[str]) -> PlaceEvidence:
-    """The evidence ``frame``'s records give (:class:`PlaceEvidence`), read with the registry's ``compounds``."""
+def scan_places(frame: pl.DataFrame, compounds: Sequence[str]) -> tuple[PlaceEvidence, tuple[Scanned, ...]]:
+    """The evidence ``frame``'s records give (:class:`PlaceEvidence`), read with the registry's ``compounds``,
+    and what that reading found in each record (:class:`Scanned`), so that :func:`locate_records` need not
+    read the records a second time."""
     finder = PlaceFinder.build(compounds)
-    evidence = PlaceEvidence()
+    evidence, scanned = PlaceEvidence(), []
     cols = [c for c in _FIELDS if c in frame.columns]
     for row in frame.select(cols).iter_rows():
-        digest = None
+        digest, place, bares = None, None, set()
         for part in row:
-            for hit in finder._scan(part) if part else ():
+            hits = finder._scan(part) if part else ()
+            if place is None and hits:  # as PlaceFinder.find chooses
+                place = next((h.place for h in hits if h.place.kind != "road"), hits[0].place)
+            for hit in hits:
                 if hit.learnable:
                     digest = digest or hashlib.blake2b("\x1f".join(map(str, row)).encode(), digest_size=8).hexdigest()
                     evidence._add(evidence.texts, hit.place.key, digest, 2)
                     evidence._add(evidence.contexts, hit.place.key, part[hit.start - 1] if hit.start else "", 2)
                 elif hit.bare and len(hit.prefix) >= 2:
                     evidence._add(evidence.units, hit.bare, hit.prefix, 8)
-    return evidence
+                if hit.bare:
+                    bares.add(hit.bare)
+        scanned.append(Scanned(place, frozenset(bares)))
+    return evidence, tuple(scanned)
+
+
+def place_evidence(frame: pl.DataFrame, compounds: Sequence[str]) -> PlaceEvidence:
+    """The evidence ``frame``'s records give (:class:`PlaceEvidence`), read with the registry's ``compounds``."""
+    return scan_places(frame, compounds)[0]
 
 
 def learn_places(
@@ -473,13 +504,15 @@ def learn_compounds(frame: pl.DataFrame, compounds: Sequence[str], known: Iterab
     return learn_places(frame, compounds, known).learned
 
 
-def locate_records(frame: pl.DataFrame, ctx: LocateContext) -> pl.DataFrame:
+def locate_records(frame: pl.DataFrame, ctx: LocateContext, scanned: Sequence[Scanned] | None = None) -> pl.DataFrame:
     """The locate stage (partitioned by rows): the place each record names, keys as found.
 
     Equals ``find_places(frame, PlaceFinder.build(ctx.compounds), unify=False)`` when ``ctx`` was
     learned from ``frame`` (:func:`learn_places`; keys are unified across the database when read).
+    ``scanned``: what :func:`scan_places` found in ``frame`` read with ``ctx.compounds``; it is reused
+    rather than read again (the same places either way).
     """
-    places = _locate(frame, *ctx.finders())
+    places = _locate(frame, *ctx.finders(), scanned)
     return frame.with_columns(
         pl.Series("place_kind", [p.kind if p else None for p in places], dtype=pl.String),
         pl.Series("place", [p.name if p else None for p in places], dtype=pl.String),
@@ -497,10 +530,12 @@ __all__ = [
     "Place",
     "PlaceEvidence",
     "PlaceFinder",
+    "Scanned",
     "find_places",
     "learn_compounds",
     "learn_places",
     "locate_records",
     "place_evidence",
+    "scan_places",
     "unify_keys",
 ]
