@@ -117,6 +117,18 @@ def labels_of(vectors: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return out
 
 
+def _sums_by_label(vectors: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Per label, the sum of its vectors in float64 (a one-hot matrix product: np.add.at is ~50× slower)."""
+    from scipy.sparse import csr_matrix
+
+    n = len(labels)
+    # row j of the one-hot matrix lists label j's documents in index order: the sums add them in that order
+    members = np.argsort(labels, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(labels, minlength=k))])
+    onehot = csr_matrix((np.ones(n, dtype=np.float64), members, starts), shape=(k, n))
+    return np.asarray(onehot @ vectors, dtype=np.float64)
+
+
 def refine(vectors: np.ndarray, centers: np.ndarray, iterations: int = REFINE_ITERATIONS) -> np.ndarray:
     """Spherical k-means (Lloyd) from ``centers``: each centre becomes the mean direction of its documents.
 
@@ -136,8 +148,7 @@ def refine(vectors: np.ndarray, centers: np.ndarray, iterations: int = REFINE_IT
         if labels is not None and np.array_equal(new, labels):
             break
         labels = new
-        sums = np.zeros_like(centers, dtype=np.float64)
-        np.add.at(sums, labels, vectors)
+        sums = _sums_by_label(vectors, labels, len(centers))
         reached = np.bincount(labels, minlength=len(centers)) > 0
         centers = np.where(reached[:, None], l2_normalize(sums), centers).astype(vectors.dtype)
     return centers
