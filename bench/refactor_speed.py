@@ -12,8 +12,9 @@ faster, for every timed command: the demo as a whole process (start-up and impor
 redesign imports lazily, so its in-process stage timers hold imports the old code paid before them)
 and the weekly job (a process of its own either way).
 
-Run: .venv/bin/python -m bench.refactor_speed [--before REF] [--after REF] [--rounds 2]
-     (about 30 minutes: two 1M databases are prepared once under $DEMANDLAB_BENCH_DIR)
+Run: .venv/bin/python -m bench.refactor_speed [--before REF] [--after REF] [--rounds 2] [--demo-only]
+     (about 30 minutes: two 1M databases are prepared once under $DEMANDLAB_BENCH_DIR; --demo-only times
+     the demo alone in a few minutes and records bench/results/refactor_speed_demo.json)
 """
 
 from __future__ import annotations
@@ -84,26 +85,28 @@ def _seconds(module: str, result: dict) -> dict[str, float]:
     return {f"weekly_{name}": r["seconds"] for name, r in result.items() if name != "process_s"}
 
 
-def main(before: str = BEFORE, after: str | None = None, rounds: int = 2) -> dict:
+def main(before: str = BEFORE, after: str | None = None, rounds: int = 2, demo_only: bool = False) -> dict:
     root = Path(os.environ.get("DEMANDLAB_BENCH_DIR", "/tmp/demandlab-bench")) / "refactor"
     root.mkdir(parents=True, exist_ok=True)
     sides = {"before": _checkout(before, root), "after": _checkout(after, root)}
+    modules = ("demo_pipeline",) if demo_only else ("demo_pipeline", "weekly_scale")
     for side, (commit, src) in sides.items():  # prepare the databases, untimed
-        print(f"preparing {side} ({commit}) …", flush=True)
-        _measure("weekly_scale", src, root / f"db-{commit}")
+        if not demo_only:
+            print(f"preparing {side} ({commit}) …", flush=True)
+            _measure("weekly_scale", src, root / f"db-{commit}")
     samples: dict[str, dict[str, list[float]]] = {side: {} for side in sides}
     for round_ in range(rounds):
         for side, (commit, src) in sides.items():
-            for module in ("demo_pipeline", "weekly_scale"):
+            for module in modules:
                 seconds = _seconds(module, _measure(module, src, root / f"db-{commit}"))
                 print(f"round {round_ + 1} {side} ({commit}) {module}: {seconds}", flush=True)
                 for key, value in seconds.items():
                     samples[side].setdefault(key, []).append(value)
     medians = {side: {k: round(statistics.median(v), 2) for k, v in s.items()} for side, s in samples.items()}
     ratio = {k: round(medians["after"][k] / medians["before"][k], 3) for k in medians["before"]}
-    headline = ("demo_process", "weekly_district_50k", "weekly_million")
+    headline = [k for k in ("demo_process", "weekly_district_50k", "weekly_million") if k in ratio]
     return write_result(
-        "refactor_speed",
+        "refactor_speed_demo" if demo_only else "refactor_speed",
         {
             "anchor": f"checkout {sides['before'][0]} (before the redesign)",
             "before": sides["before"][0],
@@ -122,5 +125,6 @@ if __name__ == "__main__":
     parser.add_argument("--before", default=BEFORE, help="git ref of the anchor (default %(default)s)")
     parser.add_argument("--after", default=None, help="git ref to compare (default: this checkout)")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--demo-only", action="store_true", help="time the demo only (minutes, not half an hour)")
     args = parser.parse_args()
-    main(args.before, args.after, args.rounds)
+    main(args.before, args.after, args.rounds, args.demo_only)
