@@ -1,4 +1,4 @@
-"""What every benchmark records beside its numbers: the machine, the versions, the date."""
+"""What every benchmark records beside its numbers: the machine, its load, the versions, the date."""
 
 from __future__ import annotations
 
@@ -28,6 +28,16 @@ PACKAGES = (
     "fastexcel",
     "xlsxwriter",
 )
+
+
+#: The machine's load averages (1, 5, 15 minutes) when the benchmark started: a busy machine's timings
+#: are not comparable with a quiet one's.
+LOAD_AT_START = os.getloadavg()
+
+
+def load() -> dict:
+    """Load averages when the benchmark started and when its result was written."""
+    return {"at_start": [round(x, 2) for x in LOAD_AT_START], "at_end": [round(x, 2) for x in os.getloadavg()]}
 
 
 def machine() -> dict:
@@ -86,6 +96,7 @@ def write_result(name: str, result: dict) -> Path:
         "benchmark": name,
         "recorded_at": dt.datetime.now().isoformat(timespec="seconds"),
         "machine": machine(),
+        "load": load(),
         "versions": versions(),
         **result,
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import demandlab as dl
 from bench._common import peak_rss_mib, timer, write_result
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.report import write_report
 from demandlab.synth import generate
 

@@ -26,7 +26,7 @@ from scipy.stats import poisson
 import demandlab as dl
 from bench._common import write_result
 from bench.signals_scale import _config, _district
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.signals import benjamini_hochberg, hot_issues, score_surges
 from demandlab.signals.evaluate import evaluate_signals
 

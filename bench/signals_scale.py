@@ -23,7 +23,7 @@ from pathlib import Path
 
 import demandlab as dl
 from bench._common import peak_rss_mib, write_result
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.synth import generate
 
 COPIES = 20

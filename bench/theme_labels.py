@@ -28,7 +28,7 @@ import polars as pl
 
 import demandlab as dl
 from bench._common import write_result
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.synth import generate
 from demandlab.text import Segmenter, clean_text
 from demandlab.text.segment import governance_lexicon

@@ -32,7 +32,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 import demandlab as dl
 from bench._common import write_result
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.ingest import read_table
 from demandlab.synth import generate
 from demandlab.text import Segmenter, clean_text

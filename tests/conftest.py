@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 import demandlab as dl
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.report import write_report
 from demandlab.synth import SynthResult, generate
 

@@ -33,7 +33,7 @@ import json, sys
 from pathlib import Path
 
 import demandlab as dl
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.report import write_report
 
 root = Path(sys.argv[1])

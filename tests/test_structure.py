@@ -12,6 +12,7 @@ Each rule lists every offender as ``path:line name`` so that a failure reads as 
 from __future__ import annotations
 
 import ast
+import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -212,3 +213,21 @@ def test_the_sql_rule_on_small_examples(source, expected):
     module = Module(Path("x.py"), "x", False, tree, len(source.splitlines()))
     lines = [line - 1 for line, _ in _sql_strings(module)]
     assert lines == expected
+
+
+PUBLIC_PACKAGES = ("demandlab", "demandlab.marts", "demandlab.signals", "demandlab.themes", "demandlab.ingest")
+
+
+@pytest.mark.parametrize("name", PUBLIC_PACKAGES)
+def test_every_public_name_a_package_promises_is_there(name):
+    package = importlib.import_module(name)
+    missing = [item for item in getattr(package, "__all__", ()) if not hasattr(package, item)]
+    assert hasattr(package, "__all__") and not missing
+
+
+def test_the_signals_package_offers_people_matters_and_status():
+    import demandlab as dl
+
+    for item in ("with_people", "find_matters", "signal_status", "compute_signals"):
+        assert item in dl.signals.__all__
+    assert "compute_hot_issues" in dl.marts.__all__

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import shared_data
 
 import demandlab as dl
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.ingest import IngestError
 from demandlab.themes import load_taxonomy
 

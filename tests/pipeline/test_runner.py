@@ -4,7 +4,7 @@ import polars as pl
 import pytest
 
 import demandlab as dl
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.ingest import IngestError
 
 HEADER = "工单编号,来电时间,来电号码,诉求内容,办结时间,办理状态,回访满意度\n"

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import shared_data
 
 import demandlab as dl
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.pipeline import contexts
 from demandlab.synth import generate
 from demandlab.text import Segmenter

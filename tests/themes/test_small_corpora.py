@@ -10,7 +10,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import v_measure_score
 
 import demandlab as dl
-from demandlab.cli import demo_config
+from demandlab.config import demo_config
 from demandlab.themes import UNASSIGNED, ThemeModel
 from demandlab.themes.model import DEGRADED_ZH, TOKEN_PATTERN, UNASSIGNED_REASONS_ZH
 

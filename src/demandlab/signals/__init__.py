@@ -8,7 +8,10 @@ functions over polars frames, run by :meth:`demandlab.Pipeline.signals` and writ
 * :mod:`.places` — the compound, shop, school or road a record is about;
 * :mod:`.alerts` — surges (gamma–Poisson with false-discovery control), 多人同诉, 一人多诉;
 * :mod:`.repeats` — near-duplicate records grouped under a ``repeat_group_id``;
-* :mod:`.hot` — hot issues (place × theme) ranked by a documented heat index.
+* :mod:`.people` — people counted one way: contact keys, else near-duplicate groups;
+* :mod:`.matters` — one place's (or one theme's) records clustered into matters;
+* :mod:`.hot` — hot issues (place × matter) ranked by a documented heat index;
+* :mod:`.status` — whether each signal can be computed on these records, and why not.
 
 Analysts read the results with :mod:`demandlab.marts` (``dl.marts.alerts(store)`` …) and draw
 them with :mod:`demandlab.charts`.
@@ -25,8 +28,12 @@ from .alerts import (
     surge_alerts,
 )
 from .hot import HOT_COLUMNS, heat_index, hot_issues
+from .matters import find_matters, matter_names
+from .people import mostly_one_person, person_counts, with_people
 from .places import KIND_LABELS_ZH, KINDS, PLACES_VERSION, Place, PlaceFinder, find_places, unify_keys
 from .repeats import REPEAT_COLUMNS, find_repeats, update_repeats
+from .stage import SIGNALS_VERSION, Signals, SignalsContext, compute_signals
+from .status import SignalStatus, count_fields, signal_status
 
 __all__ = [
     "ALERT_COLUMNS",
@@ -36,18 +43,30 @@ __all__ = [
     "KIND_LABELS_ZH",
     "PLACES_VERSION",
     "REPEAT_COLUMNS",
+    "SIGNALS_VERSION",
     "Place",
     "PlaceFinder",
+    "SignalStatus",
+    "Signals",
+    "SignalsContext",
     "SurgeModel",
     "benjamini_hochberg",
+    "compute_signals",
+    "count_fields",
     "crowd_alerts",
+    "find_matters",
     "find_places",
     "find_repeats",
     "heat_index",
     "hot_issues",
+    "matter_names",
+    "mostly_one_person",
+    "person_counts",
     "repeat_caller_alerts",
     "score_surges",
+    "signal_status",
     "surge_alerts",
     "unify_keys",
     "update_repeats",
+    "with_people",
 ]
