@@ -53,3 +53,27 @@ def test_a_grid_listed_under_two_communities_is_an_error_naming_the_row(tmp_path
     pl.DataFrame({"社区": ["甲社区", "乙社区"], "网格编号": ["G1", "G1"]}).write_csv(path)
     with pytest.raises(IngestError, match="第 3 行，网格编号：同一网格编号出现在多个社区下"):
         read_registry(path)
+
+
+def test_a_community_named_by_a_number_does_not_swallow_every_grid_of_that_number():
+    # found while testing the report: communities 第1社区 and 第2社区 whose grids are called 第1网格 and
+    # 第2网格 — 第1网格 begins with 第1 (第1社区 without 社区), so it was taken as already holding its
+    # community and every record of 第2社区 that wrote 第1网格 went to 第1社区's grid
+    grids = pl.DataFrame(
+        {
+            "grid_id": ["G01", "G02", "G11", "G12"],
+            "grid_name": ["第1社区第1网格", "第1社区第2网格", "第2社区第1网格", "第2社区第2网格"],
+            "street": ["北山街道"] * 2 + ["灵隐街道"] * 2,
+            "community": ["第1社区", "第1社区", "第2社区", "第2社区"],
+            "aliases": [["第1网格"], ["第2网格"], ["第1网格"], ["第2网格"]],
+        }
+    )
+    index = GridIndex.from_frame(grids)
+    assert [index.resolve(c, g) for c in ("第1社区", "第2社区") for g in ("第1网格", "第2网格")] == [
+        "G01",
+        "G02",
+        "G11",
+        "G12",
+    ]
+    assert index.resolve(None, "第1网格") is None  # ambiguous without a community
+    assert index.resolve(None, "第2社区第1网格") == "G11"

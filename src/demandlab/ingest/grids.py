@@ -35,6 +35,19 @@ def _community_forms(community: str) -> set[str]:
     return {c, c.removesuffix("社区"), c.removesuffix("社区") + "社区"} - {""}
 
 
+def _written_with(name: str, community: str) -> bool:
+    """Whether a grid's name already holds its community (白鹭社区第1网格, 白鹭一网格 in 白鹭社区).
+
+    A community's short form can be the start of a bare grid name: 第1网格 begins with 第1 of 第1社区,
+    but names no community, so a bare 第1网格 must not become a name every record can match.
+
+    >>> _written_with("白鹭一网格", "白鹭"), _written_with("第1网格", "第1"), _written_with("第1网格", "第1社区")
+    (True, False, False)
+    """
+    rest = name.removeprefix(community)
+    return rest != name and rest not in ("", "网格")
+
+
 @dataclass(frozen=True)
 class GridIndex:
     """Look-ups from written place names to grid ids. Plain dicts: it pickles."""
@@ -56,7 +69,7 @@ class GridIndex:
             for community in _community_forms(row["community"] or ""):
                 for name in names:
                     by_alias[(community, name)] = gid
-                    by_full[name if name.startswith(community) else community + name] = gid
+                    by_full[name if _written_with(name, community) else community + name] = gid
             by_full.setdefault(normalize_place(row["grid_name"]), gid)
         return cls(by_code, by_full, by_alias, info)
 
