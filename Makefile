@@ -16,7 +16,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test lint format bench bench-anchors clean env lock
+.PHONY: demo test lint format bench bench-anchors clean env lock vendor-plotly
 
 ## demo: generate the synthetic district, run the pipeline, write reports/demo/latest.html
 demo: $(STAMP)
@@ -46,6 +46,27 @@ $(ANCHORS)/.synced: bench/anchors.txt $(UV)
 	$(UV) venv --allow-existing -q $(ANCHORS)
 	VIRTUAL_ENV=$(ANCHORS) $(UV) pip install -q --no-deps -r bench/anchors.txt
 	touch $@
+
+## vendor-plotly: refresh the plotly.js the report inlines (src/demandlab/report/vendor/README.md): npm pack the
+## cartesian bundle of the plotly.js version plotly.py ships and the zh-CN locale, copy them with the LICENSE,
+## write SHA256SUMS. Needs npm and the network; not part of demo or test.
+VENDOR_DIR := src/demandlab/report/vendor
+PLOTLY_LOCALES_VERSION := 3.7.0
+
+vendor-plotly: $(STAMP)
+	set -e; \
+	version=$$($(RUN) python -c "import plotly.offline as o; print(o.get_plotlyjs_version())"); \
+	work=$$(mktemp -d); trap 'rm -rf "$$work"' EXIT; \
+	npm pack --silent --pack-destination "$$work" \
+		"plotly.js-cartesian-dist-min@$$version" "plotly.js-locales@$(PLOTLY_LOCALES_VERSION)" >/dev/null; \
+	mkdir "$$work/cartesian" "$$work/locales"; \
+	tar -xzf "$$work/plotly.js-cartesian-dist-min-$$version.tgz" -C "$$work/cartesian"; \
+	tar -xzf "$$work/plotly.js-locales-$(PLOTLY_LOCALES_VERSION).tgz" -C "$$work/locales"; \
+	cp "$$work/cartesian/package/plotly-cartesian.min.js" "$$work/cartesian/package/LICENSE" $(VENDOR_DIR)/; \
+	cp "$$work/locales/package/zh-cn.js" $(VENDOR_DIR)/plotly-locale-zh-cn.js; \
+	cd $(VENDOR_DIR) && sha256sum plotly-cartesian.min.js plotly-locale-zh-cn.js LICENSE > SHA256SUMS; \
+	echo "plotly.js-cartesian-dist-min $$version, plotly.js-locales $(PLOTLY_LOCALES_VERSION):"; cat SHA256SUMS; \
+	echo "copy these into $(VENDOR_DIR)/README.md"
 
 env: $(STAMP)
 

@@ -302,11 +302,12 @@ def test_a_corrupt_database_gives_one_line_in_chinese(tmp_path):
 
 
 def test_a_full_disk_under_the_database_gives_one_line_and_leaves_the_last_stage(tmp_path):
-    """The file-size limit makes every write beyond 2 MB fail as a full disk would."""
+    """The file-size limit makes every write beyond 500 kB fail as a full disk would (the database outgrows it;
+    a 2 MB limit stopped only the report, once 5 MB, now under 2 MB)."""
     config = site(tmp_path, orders__csv=orders(0, 30))
     script = (
         "import resource, sys; from demandlab.cli import main; "
-        "resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000)); "
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (500_000, 500_000)); "
         f"sys.argv = ['demandlab', 'weekly', '--config', {str(config)!r}, '--week', '2026-W46']; main()"
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)

@@ -98,7 +98,8 @@ class SignalsConfig:
 
 @dataclass(frozen=True)
 class ReportConfig:
-    district: str = "明湖区"
+    # the district named in the title; empty: the one the grid registry or the records name (labels.district_of)
+    district: str = ""
     title: str = "社区诉求分析周报"
     top_themes: int = 10
     changed_grids: int = 6
@@ -182,13 +183,19 @@ def _beside_db(cfg: Config, force: bool = False) -> Config:
     )
 
 
+#: The synthetic district's name: ``demandlab.synth.district.DISTRICT`` (tests/report/test_report_language.py)
+DEMO_DISTRICT = "明湖区"
+
+
 def demo_config(data_dir: Path, reports_dir: Path) -> Config:
-    """The configuration of the demo: the database and everything beside it under ``data_dir``.
+    """The configuration of the demo: the database and everything beside it under ``data_dir``, and the name of
+    the synthetic district (:data:`DEMO_DISTRICT`: its registry writes streets without it).
 
     >>> demo_config(Path("data/demo"), Path("reports/demo")).paths.models
     PosixPath('data/demo/models')
     """
-    return Config(paths=PathsConfig(db=data_dir / "demandlab.duckdb", reports=reports_dir))
+    paths = PathsConfig(db=data_dir / "demandlab.duckdb", reports=reports_dir)
+    return Config(paths=paths, report=ReportConfig(district=DEMO_DISTRICT))
 
 
 _SECTIONS = {

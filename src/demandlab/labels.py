@@ -1,7 +1,9 @@
 """The Chinese names users read for the codes the data and the signals use: one place for each.
 
 Codes stay English in tables and frames (``satisfied``, ``snapshot``, ``surge``); charts, the
-report and the command line show these names. A label changed here changes everywhere.
+report and the command line show these names. A label changed here changes everywhere. A code no map
+knows is shown as what it is (其他原因) with the code in brackets (:func:`label_zh`), never dropped. How a
+scope and the district are named comes from the names in the data (:func:`scope_name`, :func:`district_of`).
 
 >>> from demandlab.labels import ALERT_KINDS_ZH, SOURCE_LABELS_ZH
 >>> ALERT_KINDS_ZH["crowd"], SOURCE_LABELS_ZH["visit"]
@@ -9,6 +11,8 @@ report and the command line show these names. A label changed here changes every
 """
 
 from __future__ import annotations
+
+import re
 
 #: Coded values of the canonical record (kind, channel, status, satisfaction, resolved_level; see
 #: ``schema.VALUES``), and the source systems that are not also a kind.
@@ -73,6 +77,86 @@ METRIC_LABELS_ZH: dict[str, str] = {
     "overdue_open": "逾期未结",
 }
 
+#: Why a row was rejected on loading (``rejects.reason``; the codes are ``demandlab.ingest.REASONS``).
+REJECT_REASONS_ZH: dict[str, str] = {
+    "malformed_row": "行格式错误",
+    "bad_encoding": "编码无法识别",
+    "nul_byte": "含空字符",
+    "field_too_large": "字段超长",
+    "cell_too_large": "单元格超长",
+    "missing_id": "缺少编号",
+    "bad_time": "时间缺失或无法识别",
+    "time_out_of_range": "时间超出合理范围",
+    "unknown_grid": "网格不在登记表中",
+    "empty_text": "标题和内容均为空",
+    "formula_no_value": "公式没有计算结果",
+    "duplicate_id": "编号重复",
+    "unknown_record": "从未导入的记录",
+}
+#: What an unknown code is called, before the code itself in brackets (:func:`label_zh`).
+OTHER_REASON_ZH = "其他原因"
+
+
+def label_zh(code: str | None, labels: dict[str, str], other: str) -> str:
+    """``code`` as ``labels`` name it in Chinese; a code they do not know reads ``other`` with the code in
+    brackets, so a new code is still shown, and shown to be one.
+
+    >>> label_zh("bad_time", REJECT_REASONS_ZH, "其他原因")
+    '时间缺失或无法识别'
+    >>> label_zh("new_rule", REJECT_REASONS_ZH, "其他原因")
+    '其他原因（new_rule）'
+    """
+    if code in labels:
+        return labels[code]
+    return other if code is None or code == "" else f"{other}（{code}）"
+
+
+def source_zh(code: str | None) -> str:
+    """A source system (``source``) in Chinese: ``12345热线``, ``其他来源（hotline2）``."""
+    return label_zh(code, SOURCE_LABELS_ZH, OTHER_SOURCE_ZH)
+
+
+def reject_reason_zh(code: str | None) -> str:
+    """A reject reason code (``rejects.reason``) in Chinese: ``缺少编号``, ``其他原因（new_rule）``."""
+    return label_zh(code, REJECT_REASONS_ZH, OTHER_REASON_ZH)
+
+
+def short_version(version: str | None) -> str | None:
+    """A model id as a reader needs it, to tell two models apart: six characters after its kind prefix.
+
+    >>> short_version("tm-9681afb88815"), short_version(None)
+    ('9681af', None)
+    """
+    return None if not version else version.rpartition("-")[2][:6]
+
+
+# A district's name as the registry or the records write it before a street: 西湖区北山街道, 杭州市西湖区北山街道,
+# 瑞安市安阳街道 (a county-level city). 社区, 小区, 园区, 景区 and 校区 end in 区 but are not districts.
+_DISTRICT = re.compile(
+    r"(?:\w{1,8}?省)?(?:\w{1,8}?市)?(?P<district>\w{1,8}?(?:(?<![社小园景校])区|县|旗|市))(?=\w+?(?:街道|镇|乡))"
+)
+
+
+def district_of(streets: dict[str | None, int]) -> str | None:
+    """The district most of ``streets`` (street name → weight: its grids or its records) are named in, from
+    the district written before a street's own name; None when fewer than half of the weight carries the
+    same one (streets written without a district, or a database of several districts).
+
+    >>> district_of({"西湖区北山街道": 12, "西湖区灵隐街道": 9, "上城区湖滨街道": 2})
+    '西湖区'
+    >>> district_of({"杭州市西湖区北山街道": 3}), district_of({"瑞安市安阳街道": 3}), district_of({"东湖街道": 5})
+    ('西湖区', '瑞安市', None)
+    """
+    weights: dict[str, int] = {}
+    for street, weight in streets.items():
+        match = _DISTRICT.match(street or "")
+        if match:
+            weights[match["district"]] = weights.get(match["district"], 0) + weight
+    if not weights:
+        return None
+    best = min(weights, key=lambda name: (-weights[name], name))
+    return best if 2 * weights[best] > sum(streets.values()) else None
+
 
 def grid_label(grid_name: str | None, community: str | None) -> str:
     """A grid as people name it: its community, then its name without the community repeated.
@@ -88,13 +172,45 @@ def grid_label(grid_name: str | None, community: str | None) -> str:
     return f"{community or ''}{name.removeprefix(community or '') or name}"
 
 
+def scope_name(kind: str, value: str, grids: list[dict]) -> str:
+    """A report's scope (``kind`` street, community or grid_id) as people name it, from the rows of its
+    grids (``grid_id``, ``grid_name``, ``community``, ``street``): a street by its name, a community with its
+    street, a grid by its community and name with its street; ``value`` itself when no row names it.
+
+    >>> grids = [{"grid_id": "DH0104", "grid_name": "第4网格", "community": "翠竹社区", "street": "东湖街道"}]
+    >>> scope_name("grid_id", "DH0104", grids), scope_name("community", "翠竹社区", grids)
+    ('翠竹社区第4网格（东湖街道）', '翠竹社区（东湖街道）')
+    >>> scope_name("grid_id", "XX9999", grids), scope_name("street", "东湖街道", grids)
+    ('XX9999', '东湖街道')
+    """
+    if kind == "grid_id":
+        row = next((r for r in grids if r.get("grid_id") == value), None)
+        if row is None:
+            return value
+        name, street = grid_label(row.get("grid_name") or value, row.get("community")), row.get("street")
+    elif kind == "community":
+        streets = [r["street"] for r in grids if r.get("community") == value and r.get("street")]
+        name, street = value, max(sorted(set(streets)), key=streets.count) if streets else None
+    else:
+        return value
+    return f"{name}（{street}）" if street else name
+
+
 __all__ = [
     "ALERT_KINDS_ZH",
     "LABELS_ZH",
     "METRIC_LABELS_ZH",
+    "OTHER_REASON_ZH",
     "OTHER_SOURCE_ZH",
     "PLACE_KINDS_ZH",
+    "REJECT_REASONS_ZH",
     "SCOPE_KINDS_ZH",
     "SOURCE_LABELS_ZH",
+    "district_of",
     "grid_label",
+    "label_zh",
+    "reject_reason_zh",
+    "scope_name",
+    "short_version",
+    "source_zh",
 ]

@@ -61,8 +61,8 @@ def test_the_page_is_one_offline_file_with_a_strict_content_security_policy(tiny
     assert not re.search(r"<script[^>]+src=", html)
     assert not re.search(r"<link[^>]+href=", html)
     assert not re.search(r"<img[^>]+src=[\"']?https?:", html)
-    assert html.count("<script>") == 2  # plotly.js once, then the drawing script
-    assert html.count("plotly.js v") == 1
+    assert html.count("<script>") == 2  # plotly.js (with its locale) once, then the drawing script
+    assert html.count("plotly.js (cartesian - minified) v") == 1  # the partial bundle (report/vendor), once
 
 
 def test_unknown_week_and_empty_scope_are_clear_errors(tiny):

@@ -41,7 +41,7 @@ def test_kpi_small_multiples_round_what_they_plot():
         {"dept": ["物业公司"], "response_rate": [0.005172413793103448], "hours_to_close_median": [37.81]}
     )
     fig = dl.charts.kpi_small_multiples(frame, "dept", {"response_rate": "响应率", "hours_to_close_median": "办结时长"})
-    assert list(fig.data[0].y) == [0.0052] and list(fig.data[1].y) == [37.8]
+    assert list(fig.data[0].x) == [0.0052] and list(fig.data[1].x) == [37.8]  # bars lie down: values on x
 
 
 HOSTILE = [

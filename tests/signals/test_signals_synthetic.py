@@ -131,7 +131,7 @@ def test_signal_charts_draw_from_the_marts(demo_run):
     assert len(fig.data) == hot.height + 1
     kpi = dl.marts.kpi(store, "street")
     fig = dl.charts.kpi_small_multiples(kpi, "street")
-    assert len(fig.data) == len(dl.charts.KPI_METRICS) and list(fig.data[0].x) == kpi["street"].to_list()
+    assert len(fig.data) == len(dl.charts.KPI_METRICS) and list(fig.data[0].y) == kpi["street"].to_list()
 
 
 @pytest.fixture(scope="module")

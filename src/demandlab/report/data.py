@@ -6,6 +6,9 @@ HTML without touching the database. A report can be scoped to a street, a commun
 the same mart models then run over that part of every relation that carries a place (records and
 the grid registry, :func:`~demandlab.marts.scope.scoped`), so the numbers come from exactly the
 same definitions and no other place's grid appears.
+
+Places are named as people name them: a scope by its name with its community or street, never its id
+(:func:`demandlab.labels.scope_name`), and the district by the config, else by the data (:func:`_district`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,20 @@ import polars as pl
 from .. import __version__, clock
 from ..config import Config
 from ..errors import NoDataError
-from ..labels import ALERT_KINDS_ZH, SCOPE_KINDS_ZH, SOURCE_LABELS_ZH, grid_label
+from ..labels import (
+    ALERT_KINDS_ZH,
+    SCOPE_KINDS_ZH,
+    SOURCE_LABELS_ZH,
+    district_of,
+    grid_label,
+    reject_reason_zh,
+    scope_name,
+    source_zh,
+)
 from ..marts import read
 from ..marts.scope import Scope, scoped
 from ..store import Store
+from . import findings
 
 #: What a report reads; the signal marts are optional (their sections say when there is nothing).
 REQUIRED_MARTS = frozenset(
@@ -66,6 +79,10 @@ class ReportData:
     #: what the alerts section says besides the alerts (:func:`_alert_status`): never a bare "no alerts"
     #: when a kind of alert could not be computed
     alert_status: dict = field(default_factory=dict)
+    #: 本周要点 (:mod:`.findings`): the findings, what is said besides them, and 需要关注的单位/街道
+    findings: list = field(default_factory=list)
+    findings_notes: list = field(default_factory=list)
+    attention: dict = field(default_factory=dict)
 
 
 def parse_scope(text: str | None) -> Scope | None:
@@ -238,11 +255,14 @@ def collect(
         "hot_weeks": config.signals.hot_weeks or "全部",
         "status": _status_notes(week_status, loop["status"], loop["status_now"]),
         "hot_unavailable": "" if loop["status"]["hot"].computable else loop["status"]["hot"].reason_zh,
+        "heat_grids": heat.filter(pl.col("n") > 0)["grid_id"].n_unique(),  # the heatmap: the top 20 of these
     }
-    scope_label = "全区" if parsed is None else parsed.value
-    return ReportData(
+    # a scope by its name, with its community or street (翠竹社区第4网格（东湖街道）), never a bare id
+    grids_in_scope = grid_week.unique("grid_id", keep="first", maintain_order=True).to_dicts()
+    scope_label = "全区" if parsed is None else scope_name(parsed.kind, parsed.value, grids_in_scope)
+    data = ReportData(
         title=rc.title,
-        district=rc.district,
+        district=rc.district or _district(store),
         scope_label=scope_label,
         week=week,
         week_start=week_start,
@@ -267,6 +287,10 @@ def collect(
         notes=notes,
         alert_status=_alert_status(store, week_status, bool(alerts)),
     )
+    has_previous = weeks.filter(pl.col("week_start") < week_start).height > 0
+    frames = _attention_frames(store, parsed, week_start, has_previous, loop["overdue_open"] is not None)
+    data.findings, data.findings_notes, data.attention = findings.compose(data, frames, config.signals)
+    return data
 
 
 def _scope_filter(frame: pl.DataFrame, scope: Scope | None) -> pl.DataFrame:
@@ -365,15 +389,55 @@ def _closed_loop(store: Store, scope: Scope | None, week_start: dt.date) -> dict
     }
 
 
+def _attention_frames(
+    store: Store, scope: Scope | None, week_start: dt.date, has_previous: bool, overdue_known: bool
+) -> findings.AttentionFrames:
+    """What 需要关注的单位/街道 reads (:func:`.findings.attention`): the KPIs by unit and by the place level below
+    the scope over the four weeks up to this week and up to last week, and the records overdue at either week's end."""
+    kind = None if scope is None else scope.kind
+    levels = ["total", "dept"] + ([findings.PLACE_LEVELS[kind][0]] if kind in findings.PLACE_LEVELS else [])
+    where = f"level in ({', '.join('?' * len(levels))})"
+
+    def kpi(last: dt.date) -> pl.DataFrame:
+        return scoped(store, scope, (last - dt.timedelta(weeks=3), last)).query("mart_kpi", where, levels)
+
+    end = dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time())
+    # open at either week's end: not closed, or closed since the end of last week (one line of SQL: a filter)
+    maybe = "due_at < ? and (status is distinct from 'closed' or closed_at >= ?)"
+    records = scoped(store, scope).query("mart_records", maybe, [end, end - dt.timedelta(weeks=1)])
+    columns = ["dept", "street", "community", "grid_id", "created_at", "due_at", "closed_at", "status"]
+    return findings.AttentionFrames(
+        now=kpi(week_start),
+        previous=kpi(week_start - dt.timedelta(weeks=1)) if has_previous else None,
+        open_records=records.select(columns),
+        week_end=end,
+        place_kind=kind,
+        names=read.grid_labels(store) if kind == "community" else {},
+        overdue_known=overdue_known,
+    )
+
+
 def _clip(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _district(store: Store) -> str:
+    """The district the data names, for a report without one in its config: the one the grid registry's streets
+    are written in (one vote per grid), else the records' streets (one per record), when more than half name the
+    same (:func:`demandlab.labels.district_of`); empty when neither does — never another district's name."""
+    grids = scoped(store).query("grids")
+    found = district_of(dict(grids.group_by("street").len().iter_rows())) if grids.height else None
+    if found is None:
+        found = district_of(dict(read.kpi(store, "street").select("street", "n").iter_rows()))
+    return found or ""
 
 
 def _notes(store: Store, scope: Scope | None) -> dict:
     """What the data is: records per source, files and rejected rows, themes (for the whole database)."""
     return {
-        "coverage": read.coverage(store).to_dicts(),
-        "rejects": read.reject_reasons(store).to_dicts(),
+        # sources and reject reasons in Chinese (labels.py), an unknown code as 其他来源（code）
+        "coverage": [{**c, "label": source_zh(c["source"])} for c in read.coverage(store).to_dicts()],
+        "rejects": [{**r, "label": reject_reason_zh(r["reason"])} for r in read.reject_reasons(store).to_dicts()],
         "batches": read.batch_totals(store),
         **read.theme_totals(store),
         "scope": None if scope is None else (scope.kind, scope.value),
