@@ -140,6 +140,9 @@ def test_the_first_week_compares_with_nothing(demo_run):
     html = render(data)
     section = html[html.index('id="attention"') : html.index('id="overview"')]
     assert "无上周数据可比" in section and "↑" not in section and "↓" not in section
+    # nor does the rest of the page compare: 环比 +39 stood beside 无上周数据可比
+    assert data.top_themes and all(t["change"] is None for t in data.top_themes)
+    assert "环比 无上周数据" in html and not re.search(r'class="num up">\+\d', html)
 
 
 def test_a_street_report_ranks_its_own_communities(demo_run):

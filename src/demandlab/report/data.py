@@ -166,9 +166,12 @@ def collect(
         .head(rc.top_themes)
     )
     top_themes = []
+    # the first week of the data has nothing to compare with: no 环比 (it read +39 beside 无上周数据可比)
+    has_previous = weeks.filter(pl.col("week_start") < week_start).height > 0
     for row in ranking.iter_rows(named=True):
         spark = theme_week.filter(pl.col("theme_id") == row["theme_id"]).sort("week_start").select("iso_week", "n")
-        top_themes.append({**row, "change": (row["n"] or 0) - (row["n_prev_week"] or 0), "spark": spark})
+        change = (row["n"] or 0) - (row["n_prev_week"] or 0) if has_previous else None
+        top_themes.append({**row, "change": change, "spark": spark})
     top_ids = [t["theme_id"] for t in top_themes[:5]]
     theme_trend = (
         theme_week.filter(pl.col("theme_id").is_in(top_ids))
@@ -287,7 +290,6 @@ def collect(
         notes=notes,
         alert_status=_alert_status(store, week_status, bool(alerts)),
     )
-    has_previous = weeks.filter(pl.col("week_start") < week_start).height > 0
     frames = _attention_frames(store, parsed, week_start, has_previous, loop["overdue_open"] is not None)
     data.findings, data.findings_notes, data.attention = findings.compose(data, frames, config.signals)
     return data
