@@ -214,3 +214,18 @@ __all__ = [
     "short_version",
     "source_zh",
 ]
+
+
+_P_VALUE = re.compile(r"[，,]\s*p\s*=\s*[0-9.]+(?:e[-+]?\d+)?", re.IGNORECASE)
+
+
+def evidence_in_words(evidence: str | None) -> str:
+    """An alert's evidence as staff read it: the p-value said in words (显著高于常态); the figures stay in
+    the page's tooltip (the evidence as stored).
+
+    >>> evidence_in_words("本周10件（10人），近期周均0.3件，预期0.4件，p=1.6e-09")
+    '本周10件（10人），近期周均0.3件，预期0.4件，显著高于常态'
+    >>> evidence_in_words("7天内6人反映")
+    '7天内6人反映'
+    """
+    return _P_VALUE.sub("，显著高于常态", evidence or "")

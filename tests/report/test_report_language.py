@@ -326,3 +326,11 @@ def test_in_a_browser_the_charts_read_in_chinese(demo_run):
     for text in (shown, body):
         assert not ENGLISH_MONTH.findall(text) and not ISO_WEEK.findall(text)
     assert re.search(r"\d{1,2}月\d{1,2}日", shown)
+
+
+def test_statistics_are_said_in_words_and_kept_in_tooltips(demo_html):
+    # issue: "p=2.3e-12" and "热度 8.0" were shown raw
+    text = visible_text(re.sub(r'\stitle="[^"]*"', "", demo_html))  # the page without its tooltips
+    assert not re.search(r"p\s*=\s*[0-9.]+e-?\d", text) and "显著高于常态" in text
+    assert re.search(r'title="[^"]*p=[0-9.]+e-\d+', demo_html)  # the figures, for who asks
+    assert 'class="heat-bar" style="width:100%"' in demo_html and 'title="热度 ' in demo_html

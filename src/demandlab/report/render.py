@@ -20,7 +20,7 @@ import jinja2
 import plotly.io as pio
 
 from .. import charts, dates
-from ..labels import SOURCE_LABELS_ZH, short_version
+from ..labels import SOURCE_LABELS_ZH, evidence_in_words, short_version
 from .data import ReportData
 
 CSP = (
@@ -60,6 +60,7 @@ def _environment() -> jinja2.Environment:
     env.filters["week_title"] = dates.week_title
     env.filters["datetime"] = dates.datetime_label
     env.filters["short_version"] = short_version
+    env.filters["in_words"] = evidence_in_words  # p-values in words; the figures go in a title= tooltip
     return env
 
 
