@@ -1,11 +1,14 @@
 import json
 import re
+import subprocess
+import sys
 
 import polars as pl
 import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
+import demandlab as dl
 from demandlab.cli import EXIT_INPUT, EXIT_NO_DATA, app
 
 runner = CliRunner()
@@ -128,3 +131,29 @@ def _config(tmp_path, data):
         f'[paths]\nmodels = "{data / "models"}"\n[privacy]\nsalt_file = "{data / ".contact_salt"}"\n', encoding="utf-8"
     )
     return path
+
+
+HEAVY_PROBE = """
+import sys
+sys.argv = ["demandlab", *sys.argv[1:]]
+from demandlab.cli import main
+try:
+    main()
+except SystemExit as stop:
+    code = stop.code
+print("HEAVY", ",".join(sorted(m for m in ("scipy", "sklearn") if m in sys.modules)), "CODE", code)
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"], ["-V"], ["report", "-h"]])
+def test_help_and_version_answer_without_importing_the_learning_libraries(args):
+    # issue 17: every command took 4–6 s to start because the CLI imported scipy and scikit-learn
+    done = subprocess.run(
+        [sys.executable, "-c", HEAVY_PROBE, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    assert last in ("HEAVY  CODE 0", "HEAVY  CODE None"), done.stdout + done.stderr
+    if args[0] in ("--version", "-V"):
+        assert done.stdout.startswith(f"demandlab {dl.__version__}")
+    else:
+        assert "Usage: demandlab" in done.stdout

@@ -12,7 +12,30 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"demandlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """社区诉求分析 demandlab: load 12345 / 随手拍 / 走访 exports, find recurring themes, write the weekly report.
+
+    Example: demandlab demo
+    """
+
+
 grids_app = typer.Typer(help="The grid registry (街道 / 社区 / 网格 / 楼栋).", no_args_is_help=True)
 app.add_typer(grids_app, name="grids")
 themes_app = typer.Typer(help="Themes: list, evaluate, export.", no_args_is_help=True)
