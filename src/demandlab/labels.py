@@ -196,26 +196,6 @@ def scope_name(kind: str, value: str, grids: list[dict]) -> str:
     return f"{name}（{street}）" if street else name
 
 
-__all__ = [
-    "ALERT_KINDS_ZH",
-    "LABELS_ZH",
-    "METRIC_LABELS_ZH",
-    "OTHER_REASON_ZH",
-    "OTHER_SOURCE_ZH",
-    "PLACE_KINDS_ZH",
-    "REJECT_REASONS_ZH",
-    "SCOPE_KINDS_ZH",
-    "SOURCE_LABELS_ZH",
-    "district_of",
-    "grid_label",
-    "label_zh",
-    "reject_reason_zh",
-    "scope_name",
-    "short_version",
-    "source_zh",
-]
-
-
 _P_VALUE = re.compile(r"[，,]\s*p\s*=\s*[0-9.]+(?:e[-+]?\d+)?", re.IGNORECASE)
 
 
@@ -229,3 +209,24 @@ def evidence_in_words(evidence: str | None) -> str:
     '7天内6人反映'
     """
     return _P_VALUE.sub("，显著高于常态", evidence or "")
+
+
+__all__ = [
+    "ALERT_KINDS_ZH",
+    "LABELS_ZH",
+    "METRIC_LABELS_ZH",
+    "OTHER_REASON_ZH",
+    "OTHER_SOURCE_ZH",
+    "PLACE_KINDS_ZH",
+    "REJECT_REASONS_ZH",
+    "SCOPE_KINDS_ZH",
+    "SOURCE_LABELS_ZH",
+    "district_of",
+    "evidence_in_words",
+    "grid_label",
+    "label_zh",
+    "reject_reason_zh",
+    "scope_name",
+    "short_version",
+    "source_zh",
+]
