@@ -206,3 +206,12 @@ def test_without_words_records_naming_no_place_form_no_city_wide_matter():
     rows += [_record(20 + i, f"第{i}条", None, start + dt.timedelta(days=i), contact=f"d{i}") for i in range(4)]
     hot = hot_issues(pl.DataFrame(rows).drop("tokens"), as_of=AS_OF)
     assert hot["place_key"].to_list() == ["翠湖"] and hot["n"].to_list() == [4]
+
+
+def test_a_matter_is_never_named_by_an_organisation():
+    # zjboard: four developers' misconduct at sale, city-wide, was named 房地产开发有限公司 (who, not what)
+    from demandlab.signals.matters import matter_names
+
+    developer = [("某某房地产开发有限公司", ["房地产开发", "有限公司"])] * 3
+    noise = [("搅拌站夜间噪音扰民", ["搅拌站", "夜间", "噪音", "扰民"])] * 3
+    assert matter_names([developer, noise], [None, None], ["虚假宣传", "噪音"]) == ["虚假宣传", "搅拌站夜间噪音扰民"]

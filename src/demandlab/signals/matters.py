@@ -194,15 +194,32 @@ def matter_names(
     named = sorted({p for p in places if p})
     exclude = sorted({t for t in vocabulary if len(t) >= 2 and any(t in p for p in named)})
     names = phrase_labels(groups, keywords, weights, exclude=exclude, tags=_tags())
-    return [name or fb for name, fb in zip(names, fallback, strict=True)]
+    return [name if names_a_matter(name) else fb for name, fb in zip(names, fallback, strict=True)]
+
+
+#: Endings of the names of organisations: a phrase ending so says who is involved, not what the matter is.
+ORGANISATION_ENDINGS = ("公司", "集团", "局", "委员会")
+
+
+def names_a_matter(name: str | None) -> bool:
+    """Whether a phrase can name a matter: not empty, and not the name of an organisation (on a real board a
+    city-wide matter of four developers' misconduct at sale was named 房地产开发有限公司; its theme, 虚假宣传,
+    says more).
+
+    >>> names_a_matter("捆绑销售车位"), names_a_matter("房地产开发有限公司"), names_a_matter("公司经营不善")
+    (True, False, True)
+    """
+    return bool(name) and not name.replace(" ", "").endswith(ORGANISATION_ENDINGS)
 
 
 __all__ = [
     "MAX_BLOCK",
+    "ORGANISATION_ENDINGS",
     "PLACELESS_SIMILARITY",
     "PLACE_SIMILARITY",
     "cluster_block",
     "find_matters",
     "matter_names",
     "matter_tokens",
+    "names_a_matter",
 ]

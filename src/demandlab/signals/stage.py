@@ -48,7 +48,9 @@ class SignalsContext:
 
 
 #: Bump when what the signals compute changes, so that the pipeline computes them all again.
-SIGNALS_VERSION = "2"  # 2: people counted one way (contacts, else near-duplicate groups); hot issues per matter
+# 2: people counted one way (contacts, else near-duplicate groups); hot issues per matter
+# 3: a matter is never named by an organisation (房地产开发有限公司 → its theme)
+SIGNALS_VERSION = "3"
 
 #: The marts the signals stage writes, in the order it writes them.
 SIGNAL_MARTS_ORDER = ("mart_alerts", "mart_repeats", "mart_hot_issues", "mart_surge_scores")
