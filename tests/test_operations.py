@@ -441,3 +441,27 @@ def test_a_full_disk_under_the_reports_leaves_no_temporary_file(tmp_path, monkey
     summary = run_weekly(cfg, week="2026-W46")
     assert summary.exit_code == EXIT_ERROR and summary.error.startswith("磁盘空间已满")
     assert [p for p in (tmp_path / "reports").rglob("*") if p.name.endswith(".tmp")] == []
+
+
+# --- a new deployment ---------------------------------------------------------------------------------
+
+
+def test_init_then_weekly_on_a_fresh_folder_writes_the_report(tmp_path):
+    # issue 17: the quick start's weekly exited "config file not found": nothing wrote a demandlab.toml
+    folder = tmp_path / "site"
+    made = runner.invoke(app, ["init", str(folder), "--district", "西湖区"])
+    assert made.exit_code == EXIT_OK, made.output
+    config = folder / "demandlab.toml"
+    cfg = load_config(config)  # every key it sets is a real one, with paths beside the file
+    assert cfg.report.district == "西湖区" and cfg.paths.inbox == folder / "data" / "inbox"
+    assert cfg.paths.db == folder / "data" / "demandlab.duckdb" and cfg.paths.logs == folder / "data" / "logs"
+    (cfg.paths.inbox / "orders.csv").write_text(orders(0, 30), encoding="utf-8")
+    weekly = runner.invoke(app, ["weekly", "--config", str(config), "--week", "2026-W46"])
+    assert weekly.exit_code == EXIT_OK, weekly.output
+    report = folder / "reports" / "2026-W46" / "全区.html"
+    assert "<h1>西湖区社区诉求分析周报</h1>" in report.read_text("utf-8")
+    assert list((folder / "data" / "archive").rglob("orders.csv")) and not list(cfg.paths.inbox.iterdir())
+    # a second init does not overwrite the deployment's settings
+    again = runner.invoke(app, ["init", str(folder)])
+    assert again.exit_code == EXIT_USAGE and "已存在" in again.output
+    assert load_config(config).report.district == "西湖区"

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from ..errors import EXIT_NO_DATA, EXIT_OK
+from ..errors import EXIT_NO_DATA, EXIT_OK, EXIT_USAGE
 from ..options import parse_scope, parse_week
 from .app import app
 from .common import (
@@ -106,3 +106,33 @@ def weekly(
     if summary.error:
         err.print(f"[{colour}]weekly:[/] {escape(summary.error)}")
     raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="The deployment folder (created if missing).")] = Path(),
+    district: Annotated[str, typer.Option(help="District name for the report's title (区县名).")] = "",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing demandlab.toml.")] = False,
+) -> None:
+    """Set up a folder for the weekly job: a commented demandlab.toml and its inbox, archive, logs and reports.
+
+    Put the exports into data/inbox, then run the weekly job with the config this writes.
+
+    Example: demandlab init /srv/demandlab --district 西湖区
+    """
+    from importlib import resources
+
+    target = folder / "demandlab.toml"
+    if target.exists() and not force:
+        err.print(f"[red]init:[/] {escape(str(target))} 已存在；要覆盖请加 --force")
+        raise typer.Exit(EXIT_USAGE)
+    for sub in ("data/inbox", "data/archive", "data/logs", "reports"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    template = resources.files("demandlab").joinpath("deploy/demandlab.toml").read_text("utf-8")
+    text = template.replace("{folder}", str(folder.resolve())).replace("{district}", district.replace('"', ""))
+    target.write_text(text, encoding="utf-8")
+    out.print(
+        f"已写入 {escape(str(target))} 和 data/inbox、data/archive、data/logs、reports 文件夹。\n"
+        f"下一步：把导出文件放进 {escape(str(folder / 'data' / 'inbox'))}，然后运行\n"
+        f"  demandlab weekly --config {escape(str(target))}"
+    )
