@@ -14,6 +14,7 @@ from pathlib import Path
 import plotly.offline
 import polars as pl
 import pytest
+from tests.figures import figure_strings
 
 import demandlab as dl
 from demandlab import dates
@@ -68,17 +69,6 @@ def visible_text(html: str) -> str:
 
 def figure_json(html: str) -> dict:
     return json.loads(re.search(r'<script id="figures" type="application/json">(.*?)</script>', html, re.S).group(1))
-
-
-def _strings(node, key=""):
-    if isinstance(node, str):
-        yield key, node
-    elif isinstance(node, dict):
-        for k, v in node.items():
-            yield from _strings(v, k)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _strings(v, key)
 
 
 # --- dates and weeks -------------------------------------------------------------------------------------------
@@ -222,7 +212,7 @@ def test_no_english_month_or_iso_week_is_visible(demo_html):
 def test_no_english_month_or_iso_week_reaches_a_chart(demo_html):
     figs = figure_json(demo_html)
     for fid, fig in figs.items():
-        for key, text in _strings(fig):
+        for key, text in figure_strings(fig):
             assert not ENGLISH_MONTH.search(text) and not ISO_WEEK.search(text), (fid, key, text)
     # weekly axes list their weeks as Chinese text, and hover text names the week's days
     weekly = figs["fig-weekly"]

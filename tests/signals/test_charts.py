@@ -6,6 +6,7 @@ import re
 
 import polars as pl
 import pytest
+from tests.figures import figure_strings
 
 import demandlab as dl
 
@@ -53,18 +54,6 @@ HOSTILE = [
 ]
 #: what our own hover templates may hold; no other "<" may reach a figure
 OWN_TAGS = re.compile(r"<br>|<extra>|</extra>")
-
-
-def _strings(node, key=""):
-    """Every (key, string) in a figure's JSON."""
-    if isinstance(node, str):
-        yield key, node
-    elif isinstance(node, dict):
-        for k, v in node.items():
-            yield from _strings(v, k)
-    elif isinstance(node, (list, tuple)):
-        for v in node:
-            yield from _strings(v, key)
 
 
 @functools.cache
@@ -138,7 +127,7 @@ def test_every_chart_is_tried_with_hostile_labels():
 @pytest.mark.parametrize("name", CHARTS)
 def test_no_markup_from_the_data_reaches_a_figure(name):
     fig = _hostile_figures()[name]
-    strings = list(_strings(fig.to_plotly_json()))
+    strings = list(figure_strings(fig.to_plotly_json()))
     for key, text in strings:
         left = OWN_TAGS.sub("", text) if key == "hovertemplate" else text
         assert "<" not in left and ">" not in left and "\n" not in left, (name, key, text)

@@ -55,6 +55,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from ..dates import day_label
 from ..labels import METRIC_LABELS_ZH
 
 if TYPE_CHECKING:
@@ -179,10 +180,6 @@ def _times(ratio: float) -> str:
     return f"{round(ratio)}" if ratio >= 3 else f"{ratio:.1f}".removesuffix(".0")
 
 
-def _day(t: dt.date | dt.datetime) -> str:
-    return f"{t.month}月{t.day}日"
-
-
 def _people(n_people: int | None, basis: str | None) -> str:
     if not n_people:
         return ""
@@ -265,7 +262,7 @@ def repeat_caller_findings(alerts: list[dict]) -> list[Finding]:
     for a in repeats:
         where = a.get("place") or _grid_place(a)
         who = "同一位来电人" if a.get("people_basis") == "contact" else "同一人（按内容相近的留言判断）"
-        since = f"，{_day(a['first_at'])}以来" if a.get("first_at") else ""
+        since = f"，{day_label(a['first_at'])}以来" if a.get("first_at") else ""
         sentence = f"{where}{who}就「{a.get('category') or a['theme_label']}」问题已反映{a['n']}件（一人多诉）{since}。"
         out.append(Finding("repeat_caller", sentence, "#alerts", {"n": a.get("n")}, KIND_LABELS_ZH["repeat_caller"]))
     return out
@@ -302,7 +299,7 @@ def hot_findings(
             parts.append(_people(h.get("n_people"), h.get("people_basis")))
         parts.append(f"本周新增{this_week}件")
         if h.get("first_at"):
-            parts.append(f"最早一件在{_day(h['first_at'])}")
+            parts.append(f"最早一件在{day_label(h['first_at'])}")
         numbers = {"n": h.get("n"), "n_people": h.get("n_people"), "this_week": this_week, "heat": h.get("heat")}
         out.append(Finding("hot", "，".join(p for p in parts if p) + "。", "#hot", numbers, KIND_LABELS_ZH["hot"]))
     return out
