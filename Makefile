@@ -1,4 +1,4 @@
-# demandlab — the two commands a newcomer needs are `make demo` and `make test`.
+# demandlab — the commands a newcomer needs are `make demo`, `make test` and `make lab`.
 # Both build the virtual environment from uv.lock on first use; only Python 3.11
 # has to be on the machine.
 
@@ -16,11 +16,20 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONHASHSEED := 0
 
-.PHONY: demo test lint format bench bench-anchors clean env lock vendor-plotly
+.PHONY: demo lab test lint format bench bench-anchors clean env lock vendor-plotly
 
 ## demo: generate the synthetic district, run the pipeline, write reports/demo/latest.html
 demo: $(STAMP)
 	$(RUN) demandlab demo
+
+## lab: JupyterLab on notebooks/ (the demo is made first when it is not there); LAB_ARGS passes options,
+## e.g. make lab LAB_ARGS="--ip=0.0.0.0 --no-browser" on a server (as root, in a container, it adds --allow-root)
+LAB_ARGS ?=
+lab: $(STAMP) data/demo/demandlab.duckdb
+	$(RUN) jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+data/demo/demandlab.duckdb:
+	$(MAKE) demo
 
 ## test: lint, then the whole test suite (notebooks included)
 test: $(STAMP)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -19,6 +21,7 @@ from demandlab.synth import SynthResult, generate
 FIXED_NOW = "2026-11-16T09:00:00"
 os.environ["DEMANDLAB_NOW"] = FIXED_NOW
 
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SMALL_RECORDS = 6_000
 SMALL_SEED = 3
@@ -71,3 +74,48 @@ def shared_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real data not available: {path}")
     return path
+
+
+def _has_cjk_font() -> bool:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return False
+    found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False)
+    return bool(found.stdout.strip())
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """The machine's Chromium with a CJK font beside it (the report, the notebooks' HTML and saved charts are
+    read in Chinese). Skips without them, unless DEMANDLAB_REQUIRE_BROWSER=1 (set by .ci/run): then a failure."""
+    problem = None
+    if CHROMIUM is None:
+        problem = "Chromium not installed (apt-get install chromium)"
+    elif not _has_cjk_font():  # every character would print as an empty box, and no text could be checked
+        problem = "no CJK font: apt-get install fonts-noto-cjk (the report is read in Chinese)"
+    if problem and os.environ.get("DEMANDLAB_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"required by DEMANDLAB_REQUIRE_BROWSER=1: {problem}")
+    if problem:
+        pytest.skip(problem)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    """Headless Chromium driven by Playwright (see :func:`chromium`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()

@@ -20,6 +20,10 @@ Frames name weeks by their ISO code (``iso_week``); a reader never sees one. A w
 weeks as text, by their Monday (``11月9日``), and hover text names the week's days (``11月9日–15日（第46周）``),
 both written by :mod:`demandlab.dates` (:func:`_weeks`); an axis of days (the hot-issue timeline) is a date
 axis formatted ``%-m月%-d日``. No English month name depends on which locale the page's plotly.js has.
+
+Any figure goes into a document with :func:`save` (``dl.charts.save(fig, "趋势.png")``, also ``.svg`` and
+``.pdf``), and :func:`use_in_notebooks` shows figures in a notebook so that its HTML needs no network
+(:mod:`demandlab.chart_output`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from . import chart_layout as fit
+from .chart_output import ImageExportError, save, use_in_notebooks
 from .dates import DAY_FORMAT, iso_week_start, week_hover, week_labels
 from .labels import ALERT_KINDS_ZH, METRIC_LABELS_ZH, OTHER_SOURCE_ZH, SOURCE_LABELS_ZH
 
@@ -38,6 +43,24 @@ FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, Source Han Sans SC, WenQ
 PALETTE = ["#1f5fa8", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#0b7285", "#c2255c", "#5c940d", "#364fc7", "#a61e4d"]
 SOURCE_COLORS = {"12345": "#1f5fa8", "snapshot": "#e67700", "visit": "#2b8a3e", "message_board": "#862e9c"}
 SOURCE_NAMES = SOURCE_LABELS_ZH
+
+__all__ = [
+    "FONT",
+    "PALETTE",
+    "ImageExportError",
+    "alert_trend",
+    "grid_small_multiples",
+    "grid_theme_heatmap",
+    "hot_issue_timeline",
+    "kpi_small_multiples",
+    "plain_text",
+    "rates",
+    "save",
+    "sparkline",
+    "theme_trends",
+    "use_in_notebooks",
+    "weekly_totals",
+]
 
 
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": " ", "\n": " "})

@@ -16,10 +16,7 @@ margins), which is the layout the PDF is made from.
 """
 
 import csv
-import os
 import re
-import shutil
-import subprocess
 import time
 import unicodedata
 from pathlib import Path
@@ -30,51 +27,10 @@ from pypdf import PdfReader
 
 from demandlab.report import write_report
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"  # git-ignored (/reports/)
 PRINTABLE = 703  # CSS px between the @page side margins of A4 portrait (210 mm - 2 × 12 mm)
 #: what a Chinese reader should never see: "Aug 23 2026" from plotly's English dates, "2026-W46" ISO weeks
 ENGLISH_DATES = re.compile(r"[A-Z][a-z]{2} \d|\d{4}-W\d{2}")
-
-
-def _has_cjk_font() -> bool:
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return False
-    found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, check=False)
-    return bool(found.stdout.strip())
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("DEMANDLAB_REQUIRE_BROWSER") == "1":
-            pytest.fail(
-                "Chromium is required (DEMANDLAB_REQUIRE_BROWSER=1) but not installed: apt-get install chromium"
-            )
-        pytest.skip("Chromium not installed (apt-get install chromium)")
-    if not _has_cjk_font():
-        # every character would print as an empty box, and the PDF's text could not be checked
-        message = "no CJK font: apt-get install fonts-noto-cjk (the report is read in Chinese)"
-        if os.environ.get("DEMANDLAB_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

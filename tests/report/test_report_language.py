@@ -18,6 +18,7 @@ from tests.figures import figure_strings
 
 import demandlab as dl
 from demandlab import dates
+from demandlab.chart_output import PLOTLY_LOCALE
 from demandlab.config import Config, ReportConfig, demo_config
 from demandlab.labels import (
     REJECT_REASONS_ZH,
@@ -30,7 +31,7 @@ from demandlab.labels import (
 )
 from demandlab.marts import read
 from demandlab.report import collect, render, write_report
-from demandlab.report.render import PLOTLY_BUNDLE, PLOTLY_LOCALE, VENDOR, plotly_js
+from demandlab.report.render import PLOTLY_BUNDLE, VENDOR, plotly_js
 
 #: What a reader must never see: an English month name (Aug 23, Sep 6) or an ISO week code.
 ENGLISH_MONTH = re.compile(r"[A-Z][a-z]{2} \d")

@@ -5,6 +5,7 @@ import pytest
 
 import demandlab as dl
 from demandlab.config import Config, PathsConfig, PrivacyConfig, ThemesConfig
+from demandlab.errors import UsageError
 from demandlab.themes import ThemeModel
 from demandlab.themes.registry import Overrides, OverridesError, describe_clusters, first_fit, match_clusters
 from demandlab.themes.taxonomy import load_taxonomy
@@ -130,6 +131,39 @@ def test_overrides_survive_a_refit_and_can_be_taken_back(fitted):
     pipe.run()
     assert store.scalar("select count(*) from assignments where theme_id = ?", [gone]) > 0
     assert store.sql("select label_source from themes where theme_id = ?", [keep]).item() == "auto"
+
+
+def test_applying_overrides_never_fits_even_when_the_policy_would(fitted, tmp_path):
+    """Notebook 02 meant to show a merge's effect and refitted instead (a merge of 62 + 42 read 179), writing the
+    new model into a models folder it did not create. ``apply_overrides`` only applies the decisions."""
+    pipe, cfg = fitted
+    store = pipe.store
+    version = store.meta("theme_model")
+    with store.transaction() as con:  # the policy now asks for a refit
+        con.execute(
+            "update theme_models set window_end = window_end - interval 20 week where model_version = ?", [version]
+        )
+    assert pipe.refit_reason(version) is not None
+    models = {f: f.read_bytes() for f in cfg.paths.models.rglob("*") if f.is_file()}
+    big = store.sql("select theme_id from themes where theme_id >= 0 order by size desc, theme_id limit 2")
+    keep, gone = big["theme_id"].to_list()
+    before = store.scalar("select count(*) from assignments where theme_id in (?, ?)", [keep, gone])
+    cfg.themes.overrides.write_text(f"[[theme]]\nid = {gone}\nmerge_into = {keep}\n", encoding="utf-8")
+
+    assert pipe.apply_overrides() == (0, version)
+
+    assert store.meta("theme_model") == version and store.scalar("select count(*) from theme_models") == 1
+    assert {f: f.read_bytes() for f in cfg.paths.models.rglob("*") if f.is_file()} == models
+    assert store.scalar("select count(*) from assignments where theme_id = ?", [keep]) == before
+    assert store.scalar("select status from themes where theme_id = ?", [gone]) == "merged"
+
+
+def test_applying_overrides_without_the_models_says_where_they_were_looked_for(fitted, tmp_path):
+    pipe, cfg = fitted
+    elsewhere = Config(paths=PathsConfig(db=cfg.paths.db, models=tmp_path / "empty"), themes=cfg.themes)
+    with pytest.raises(UsageError, match=r"主题模型 .* 不在 .*empty 下"):
+        dl.Pipeline(pipe.store, elsewhere).apply_overrides()
+    assert not (tmp_path / "empty").exists()
 
 
 def test_a_refit_on_the_same_data_keeps_every_id_and_says_continued(fitted):

@@ -26,6 +26,7 @@ import polars as pl
 
 from .. import clock
 from ..config import Config
+from ..errors import UsageError
 from ..ingest import GridIndex, read_registry
 from ..marts import read
 from ..marts.build import build_marts, sql_models
@@ -161,13 +162,34 @@ class Pipeline:
             if fitted is not None or current is None:
                 return fitted or (0, False, None)
         version, model = current
+        return self._assign(version, model, overrides), False, version
+
+    def apply_overrides(self) -> tuple[int, str]:
+        """Apply the analysts' decisions (``themes.toml``) to the current model and assign pending records:
+        never a fit, whatever the refit policy says, so what changes is the decisions' effect alone.
+
+        Returns (records assigned, model version). Raises :class:`UsageError` when the database has no model
+        or its files are not under ``[paths] models``.
+        """
+        current, recorded = self.current_model(), self.store.meta("theme_model")
+        if current is None:
+            where = self.config.paths.models
+            raise UsageError(
+                f"主题模型 {recorded} 不在 {where} 下，请指明模型目录（[paths] models 或 DEMANDLAB_MODELS）"
+                if recorded
+                else "数据库中还没有主题模型：请先运行 demandlab run"
+            )
+        version, model = current
+        return self._assign(version, model, self.overrides()), version
+
+    def _assign(self, version: str, model: ThemeModel, overrides: Overrides) -> int:
         ctx = contexts.assign(self.store, self.config, version, model, overrides)
         pending = inputs.pending_assign(self.store, version)
         assigned = self._stage("主题归类 assign", pending, partial(assign_themes, ctx=ctx), "assignments")
         with self.store.transaction() as con:
             outputs.overrides(con, version, overrides, dict(ctx.clusters))
             outputs.theme_stats(con)
-        return assigned, False, version
+        return assigned
 
     def _fit(self, reason: str, overrides: Overrides) -> tuple[int, bool, str] | None:
         cfg, data_end = self.config.themes, inputs.data_end(self.store)

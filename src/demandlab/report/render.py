@@ -20,6 +20,7 @@ import jinja2
 import plotly.io as pio
 
 from .. import charts, dates
+from ..chart_output import plotly_locale_script
 from ..labels import SOURCE_LABELS_ZH, evidence_in_words, short_version
 from .data import ReportData
 
@@ -30,16 +31,13 @@ CSP = (
 #: plotly.js as the page inlines it (README.md there says where each file comes from).
 VENDOR = Path(__file__).parent / "vendor"
 PLOTLY_BUNDLE = VENDOR / "plotly-cartesian.min.js"
-PLOTLY_LOCALE = VENDOR / "plotly-locale-zh-cn.js"
 
 
 @cache
 def plotly_js() -> str:
     """The plotly.js bundle, then its zh-CN locale registered: the locale file is a CommonJS module
     (``module.exports = {…}``), so it runs with a ``module`` of its own and its export goes to ``Plotly.register``."""
-    locale = PLOTLY_LOCALE.read_text("utf-8")
-    register = f"(function () {{\nvar module = {{exports: {{}}}};\n{locale}\nPlotly.register(module.exports);\n}})();"
-    return f"{PLOTLY_BUNDLE.read_text('utf-8')}\n{register}"
+    return f"{PLOTLY_BUNDLE.read_text('utf-8')}\n{plotly_locale_script()}"
 
 
 @cache
