@@ -157,3 +157,66 @@ def test_help_and_version_answer_without_importing_the_learning_libraries(args):
         assert done.stdout.startswith(f"demandlab {dl.__version__}")
     else:
         assert "Usage: demandlab" in done.stdout
+
+
+def _rejected_db(tmp_path):
+    """A database from one hand-made export: two good rows, a time that is a phone number, an empty id."""
+    export = tmp_path / "工单导出.csv"
+    export.write_text(
+        "工单编号,来电时间,来电号码,诉求内容\n"
+        "GD1,2026-11-10 09:00,13800000001,楼道里电瓶车飞线充电\n"
+        "GD2,13912345678,13800000002,电梯经常故障困人\n"
+        ",2026-11-11 10:00,13800000003,小区垃圾清运不及时\n"
+        "GD4,2026-11-12 11:00,13800000004,路灯不亮\n",
+        encoding="utf-8",
+    )
+    db = str(tmp_path / "db.duckdb")
+    result = runner.invoke(app, ["ingest", str(export), "--db", db])
+    assert result.exit_code == 0, result.output
+    return db, export
+
+
+def test_rejects_lists_file_row_column_masked_value_and_a_chinese_reason(tmp_path):
+    """Rejected rows were visible only from Python, half in English; a refused value is shown only masked."""
+    db, export = _rejected_db(tmp_path)
+    result = runner.invoke(app, ["rejects", "--db", db, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["file_name"], r["row_number"], r["column_name"], r["reason"]) for r in rows] == [
+        (export.name, 3, "来电时间", "bad_time"),
+        (export.name, 4, "工单编号", "missing_id"),
+    ]
+    assert rows[0]["value"] == "〔手机号〕" and "13912345678" not in result.output
+    assert rows[0]["reason_zh"] == "时间缺失或无法识别" and rows[0]["message"] == "来电时间：无法识别的日期时间"
+    assert not re.search(r"[A-Za-z]{3,}", rows[0]["message"] + rows[1]["message"])
+    with dl.connect(db, read_only=True) as store:
+        assert store.scalar("select sum(rows_read) - sum(rows_accepted) from batches") == len(rows)
+
+
+def test_rejects_filters_by_reason_and_batch_and_writes_a_csv_excel_opens(tmp_path):
+    db, export = _rejected_db(tmp_path)
+    out = tmp_path / "拒收.csv"
+    result = runner.invoke(app, ["rejects", "--db", db, "--reason", "missing_id", "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads the Chinese as UTF-8
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("文件,工作表,行号,列,原值（已脱敏）,原因,说明") and len(lines) == 2
+    assert lines[1].startswith(f"{export.name},,4,工单编号,,缺少编号,")
+    for batch in (export.name, "b-no-such-batch"):
+        result = runner.invoke(app, ["rejects", "--db", db, "--batch", batch, "--format", "json"])
+        assert result.exit_code == 0
+    assert "没有被拒收的行（批次 b-no-such-batch）" in result.output
+    wrong = runner.invoke(app, ["rejects", "--db", db, "--reason", "bad_date"])
+    assert wrong.exit_code == 2 and "不是拒收原因代码" in wrong.output and "bad_time" in wrong.output
+
+
+def test_after_a_purge_the_refused_values_read_as_purged(tmp_path):
+    db, _ = _rejected_db(tmp_path)
+    assert runner.invoke(app, ["purge", "--before", "2999-01-01", "--db", db]).exit_code != 0  # not in the future
+    with dl.connect(db) as store:
+        store.attach_restricted()
+        with store.restricted_transaction() as con:
+            con.execute("delete from restricted.reject_values")
+    rows = json.loads(runner.invoke(app, ["rejects", "--db", db, "--format", "json"]).stdout)
+    assert {r["value"] for r in rows} == {"已清除"}

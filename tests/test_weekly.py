@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import re
 import shutil
@@ -166,13 +167,19 @@ def test_a_run_killed_midway_is_completed_by_the_next_run(reference, district, t
         assert store.sql("select status from runs order by started_at").rows() == [("interrupted",), ("done",)]
 
 
-def test_a_broken_inbox_file_gives_exit_3_and_the_rest_is_processed(district, tmp_path):
+def test_a_broken_inbox_file_gives_exit_3_and_the_rest_is_processed(district, tmp_path, caplog):
     config = _site(tmp_path / "site", district)
     cfg = load_config(config)
     (cfg.paths.inbox / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
-    summary = run_weekly(cfg, week=WEEK)
+    with caplog.at_level(logging.INFO, logger="demandlab"):
+        summary = run_weekly(cfg, week=WEEK)
     assert summary.exit_code == EXIT_INPUT and summary.status == "input_failed"
-    assert (cfg.paths.inbox / "broken.xlsx.error.txt").exists()
+    error = (cfg.paths.inbox / "broken.xlsx.error.txt").read_text("utf-8")
+    why = re.search(r"原因：(.+)", error).group(1)
+    # the log names the file and says why, as a warning: a failed file was once an INFO line without a reason
+    said = [r for r in caplog.records if "broken.xlsx" in r.getMessage()]
+    assert said and all(r.levelno >= logging.WARNING for r in said)
+    assert any(why in r.getMessage() for r in said)
     assert Path(summary.reports[0]).exists() and summary.rows_accepted == district.truth["counts"]["records"]
 
 

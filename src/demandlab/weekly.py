@@ -169,14 +169,17 @@ def _run(
         summary.rows_rejected += b.rows_rejected
         for reason, n in b.reasons.items():
             summary.rejects_by_reason[reason] = summary.rejects_by_reason.get(reason, 0) + n
-        log.info(
-            "file %s: %s, read %d, accepted %d, rejected %d",
-            Path(b.path).name,
-            b.status,
-            b.rows_read,
-            b.rows_accepted,
-            b.rows_rejected,
-        )
+        if b.status in ("failed", "archive_failed"):  # a scheduler's log must say why, not only that
+            log.warning("file %s: %s (%s): %s", Path(b.path).name, b.status, b.failure or "archive", b.message)
+        else:
+            log.info(
+                "file %s: %s, read %d, accepted %d, rejected %d",
+                Path(b.path).name,
+                b.status,
+                b.rows_read,
+                b.rows_accepted,
+                b.rows_rejected,
+            )
     report = pipe.run(refit=refit)
     summary.run = report.as_dict()
     summary.timings.update(report.timings)

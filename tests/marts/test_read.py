@@ -239,3 +239,25 @@ def test_repeats_of_one_group_or_all(small):
 
 def test_read_queries_live_in_sql_files():
     assert read.read_sql("coverage").lstrip().startswith("--")
+
+
+def test_every_mart_frame_converts_to_pandas_with_its_rows_columns_and_lists(demo_run):
+    """Analysts who work in pandas call ``.to_pandas()`` on whatever ``dl.marts`` returns."""
+    pytest.importorskip("pandas", reason="pandas is a dependency of demandlab")
+    store = demo_run["store"]
+    latest = read.latest_week_start(store)
+    frames = {name: getattr(dl.marts, name)(store) for name in dl.marts.__all__ if name not in NEEDS_ARGUMENTS}
+    frames |= {f"kpi({level})": dl.marts.kpi(store, level) for level in dl.marts.KPI_LEVELS}
+    frames["compute_hot_issues"] = dl.marts.compute_hot_issues(store, latest)
+    frames["area_category_month"] = dl.marts.area_category_month(store, "street")
+    assert all(isinstance(f, pl.DataFrame) for f in frames.values())
+    for name, frame in frames.items():
+        table = frame.to_pandas()
+        assert table.shape == frame.shape and list(table.columns) == frame.columns, name
+    themes = frames["themes"].to_pandas()
+    assert list(themes["keywords"].iloc[0]) == frames["themes"]["keywords"][0].to_list()
+    assert frames["week_summary"].height > 0 and str(frames["week_summary"].to_pandas()["n"].dtype) == "int64"
+
+
+#: functions of dl.marts that are not a frame of the whole database by themselves (called on their own above)
+NEEDS_ARGUMENTS = {"KPI_LEVELS", "Scope", "scoped", "compute_hot_issues", "area_category_month"}

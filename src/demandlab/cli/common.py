@@ -94,9 +94,20 @@ def writing(cfg: Config, wait: float, command: str, create: bool = True) -> Iter
         yield store
 
 
+#: seconds between progress log lines when stderr is not a terminal
+PROGRESS_EVERY = 5.0
+
+
 @contextlib.contextmanager
 def progress_bars() -> Iterator[Callable]:
-    """A progress factory for :class:`Pipeline` drawing rich bars on stderr."""
+    """A progress factory for :class:`Pipeline`: rich bars on a terminal; elsewhere (cron, CI, a notebook's
+    ``!demandlab run``) log lines on stderr every few seconds, so a scheduler's log shows the run is alive."""
+    from ..pipeline.reports import log_progress
+
+    if not err.is_terminal:
+        _log_to_stderr(logging.getLogger("demandlab"))
+        yield log_progress(every=PROGRESS_EVERY)
+        return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(
@@ -107,7 +118,6 @@ def progress_bars() -> Iterator[Callable]:
         TimeElapsedColumn(),
         console=err,
         transient=False,
-        disable=not err.is_terminal,
     ) as progress:
 
         @contextlib.contextmanager
@@ -174,22 +184,40 @@ def ingest_files(
 def log_to(path: Path) -> logging.Handler:
     """Log the demandlab loggers to stderr (once) and to ``path``; returns the file handler."""
     logger = logging.getLogger("demandlab")
-    logger.setLevel(logging.INFO)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
-    if not any(getattr(h, "_demandlab_stderr", False) for h in logger.handlers):
-        stream = logging.StreamHandler(sys.stderr)
-        stream.setFormatter(formatter)
-        stream._demandlab_stderr = True  # type: ignore[attr-defined]
-        logger.addHandler(stream)
+    _log_to_stderr(logger)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
     except OSError as exc:  # a read-only log folder must not stop the job: log to stderr only
         logger.warning("cannot write the log file %s: %s", path, describe(exc))
         handler = logging.NullHandler()
-    handler.setFormatter(formatter)
+    handler.setFormatter(LOG_FORMAT)
     logger.addHandler(handler)
     return handler
+
+
+LOG_FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a line is logged (a notebook or a test runner swaps it)."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # StreamHandler.__init__ sets it; the property always answers sys.stderr
+        pass
+
+
+def _log_to_stderr(logger: logging.Logger) -> None:
+    """INFO and above of ``logger`` on stderr, with time and level (once, however often it is asked)."""
+    logger.setLevel(logging.INFO)
+    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+        stream = _Stderr()
+        stream.setFormatter(LOG_FORMAT)
+        logger.addHandler(stream)
 
 
 def require_mart(store: Store, table: str) -> None:

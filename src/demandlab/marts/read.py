@@ -79,9 +79,19 @@ def grid_theme_week(store: Store, *, grid_id: str | None = None, theme_id: int |
     return store.sql(f"select * from mart_grid_theme_week{where} order by grid_id, theme_id, week_start", params)
 
 
-def rejects(store: Store) -> pl.DataFrame:
-    """Every rejected row with file, row number, column, reason and message (raw values left out)."""
-    return store.sql(read_sql("rejects"))
+def rejects(store: Store, *, batch: str | None = None, reason: str | None = None) -> pl.DataFrame:
+    """Every rejected row with file, sheet, row number, column, reason and its Chinese message (raw values
+    left out: they stay in the restricted file). ``batch``: a batch id or a file name; ``reason``: a code
+    of ``demandlab.ingest.REASONS``."""
+    conditions, params = [], []
+    if batch is not None:
+        conditions.append("(batch_id = ? or file_name = ?)")
+        params += [batch, batch]
+    if reason is not None:
+        conditions.append("reason = ?")
+        params.append(reason)
+    where = f"where {' and '.join(conditions)}" if conditions else ""
+    return store.sql(read_sql("rejects", where=where), params)
 
 
 KPI_LEVELS = ("total", "street", "community", "grid", "dept", "theme", "week", "street_week")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -26,7 +27,9 @@ def silent(description: str, total: int) -> Iterator[Advance]:
 
 
 def log_progress(every: float = 5.0, logger: logging.Logger = log) -> Progress:
-    """Progress as log lines: when a step starts, every ``every`` seconds while it advances, when it ends.
+    """Progress as log lines: when a step starts, every ``every`` seconds while it runs (whether or not it
+    advances: a theme fit is one long step), and when it ends. For cron, CI and notebooks, where no one
+    watches a terminal and a scheduler's log is all there is.
 
     >>> with log_progress()("分词 segment", 10) as advance:
     ...     advance(10)
@@ -34,18 +37,26 @@ def log_progress(every: float = 5.0, logger: logging.Logger = log) -> Progress:
 
     @contextlib.contextmanager
     def step(description: str, total: int) -> Iterator[Advance]:
-        started = last = time.monotonic()
+        started = time.monotonic()
         done = 0
+        stop = threading.Event()
         logger.info("%s: %d to do", description, total)
 
         def advance(n: int) -> None:
-            nonlocal done, last
+            nonlocal done
             done += n
-            if time.monotonic() - last >= every:
-                last = time.monotonic()
-                logger.info("%s: %d of %d (%.0f s)", description, done, total, last - started)
 
-        yield advance
+        def heartbeat() -> None:
+            while not stop.wait(every):
+                logger.info("%s: %d of %d (%.0f s)", description, done, total, time.monotonic() - started)
+
+        beating = threading.Thread(target=heartbeat, name=f"progress {description}", daemon=True)
+        beating.start()
+        try:
+            yield advance
+        finally:
+            stop.set()
+            beating.join()
         logger.info("%s: done, %d in %.1f s", description, total, time.monotonic() - started)
 
     return step
