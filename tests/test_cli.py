@@ -42,6 +42,8 @@ def test_synth_ingest_run_report_from_the_command_line(tmp_path):
     again = runner.invoke(app, ["ingest", str(out / "exports" / "grid_visits.jsonl"), "--db", db])
     assert "已跳过" in again.output
     assert runner.invoke(app, ["run", "--db", db]).exit_code == 0
+    with dl.connect(db, read_only=True) as store:  # every run leaves its row, as the weekly job does
+        assert store.sql("select command, status from runs").rows() == [("run", "done")]
     report = tmp_path / "r.html"
     result = runner.invoke(app, ["report", "--db", db, "--out", str(report)])
     assert result.exit_code == 0 and report.exists(), result.output

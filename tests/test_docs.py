@@ -3,6 +3,8 @@
 import dataclasses
 import json
 import re
+import shutil
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
@@ -53,8 +55,8 @@ def test_every_mapping_preset_and_reject_reason_is_in_the_readme():
         assert f"`{reason}`" in README, reason
 
 
-def test_the_readme_shows_the_two_commands_and_a_chinese_quick_start():
-    assert "make demo" in README and "make test" in README
+def test_the_readme_shows_the_three_commands_and_a_chinese_quick_start():
+    assert "make demo" in README and "make test" in README and "make lab" in README
     assert "快速开始" in README
 
 
@@ -129,3 +131,138 @@ def test_the_documented_default_is_the_code_default(key):
     else:
         assert f"`{_toml(default)}`" in shown, (key, shown, _toml(default))
         assert kind == {bool: "boolean", int: "integer", float: "real", str: "string"}.get(type(default), "path"), key
+
+
+def _python_blocks(section: str) -> list[str]:
+    """The ```python blocks of the README's section ``section`` (a ``## `` heading)."""
+    body = README.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```python\n(.*?)```", body, flags=re.S)
+
+
+def test_the_readme_python_example_runs_as_written(demo_run, chromium, tmp_path, monkeypatch):
+    """3 of its 12 lines once did not run (``theme_trends(...)``, ``cells`` and ``space_joined_token_strings``
+    undefined). It runs here where `make demo` leaves the database, and the outputs it shows are what comes out."""
+    store = demo_run["store"]
+    store.con.execute("checkpoint")
+    (tmp_path / "data" / "demo").mkdir(parents=True)
+    shutil.copyfile(store.path, tmp_path / "data" / "demo" / "demandlab.duckdb")
+    monkeypatch.chdir(tmp_path)
+    [block] = _python_blocks("In Python")
+    namespace: dict = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert (tmp_path / "主要问题周趋势.png").read_bytes()[:4] == b"\x89PNG"
+    shown = [line.split("#", 1) for line in block.splitlines() if re.search(r"#\s*\[", line)]
+    assert len(shown) == 2
+    for code, expected in shown:
+        assert repr(eval(code, namespace)) == expected.strip(), code
+    assert namespace["model"].n_themes_ >= 2
+    namespace["store"].close()
+
+
+def _recorded(name: str, *keys: str) -> float:
+    value = json.loads((ROOT / "bench" / "results" / f"{name}.json").read_text("utf-8"))
+    for key in keys:
+        value = value[key]
+    return value
+
+
+#: Figures the README quotes, each beside the bench result it comes from: (what the README says, with the
+#: figure as a group, the recorded value). A figure matches when the recorded value, rounded to the digits
+#: written, is the figure. The README once said 40 s and 33 themes for a demo that took longer and found 41.
+README_FIGURES = [
+    (r"`demandlab demo` takes (\d+) s", lambda: _recorded("demo_pipeline", "demo_command", "seconds")),
+    (
+        r"`demandlab demo` takes \d+ s and\s+finds (\d+) themes",
+        lambda: _recorded("demo_pipeline", "demo_command", "n_themes"),
+    ),
+    (
+        r"On ([\d,]+) values planted",
+        lambda: _recorded("mask_quality", "results", "current", "planted", "all_columns", "planted"),
+    ),
+    (
+        r"recall\s+and precision are (\d+) %",
+        lambda: 100 * _recorded("mask_quality", "results", "current", "overall", "precision"),
+    ),
+    (
+        r"before issue 11, run beside it: recall ([\d.]+) %",
+        lambda: 100 * _recorded("mask_quality", "results", "main@47978277cc", "overall", "recall"),
+    ),
+    (r"lexicon of (\d+) terms", lambda: _recorded("segment_quality", "governance_terms", "lexicon_size")),
+    (r"segment at\s+about (\d+)× plain", lambda: _recorded("segment_speed", "synthetic", "speedup")),
+    (r"which repeat less, about (\d+)×", lambda: _recorded("segment_speed", "real_messages", "speedup")),
+    (r"Word F1\s+on SIGHAN 2005 is ([\d.]+) \(PKU\)", lambda: _recorded("segment_quality", "pku", "demandlab")),
+    (r"\(PKU\) and ([\d.]+) \(MSR\)", lambda: _recorded("segment_quality", "msr", "demandlab")),
+    (r"against jieba's default ([\d.]+) /", lambda: _recorded("segment_quality", "pku", "jieba_default_hmm_on")),
+    (r"against jieba's default [\d.]+ / ([\d.]+)", lambda: _recorded("segment_quality", "msr", "jieba_default_hmm_on")),
+    (r"records: (\d+) themes for \d+ planted problems", lambda: _recorded("themes_real", "synthetic_2000", "themes")),
+    (
+        r"records: \d+ themes for (\d+) planted problems",
+        lambda: _recorded("themes_real", "synthetic_2000", "planted_problems"),
+    ),
+    (r"([\d,]+) real board messages: \d+\)", lambda: _recorded("themes_real", "zjboard", "records")),
+    (r"[\d,]+ real board messages: (\d+)\)", lambda: _recorded("themes_real", "zjboard", "demandlab", "themes")),
+    (r"on ([\d,]+) real citizen messages", lambda: _recorded("themes_real", "taidi2020c", "records")),
+    (r"NMI against 一级分类 ([\d.]+) with", lambda: _recorded("themes_real", "taidi2020c", "demandlab", "nmi")),
+    (
+        r"NMI against 一级分类 [\d.]+ with (\d+) themes",
+        lambda: _recorded("themes_real", "taidi2020c", "demandlab", "themes"),
+    ),
+    (r"at the same count\s+\(([\d.]+)\)", lambda: _recorded("themes_real", "taidi2020c", "kmeans_same_k", "nmi")),
+    (r"BERTopic \(([\d.]+), \d+ % outliers\)", lambda: _recorded("themes_real", "taidi2020c", "bertopic", "nmi")),
+    (r"and LDA \(([\d.]+)\)", lambda: _recorded("themes_real", "taidi2020c", "lda_same_k", "nmi")),
+    (r"on zjboard ([\d.]+) against", lambda: _recorded("themes_real", "zjboard", "demandlab", "nmi")),
+    (
+        r"different 90 % subsamples agree at ([\d.]+) /",
+        lambda: _recorded("themes_real", "taidi2020c", "demandlab", "subsample_stability_ari"),
+    ),
+    (r"a fit on 1,000,000 records takes (\d+) s", lambda: _recorded("themes_scale", "fit_1m", "fit_seconds")),
+    (r"takes \d+ s at ([\d.]+) GiB peak", lambda: _recorded("themes_scale", "fit_1m", "peak_rss_mib") / 1024),
+    (r"assigning 50,000 new records ([\d.]+) s", lambda: _recorded("themes_scale", "fit_1m", "assign_seconds")),
+    (
+        r"at 100,000 records the fit takes (\d+) s",
+        lambda: _recorded("themes_scale", "compare_100k", "demandlab", "fit_seconds"),
+    ),
+    (r"against BERTopic's (\d+) s", lambda: _recorded("themes_scale", "compare_100k", "bertopic", "fit_seconds")),
+    (r"with no false surge alert in ([\d,]+) grid", lambda: _recorded("signals_quality", "synthetic", "cells")),
+    (
+        r"finds (\d+) % of the surge weeks",
+        lambda: 100 * _recorded("signals_quality", "synthetic", "anchor_plain_poisson", "surge_week_recall"),
+    ),
+    (
+        r"with (\d+) false alerts\)",
+        lambda: _recorded("signals_quality", "synthetic", "anchor_plain_poisson", "false_surge_alerts"),
+    ),
+    (
+        r"brings the marts up to date in\s+([\d.]+) s",
+        lambda: _recorded("signals_scale", "million", "timings_s", "new_week_marts"),
+    ),
+    (r"and the signals in ([\d.]+) s", lambda: _recorded("signals_scale", "million", "timings_s", "new_week_signals")),
+    (
+        r"full signals pass, after a refit, takes (\d+) s",
+        lambda: _recorded("signals_scale", "million", "timings_s", "full_signals"),
+    ),
+    (r"in the inbox the whole run takes (\d+) s", lambda: _recorded("weekly_scale", "million", "seconds")),
+    (r"([\d.]+) MB a page instead of", lambda: _recorded("report_size", "district_report", "bytes") / 1e6),
+    (
+        r"MB a page instead of ([\d.]+) MB",
+        lambda: _recorded("report_size", "anchor_full_plotly", "district_bytes") / 1e6,
+    ),
+    (
+        r"about ([\d.]+)× the time of a bare DuckDB load",
+        lambda: _recorded("ingest_speed", "results", "utf8_csv", "ratio"),
+    ),
+    (r"same UTF-8 CSV, ([\d.]+)× for\s+GB18030", lambda: _recorded("ingest_speed", "results", "gb18030_csv", "ratio")),
+    (
+        r"workbook in about ([\d.]+)× a bare calamine read",
+        lambda: _recorded("ingest_speed", "results", "xlsx_100k", "ratio"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("said", "recorded"), README_FIGURES, ids=[p for p, _ in README_FIGURES])
+def test_a_figure_in_the_readme_is_the_recorded_benchmark_result(said, recorded):
+    found = re.search(said, README)
+    assert found, f"the README no longer says {said!r}: update it and this list together"
+    written = Decimal(found.group(1).replace(",", ""))
+    rounded = Decimal(str(recorded())).quantize(Decimal(1).scaleb(written.as_tuple().exponent), ROUND_HALF_UP)
+    assert written == rounded, f"README says {found.group(0)!r}, recorded {recorded()}"
