@@ -374,25 +374,6 @@ class Store:
             self._migrate()  # the versions after 6 waited for the move
         self.drop_orphans()
 
-    def reject_values(self) -> pl.DataFrame | None:
-        """The rejected values (``batch_id``, ``sheet``, ``row_number``, ``column_name``, ``reason``, ``value``)
-        from the restricted file, opened read-only on its own when this store has not attached it; None when
-        there is no restricted file (a database in memory, or one whose files were moved without it).
-
-        For ``demandlab rejects``, which shows each value only masked; :func:`connect` never calls it.
-        """
-        query = "select batch_id, sheet, row_number, column_name, reason, value from {}.reject_values"
-        if self.restricted_attached:
-            return self.sql(query.format(RESTRICTED))
-        target = restricted_path(self.path) if self.path != ":memory:" else None
-        if target is None or not target.exists():
-            return None
-        try:
-            with duckdb.connect(str(target), read_only=True) as con:
-                return con.sql(query.format("main")).pl()
-        except duckdb.Error as exc:
-            raise StoreError(_open_failure(str(target), exc)) from exc
-
     def _move_to_restricted(self) -> None:
         """Version 6: copy personal data into the restricted file, then drop it from the analysts' file.
 
@@ -532,6 +513,26 @@ class Store:
     @staticmethod
     def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
         con.execute("insert or replace into main.meta values (?, ?)", [key, value])
+
+
+def reject_values(store: Store) -> pl.DataFrame | None:
+    """The rejected values (``batch_id``, ``sheet``, ``row_number``, ``column_name``, ``reason``, ``value``)
+    from the restricted file, opened read-only on its own when ``store`` has not attached it; None when
+    there is no restricted file (a database in memory, or one whose files were moved without it).
+
+    For ``demandlab rejects``, which shows each value only masked; :func:`connect` never calls it.
+    """
+    query = "select batch_id, sheet, row_number, column_name, reason, value from {}.reject_values"
+    if store.restricted_attached:
+        return store.sql(query.format(RESTRICTED))
+    target = restricted_path(store.path) if store.path != ":memory:" else None
+    if target is None or not target.exists():
+        return None
+    try:
+        with duckdb.connect(str(target), read_only=True) as con:
+            return con.sql(query.format("main")).pl()
+    except duckdb.Error as exc:
+        raise StoreError(_open_failure(str(target), exc)) from exc
 
 
 def _table(name: str) -> str:

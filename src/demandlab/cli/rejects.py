@@ -62,6 +62,7 @@ def rejects(
     """
     from .. import marts
     from ..ingest import REASONS
+    from ..store import reject_values
 
     if fmt not in FORMATS:
         raise fail(UsageError(f"--format 应为 {'、'.join(FORMATS)} 之一；收到的是 {fmt!r}"))
@@ -70,7 +71,7 @@ def rejects(
     cfg = config_for(config, db)
     with reading(cfg, wait) as store:
         refused = marts.rejects(store, batch=batch, reason=reason)
-        values = store.reject_values() if refused.height else None
+        values = reject_values(store) if refused.height else None
     frame = _with_values(refused, values)
     if frame.height == 0:
         where = "".join(f"（{name} {value}）" for name, value in (("批次", batch), ("原因", reason)) if value)

@@ -1,4 +1,4 @@
-"""Text: normalise, mask personal data, segment Chinese.
+"""Text: normalise, mask personal data, segment Chinese, tag 一老一小 (:mod:`.focus`).
 
 >>> import demandlab as dl
 >>> dl.text.mask(dl.text.normalize(["王女士：电话１３８００１３８０００"]))
@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from .focus import FOCUS_GROUPS, focus_tags
 from .normalize import normalize
 from .pii import contact_keys, find_pii, grid_worker_keys, mask, mask_building, mask_dept
 from .segment import Segmenter, segment, tokens_frame
@@ -28,11 +29,13 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "FOCUS_GROUPS",
     "Segmenter",
     "clean_records",
     "clean_text",
     "contact_keys",
     "find_pii",
+    "focus_tags",
     "grid_worker_keys",
     "mask",
     "mask_building",
