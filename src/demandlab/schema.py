@@ -72,6 +72,7 @@ RECORD_DERIVED: dict[str, pl.DataType] = {
     "version": pl.Int32(),
     "batch_id": pl.String(),
     "content_hash": pl.String(),
+    "focus": pl.List(pl.String()),  # 一老一小: 'elderly', 'children' (text/focus.py); [] for neither
 }
 
 KEY = ["source", "record_id"]
@@ -102,6 +103,8 @@ def sql_type(dtype: pl.DataType) -> str:
     """The DuckDB type for a polars type used in this schema."""
     if dtype == DATETIME:
         return "TIMESTAMP"
+    if isinstance(dtype, pl.List):
+        return f"{sql_type(dtype.inner)}[]"
     return {
         pl.String(): "VARCHAR",
         pl.Boolean(): "BOOLEAN",

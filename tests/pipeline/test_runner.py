@@ -231,3 +231,31 @@ def test_a_later_file_reusing_an_id_for_another_message_keeps_both(tmp_path):
         third.write_text(header + "2939,U2,学校门口拥堵,2019/6/2 10:00,放学时门口堵车\n", encoding="utf-8")
         assert pipe.ingest(third).rows_unchanged == 1
         assert store.count("records") == 2
+
+
+def test_records_carry_their_focus_tags_and_a_database_from_before_them_is_tagged_on_the_next_clean(
+    tmp_path, fixed_now
+):
+    """一老一小 tags (schema version 8): on every record cleaned, and on records cleaned by an older version."""
+    cfg = demo_config(tmp_path, tmp_path / "reports")
+    rows = [
+        "GD1,2026/11/9 10:00:00,13800138000,独居老人家中漏水无人管,,,\n",
+        "GD2,2026/11/9 11:00:00,13800138001,放学时段路口拥堵，学生过马路危险,,,\n",
+        "GD3,2026/11/9 12:00:00,13800138002,老板拖欠工资,,,\n",
+    ]
+    with dl.connect(cfg.paths.db) as store:
+        pipe = dl.Pipeline(store, cfg, now=lambda: fixed_now)
+        pipe.ingest(_write(tmp_path / "w.csv", rows))
+        pipe.clean()
+        tagged = dict(store.sql("select record_id, focus from records order by 1").rows())
+        assert tagged == {"GD1": ["elderly"], "GD2": ["children"], "GD3": []}
+        with store.transaction() as con:  # as schema version 7 left it: no focus column
+            con.execute("alter table records drop column focus")
+            con.execute("update meta set value = '7' where key = 'schema_version'")
+    with dl.connect(cfg.paths.db) as store:
+        assert store.sql("select count(*) as n from records where focus is null").item() == 3
+        pipe = dl.Pipeline(store, cfg, now=lambda: fixed_now)
+        assert pipe.clean() == 0  # nothing new to clean: only the tags are added
+        assert dict(store.sql("select record_id, focus from records order by 1").rows()) == tagged
+        pipe.marts()
+        assert store.sql("select focus from mart_records where record_id = 'GD1'")["focus"].to_list() == [["elderly"]]

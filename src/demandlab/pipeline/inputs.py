@@ -14,6 +14,11 @@ from .. import schema, sql
 from ..store import Store, quote
 
 
+def untagged_focus(store: Store) -> pl.DataFrame:
+    """Records without their 一老一小 tags (cleaned before schema version 8): key, title and text."""
+    return store.sql("select source, record_id, title, text from records where focus is null")
+
+
 def pending_raw(store: Store) -> pl.DataFrame:
     """The current version of every record with a version not yet cleaned (restricted file)."""
     return store.sql(sql.text("io/pending_raw"))

@@ -24,6 +24,15 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
     Store.replace_keys(con, table, frame, schema.KEY)
 
 
+def focus(con: duckdb.DuckDBPyConnection, tagged: pl.DataFrame) -> None:
+    """Set ``records.focus`` from ``tagged`` (``source``, ``record_id``, ``focus``); nothing else changes."""
+    with registered(con, "_focus", tagged):
+        con.execute(
+            "update records as r set focus = t.focus from _focus as t "
+            "where r.source = t.source and r.record_id = t.record_id"
+        )
+
+
 def fit(
     con: duckdb.DuckDBPyConnection, result: FitResult, path: str, reason: str, window: tuple, now: dt.datetime
 ) -> None:

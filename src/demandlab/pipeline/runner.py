@@ -34,7 +34,7 @@ from ..signals import PLACES_VERSION
 from ..signals.places import LocateContext, PlaceEvidence, learn_places, locate_records, scan_places
 from ..signals.stage import SIGNAL_MARTS_ORDER, SIGNALS_VERSION, compute_signals, texts_start
 from ..store import Store
-from ..text.clean import clean_stage
+from ..text.clean import clean_stage, focus_column
 from ..text.segment import Segmenter, segment_stage
 from ..themes.assign import assign_themes
 from ..themes.fit import Previous, fit_themes
@@ -116,9 +116,17 @@ class Pipeline:
     def clean(self) -> int:
         """Normalise and mask the current version of every record with a version not yet seen."""
         ctx = contexts.clean(self.config, self.now().replace(microsecond=0))
-        return self._stage(
+        cleaned = self._stage(
             "清洗与脱敏 clean + mask", inputs.pending_raw(self.store), partial(clean_stage, ctx=ctx), "records"
         )
+        untagged = inputs.untagged_focus(self.store)  # records cleaned before 一老一小 tags existed (version 8)
+        if untagged.height:
+            with self.progress("一老一小 focus", untagged.height) as advance:
+                tagged = untagged.select("source", "record_id", focus_column(untagged["title"], untagged["text"]))
+                advance(untagged.height)
+            with self.store.transaction() as con:
+                outputs.focus(con, tagged)
+        return cleaned
 
     def segmenter(self) -> Segmenter:
         """The segmenter for this database: shipped lexicon, the user's words, the registry's place names."""

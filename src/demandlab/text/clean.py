@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from .. import schema
+from .focus import focus_tags
 from .normalize import normalize
 from .pii import contact_keys, grid_worker_keys, mask, mask_building, mask_dept
 
@@ -54,6 +55,16 @@ def _by_value(column: pl.Series, fn: Callable[[list[str | None]], list[str | Non
         return pl.Series(column.name, fn(column.to_list()), dtype=pl.String)
     cleaned = pl.Series(fn(distinct.to_list()), dtype=pl.String)
     return column.replace_strict(distinct, cleaned, default=None, return_dtype=pl.String)
+
+
+def focus_column(title: pl.Series, text: pl.Series) -> pl.Series:
+    """``focus`` of each record (一老一小, :func:`~demandlab.text.focus.focus_tags`) from its masked title and text.
+
+    >>> focus_column(pl.Series(["独居老人家中漏水"]), pl.Series([None])).to_list()
+    [['elderly']]
+    """
+    joined = [f"{a or ''}。{b or ''}" for a, b in zip(title.to_list(), text.to_list(), strict=True)]
+    return pl.Series("focus", focus_tags(joined), dtype=pl.List(pl.String))
 
 
 def iso_week(column: str = "created_at") -> pl.Expr:
@@ -102,6 +113,7 @@ def clean_records(raw: pl.DataFrame, salt: bytes) -> pl.DataFrame:
         iso_week().alias("iso_week"),
         pl.col("created_at").dt.truncate("1w").cast(pl.Date).alias("week_start"),
     )
+    out = out.with_columns(focus_column(out["title"], out["text"]))
     missing = [pl.lit(None, t).alias(c) for c, t in schema.RECORD_DERIVED.items() if c not in out.columns]
     columns = {**schema.RECORD, **schema.RECORD_DERIVED}
     return out.with_columns(missing).select([pl.col(c).cast(t) for c, t in columns.items()])

@@ -30,6 +30,7 @@ final as (
         likes,
         contact_key,
         content_hash,
+        focus,
         title,
         text
     from source
