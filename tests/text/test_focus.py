@@ -74,6 +74,8 @@ def evaluate(frame: pl.DataFrame) -> dict:
         ("请为老百姓办实事，修好这条路", []),
         ("老街路灯不亮", []),
         ("西地省老干局不给员工买保险", []),
+        ("〔姓名〕大爷反映楼道堆物严重", []),  # how a caller is addressed, not who the matter is about
+        ("〔姓名〕大爷家中独居老人摔倒", ["elderly"]),
         # adults' schooling, college students, a school as a landmark
         ("我叫张三，小学文化，务农，山林被侵占", []),
         ("初中没毕业就出来打工，摊位被取缔", []),
@@ -105,3 +107,16 @@ def test_the_tags_beat_single_characters_on_real_messages(part):
         ours, baseline = result[group]["demandlab"], result[group]["baseline_single_character"]
         assert ours["f1"] >= floor, (group, ours)
         assert ours["f1"] > baseline["f1"] and ours["precision"] > baseline["precision"], (group, ours, baseline)
+
+
+def test_the_tags_reach_the_planted_focus_of_the_synthetic_district(demo_run, truth_records):
+    """The district's templates mark what concerns the elderly or children (synth/problems.toml, «e» «c»)."""
+    got = demo_run["store"].sql("select source, record_id, focus from records")
+    joined = got.join(
+        truth_records.select("source", "record_id", pl.col("focus").alias("truth")), on=["source", "record_id"]
+    )
+    assert joined.height == got.height
+    for group in ("elderly", "children"):
+        planted = joined["truth"].list.contains(group)
+        result = score(joined["focus"].list.contains(group).to_list(), planted.to_list())
+        assert planted.sum() > 100 and result["recall"] >= 0.99 and result["precision"] >= 0.95, (group, result)

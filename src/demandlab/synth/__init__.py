@@ -205,6 +205,7 @@ def _truth_frames(records: list[SynthRecord], catalog: Catalog, folder: Path) ->
             "building": [r.building for r in records],
             "created_at": [r.created_at for r in records],
             "event_id": [r.event_id for r in records],
+            "focus": [sorted(r.focus) for r in records],
         }
     ).write_parquet(folder / "records.parquet")
     # one row per planted value: where it is (source, record, column), its type, the value exactly as the

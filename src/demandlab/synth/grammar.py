@@ -15,6 +15,10 @@ from functools import cache
 from importlib import resources
 
 _CHOICE = re.compile(r"\[([^\[\]]*)\]")
+#: Marks a template writer puts after a phrase that makes its record concern the elderly or children
+#: (一老一小): the ground truth the focus tags are measured against. :func:`strip_focus` removes them.
+FOCUS_MARKS = {"«e»": "elderly", "«c»": "children"}
+_MARK = re.compile("|".join(FOCUS_MARKS))
 _SLOT = re.compile(r"\{(\w+)\}")
 
 
@@ -28,6 +32,16 @@ def render(template: str, rnd: random.Random, slots: dict[str, str]) -> str:
     """
     text = _CHOICE.sub(lambda m: rnd.choice(m.group(1).split("|")), template)
     return _SLOT.sub(lambda m: slots[m.group(1)], text)
+
+
+def strip_focus(text: str) -> tuple[str, set[str]]:
+    """``text`` without its focus marks, and the groups they named.
+
+    >>> strip_focus("[老人]«e»上下楼困难")
+    ('[老人]上下楼困难', {'elderly'})
+    """
+    groups = {FOCUS_MARKS[m.group(0)] for m in _MARK.finditer(text)}
+    return _MARK.sub("", text), groups
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from typing import TYPE_CHECKING
 
-from .grammar import Catalog, Problem, render
+from .grammar import Catalog, Problem, render, strip_focus
 from .people import FamilyFaker, PeopleFaker
 
 if TYPE_CHECKING:
@@ -120,9 +120,9 @@ class FamilyPlanter:
         rnd, faker, plant = self.rnd, self.faker, self.plant
         name = faker.context_name()
         if r < 0.3:
-            role = rnd.choice(["独居老人", "空巢老人", "低保户", "残疾人", "租户", "老人"])
+            role = rnd.choice(["独居老人«e»", "空巢老人«e»", "低保户", "残疾人", "租户", "老人«e»"])
             state = rnd.choice(["身体尚可", "家中无人照看", "情绪稳定"])
-            return f"走访{role}{plant(rec, 'text', 'name', name)}，{state}。"
+            return f"走访{role}{plant(rec, 'text', 'name', name)}，{state}。"  # the writer strips the mark
         if r < 0.45:
             return f"租户{plant(rec, 'text', 'name', faker.nickname())}说房东不在本地。"
         if r < 0.6:
@@ -231,7 +231,8 @@ class FamilyPlanter:
 
     def _title(self, rec: SynthRecord, problem: Problem) -> str:
         rnd, faker, plant = self.rnd, self.faker, self.plant
-        matter = rnd.choice(problem.titles)
+        matter, groups = strip_focus(rnd.choice(problem.titles))
+        rec.focus |= groups
         r = rnd.random()
         if r < 0.08:
             return f"业主{plant(rec, 'title', 'name', faker.context_name())}反映{matter}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from .compose import TextComposer
 from .district import District, Grid
 from .fields import FieldWriter
-from .grammar import Catalog
+from .grammar import Catalog, strip_focus
 from .people import FamilyFaker, PeopleFaker
 from .personal import FamilyPlanter, pii_sentence
 from .plan import SOURCES, Plan, Planted
@@ -37,6 +37,8 @@ class SynthRecord:
     fields: dict = field(default_factory=dict)
     #: personal data planted in the exports: (column, type, value as written)
     pii: list[tuple[str, str, str]] = field(default_factory=list)
+    #: 一老一小 groups the record concerns, as its writer meant them (the marks of the catalog's templates)
+    focus: set[str] = field(default_factory=set)
 
     @property
     def floors(self) -> int:
@@ -86,7 +88,9 @@ class RecordWriter:
         if family:
             parts.insert(self.pii_rnd.randint(0, len(parts)), family)
         parts += self.composer.ending(rec, problem, slots)
-        return opening + "".join(parts)
+        text, groups = strip_focus(opening + "".join(parts))
+        rec.focus |= groups
+        return text
 
     def _family_sentence(self, rec: SynthRecord, slots: dict[str, str]) -> str:
         return self.families.sentence(rec, slots)

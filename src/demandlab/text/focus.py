@@ -41,10 +41,12 @@ CHILDREN_CUES = (
     "义务教育|九年一贯|四点半课堂|课后服务|课后托管|留守儿童|学前|幼小|年幼|[初高][一二三]新?生|[初高][一二三]学生"
 )
 #: words that hold 老 without meaning old people: read first, so 为老 in 为老百姓 or 退休老 in 离退休老干部 is
-#: never a cue (a word boundary the lexicon cannot see by itself)
+#: never a cue (a word boundary the lexicon cannot see by itself); and the forms of address after a name
 ELDERLY_NOT = (
     "老百姓|老板|老师|老家|老旧|老街|老城|老区|老化|老是|老大难|老干|老居民|老小区|老厂|老房|老宅|老路|老问题|"
-    "老大|老总|老乡|老公|老婆|老实|老式|老牌|老字号|老鼠|老虎"
+    "老大|老总|老乡|老公|老婆|老实|老式|老牌|老字号|老鼠|老虎|"
+    # a masked name with an honorific is how a caller is addressed (〔姓名〕大爷反映…), not who the matter is about
+    "〔姓名〕(?:老?大爷|老?大妈|老?奶奶|老?爷爷|老伯|老太太?)"
 )
 #: what holds a children cue without being about minors: adults' schooling (小学文化, 初中毕业), university
 #: students and degrees
