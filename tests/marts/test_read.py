@@ -248,6 +248,7 @@ def test_every_mart_frame_converts_to_pandas_with_its_rows_columns_and_lists(dem
     latest = read.latest_week_start(store)
     frames = {name: getattr(dl.marts, name)(store) for name in dl.marts.__all__ if name not in NEEDS_ARGUMENTS}
     frames |= {f"kpi({level})": dl.marts.kpi(store, level) for level in dl.marts.KPI_LEVELS}
+    frames |= {f"focus({level})": dl.marts.focus(store, level) for level in dl.marts.FOCUS_LEVELS}
     frames["compute_hot_issues"] = dl.marts.compute_hot_issues(store, latest)
     frames["area_category_month"] = dl.marts.area_category_month(store, "street")
     assert all(isinstance(f, pl.DataFrame) for f in frames.values())
@@ -260,4 +261,34 @@ def test_every_mart_frame_converts_to_pandas_with_its_rows_columns_and_lists(dem
 
 
 #: functions of dl.marts that are not a frame of the whole database by themselves (called on their own above)
-NEEDS_ARGUMENTS = {"KPI_LEVELS", "Scope", "scoped", "compute_hot_issues", "area_category_month"}
+NEEDS_ARGUMENTS = {"KPI_LEVELS", "FOCUS_LEVELS", "Scope", "scoped", "compute_hot_issues", "area_category_month"}
+
+
+def test_focus_rows_count_the_tagged_records_and_all_equals_the_closed_loop_kpis(demo_run):
+    """mart_focus repeats mart_kpi's rate definitions for 一老一小; its `all` rows must not drift from them."""
+    store = demo_run["store"]
+    rates = ["response_rate", "resolution_rate", "satisfaction_rate", "ontime_rate", "hours_to_close_median"]
+    keys = {
+        "total": [],
+        "street": ["street"],
+        "community": ["street", "community"],
+        "theme": ["theme_id"],
+        "week": ["week_start"],
+    }
+    for level, key in keys.items():
+        everyone = dl.marts.focus(store, level, group="all").select(*key, "n", *rates, "overdue_open")
+        kpi = dl.marts.kpi(store, level).select(*key, "n", *rates, "overdue_open")
+        assert everyone.sort(key or "n").equals(kpi.sort(key or "n")), level
+    tagged = store.sql(
+        "select count(*) filter (where list_contains(focus, 'elderly')) as elderly, "
+        "count(*) filter (where list_contains(focus, 'children')) as children, count(*) as n from mart_records"
+    ).row(0, named=True)
+    total = dl.marts.focus(store).select("focus_group", "n", "share")
+    expected = {"elderly": tagged["elderly"], "children": tagged["children"], "all": tagged["n"]}
+    assert dict(total.select("focus_group", "n").rows()) == expected
+    assert 0 < tagged["elderly"] < tagged["n"] and 0 < tagged["children"] < tagged["n"]
+    assert total.filter(pl.col("focus_group") == "elderly")["share"].item() == pytest.approx(
+        tagged["elderly"] / tagged["n"]
+    )
+    with pytest.raises(ValueError, match="level must be one of"):
+        dl.marts.focus(store, "grid")

@@ -7,10 +7,12 @@
 """
 
 from .read import (
+    FOCUS_LEVELS,
     KPI_LEVELS,
     alerts,
     area_category_month,
     compute_hot_issues,
+    focus,
     grid_theme_week,
     grid_week,
     hot_issues,
@@ -27,11 +29,13 @@ from .read import (
 from .scope import Scope, scoped
 
 __all__ = [
+    "FOCUS_LEVELS",
     "KPI_LEVELS",
     "Scope",
     "alerts",
     "area_category_month",
     "compute_hot_issues",
+    "focus",
     "grid_theme_week",
     "grid_week",
     "hot_issues",

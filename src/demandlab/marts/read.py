@@ -119,6 +119,22 @@ def kpi(
     return store.sql(f"select * from mart_kpi{where} order by {KPI_ORDER}", params)
 
 
+FOCUS_LEVELS = ("total", "street", "community", "theme", "week")
+
+
+def focus(store: Store, level: str = "total", *, group: str | None = None, street: str | None = None) -> pl.DataFrame:
+    """一老一小: records of the elderly and of children against everyone (``focus_group`` = ``all``) at one
+    level, with their share of the unit and 三率, on-time rate, time to close and overdue (``mart_focus``).
+
+    ``level``: one of :data:`FOCUS_LEVELS`; ``group``: elderly, children or all.
+    """
+    if level not in FOCUS_LEVELS:
+        raise ValueError(f"level must be one of {FOCUS_LEVELS}, got {level!r}")
+    where, params = _where({"level": level, "focus_group": group, "street": street})
+    order = "week_start nulls first, street nulls first, community nulls first, theme_id nulls first, focus_group"
+    return store.sql(f"select * from mart_focus{where} order by {order}", params)
+
+
 def area_category_month(
     store: Store, level: str = "street", *, street: str | None = None, category: str | None = None
 ) -> pl.DataFrame:
@@ -358,6 +374,7 @@ def signal_records(store: Store, text: bool = False, start: dt.datetime | None =
 
 
 __all__ = [
+    "FOCUS_LEVELS",
     "KPI_LEVELS",
     "alert_counts",
     "alerts",
@@ -365,6 +382,7 @@ __all__ = [
     "batch_totals",
     "compute_hot_issues",
     "coverage",
+    "focus",
     "grid_labels",
     "grid_names",
     "grid_theme_week",
