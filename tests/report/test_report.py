@@ -154,6 +154,17 @@ def test_a_community_reports_figures_are_its_records_figures(demo_run):
     recent = records.filter(pl.col("week_start").is_between(first, data.week_start))
     assert data.loop["total"]["n"] == recent.height
     assert data.loop["total"]["n_accepted"] == recent["accepted_at"].is_not_null().sum()
+    # 一老一小: the community's tagged records of the four weeks, and of the four before
+    focus = {g["group"]: g for g in data.focus["groups"]}
+    earlier = records.filter(
+        pl.col("week_start").is_between(first - dt.timedelta(weeks=4), first - dt.timedelta(days=1))
+    )
+    for group in ("elderly", "children"):
+        assert focus[group]["n"] == recent["focus"].list.contains(group).sum() > 0
+        assert focus[group]["before"] == earlier["focus"].list.contains(group).sum()
+        assert focus[group]["share"] == pytest.approx(focus[group]["n"] / recent.height)
+        assert sum(t["n"] for t in focus[group]["themes"]) <= focus[group]["n"]
+    assert focus["all"]["n"] == recent.height and focus["all"]["response_rate"] == data.loop["total"]["response_rate"]
     # 典型诉求 quote the community's own records (they were drawn from every record of the district)
     texts = {t for t in this_week["text"].drop_nulls()}
     quoted = [t for e in data.examples for t in e["texts"]]

@@ -75,6 +75,8 @@ class ReportData:
     hot_dots: pl.DataFrame = field(default_factory=pl.DataFrame)
     hot_frame: pl.DataFrame = field(default_factory=pl.DataFrame)
     loop: dict = field(default_factory=dict)
+    #: 一老一小 (:func:`_focus`): the elderly and children against everyone over the last four weeks
+    focus: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
     #: what the alerts section says besides the alerts (:func:`_alert_status`): never a bare "no alerts"
     #: when a kind of alert could not be computed
@@ -253,6 +255,7 @@ def collect(
     alerts, alert_panels = _alerts(store, parsed, week, first_shown, week_start)
     hot, hot_frame, hot_dots = _hot(store, config, parsed, week_start)
     loop = _closed_loop(store, parsed, week_start)
+    focus = _focus(store, parsed, week_start, loop["status"])
     notes = {
         **_notes(store, parsed),
         "hot_weeks": config.signals.hot_weeks or "全部",
@@ -287,6 +290,7 @@ def collect(
         hot_frame=hot_frame,
         hot_dots=hot_dots,
         loop=loop,
+        focus=focus,
         notes=notes,
         alert_status=_alert_status(store, week_status, bool(alerts)),
     )
@@ -389,6 +393,40 @@ def _closed_loop(store: Store, scope: Scope | None, week_start: dt.date) -> dict
         "status": status,
         "status_now": status_now,
     }
+
+
+FOCUS_GROUPS_ZH = {"elderly": "老年人", "children": "儿童", "all": "全部诉求"}
+
+
+def _focus(store: Store, scope: Scope | None, week_start: dt.date, status: dict) -> dict:
+    """一老一小 over the four weeks to ``week_start``: records and share of each group, against the four weeks
+    before; the groups' 三率, on-time rate and time to close beside everyone's; each group's largest themes.
+
+    Rates the records cannot give are None (``status``: the four weeks' signal statuses, as the closed loop's).
+    """
+    first = week_start - dt.timedelta(weeks=3)
+    levels = "level in ('total', 'theme')"
+    recent = _mask_unknown(scoped(store, scope, (first, week_start)).query("mart_focus", levels), status)
+    before = scoped(store, scope, (first - dt.timedelta(weeks=4), first - dt.timedelta(days=1))).query(
+        "mart_focus", "level = 'total'"
+    )
+    totals = {r["focus_group"]: r for r in recent.filter(pl.col("level") == "total").to_dicts()}
+    earlier = {r["focus_group"]: r["n"] for r in before.to_dicts()}
+    groups = []
+    for group in ("elderly", "children", "all"):
+        row = totals.get(group) or dict.fromkeys(recent.columns) | {"n": 0, "share": 0.0}
+        themes = (
+            recent.filter((pl.col("level") == "theme") & (pl.col("focus_group") == group) & (pl.col("theme_id") >= 0))
+            .sort(["n", "theme_id"], descending=[True, False])
+            .head(5)
+            .select("theme_label", "n", "share")
+            .to_dicts()
+            if group != "all"
+            else []
+        )
+        groups.append({**row, "group": group, "label": FOCUS_GROUPS_ZH[group], "before": earlier.get(group, 0),
+                       "themes": themes})  # fmt: skip
+    return {"first_week": first, "groups": groups, "n": totals.get("all", {}).get("n", 0)}
 
 
 def _attention_frames(
