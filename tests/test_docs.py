@@ -241,6 +241,38 @@ README_FIGURES = [
         r"full signals pass, after a refit, takes (\d+) s",
         lambda: _recorded("signals_scale", "million", "timings_s", "full_signals"),
     ),
+    (
+        r"precision / recall ([\d.]+) / [\d.]+ for the elderly",
+        lambda: _recorded("focus_quality", "heldout", "elderly", "demandlab", "precision"),
+    ),
+    (
+        r"precision / recall [\d.]+ / ([\d.]+) for the elderly",
+        lambda: _recorded("focus_quality", "heldout", "elderly", "demandlab", "recall"),
+    ),
+    (
+        r"the single character 老: F1 ([\d.]+)",
+        lambda: _recorded("focus_quality", "heldout", "elderly", "demandlab", "f1"),
+    ),
+    (
+        r"the single character 老: F1 [\d.]+\s+against ([\d.]+)",
+        lambda: _recorded("focus_quality", "heldout", "elderly", "baseline_single_character", "f1"),
+    ),
+    (
+        r"and ([\d.]+) / [\d.]+ for children",
+        lambda: _recorded("focus_quality", "heldout", "children", "demandlab", "precision"),
+    ),
+    (
+        r"and [\d.]+ / ([\d.]+) for children",
+        lambda: _recorded("focus_quality", "heldout", "children", "demandlab", "recall"),
+    ),
+    (
+        r"\(F1 ([\d.]+) against [\d.]+ for 孩",
+        lambda: _recorded("focus_quality", "heldout", "children", "demandlab", "f1"),
+    ),
+    (
+        r"\(F1 [\d.]+ against ([\d.]+) for 孩",
+        lambda: _recorded("focus_quality", "heldout", "children", "baseline_single_character", "f1"),
+    ),
     (r"in the inbox the whole run takes (\d+) s", lambda: _recorded("weekly_scale", "million", "seconds")),
     (r"([\d.]+) MB a page instead of", lambda: _recorded("report_size", "district_report", "bytes") / 1e6),
     (

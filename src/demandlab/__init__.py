@@ -33,6 +33,7 @@ _SUBMODULES = {
     "config",
     "labels",
     "errors",
+    "lists",
 }
 _NAMES = {
     "Config": "config",
@@ -43,7 +44,7 @@ _NAMES = {
 }
 
 if TYPE_CHECKING:
-    from . import charts, marts, text, themes
+    from . import charts, lists, marts, text, themes
     from .config import Config, load_config
     from .pipeline import Pipeline
     from .store import Store, connect
@@ -68,6 +69,7 @@ __all__ = [
     "__version__",
     "charts",
     "connect",
+    "lists",
     "load_config",
     "marts",
     "text",

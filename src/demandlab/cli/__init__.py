@@ -11,7 +11,8 @@ refuse a database that does not exist. Both wait for a busy database (``--wait``
 name files, rows, columns and reasons, never a value from a record.
 
 The commands live by what they touch: :mod:`.data` (synth, grids, ingest, run, purge, demo),
-:mod:`.reports` (report, weekly, init), :mod:`.rejects`, :mod:`.themes` (themes, classify), :mod:`.signals`.
+:mod:`.reports` (report, weekly, init), :mod:`.rejects`, :mod:`.lists`, :mod:`.themes` (themes, classify),
+:mod:`.signals`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 
 from ..config import demo_config
 from ..errors import EXIT_BUSY, EXIT_ERROR, EXIT_INPUT, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE
-from . import data, rejects, reports, signals, themes  # noqa: F401  (each registers its commands)
+from . import data, lists, rejects, reports, signals, themes  # noqa: F401  (each registers its commands)
 from .app import app
 from .common import err
 

@@ -46,3 +46,7 @@ classify_app = typer.Typer(
 app.add_typer(classify_app, name="classify")
 signals_app = typer.Typer(help="Signals: alerts, hot issues, closed-loop KPIs.", no_args_is_help=True)
 app.add_typer(signals_app, name="signals")
+lists_app = typer.Typer(
+    help="The community's working lists under 双报到: 需求清单 (demands worth a project).", no_args_is_help=True
+)
+app.add_typer(lists_app, name="lists")

@@ -1,0 +1,103 @@
+"""``demandlab lists``: the community's working lists under 双报到 (需求清单 so far)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..errors import UsageError
+from .app import lists_app
+from .common import DEFAULT_WAIT, ConfigOption, DbOption, WaitOption, config_for, err, fail, out, reading, require_mart
+
+
+@lists_app.command("demand")
+def lists_demand(
+    community: Annotated[str | None, typer.Option("--community", help="Only this community (社区).")] = None,
+    street: Annotated[str | None, typer.Option("--street", help="Only this street (街道).")] = None,
+    grid: Annotated[
+        bool, typer.Option("--grid", help="One row per grid × theme instead of community × theme.")
+    ] = False,
+    weeks: Annotated[int, typer.Option("--weeks", min=4, help="Weeks of records, ending with the latest.")] = 12,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write a workbook (.xlsx: a summary sheet and one per community).")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Without --out: table or json.")] = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+) -> None:
+    """需求清单: per community the recurring demands worth a project, with records, people, weeks active,
+    trend, unresolved and unsatisfied shares, 一老一小 shares, masked examples and a priority.
+
+    The priority and every column are defined in demandlab.lists.demand (docs/design.md points there).
+
+    Example: demandlab lists demand --community 翠竹社区 --out 需求清单.xlsx --db data/demandlab.duckdb
+    """
+    from .. import lists
+    from ..marts import read
+
+    if fmt not in ("table", "json"):
+        raise fail(UsageError(f"--format 应为 table 或 json；收到的是 {fmt!r}"))
+    if out_file is not None and out_file.suffix.lower() != ".xlsx":
+        raise fail(UsageError(f"--out 应为 .xlsx 文件；收到的是 {out_file.name}"))
+    cfg = config_for(config, db)
+    with reading(cfg, wait) as store:
+        require_mart(store, "mart_records")
+        as_of = read.latest_week_start(store)
+        frame = lists.demand(
+            store, community=community, street=street, level="grid" if grid else "community", weeks=weeks
+        )
+    if frame.height == 0:
+        where = "".join(f"（{k} {v}）" for k, v in (("社区", community), ("街道", street)) if v)
+        err.print(f"没有反复出现的需求{where}：近 {weeks} 周没有至少两人、两周提出的问题")
+        return
+    if out_file is not None:
+        from ..lists.xlsx import write_demand
+
+        title = f"{cfg.report.district or ''}需求清单".strip()
+        write_demand(frame, out_file, title=title, as_of=as_of, weeks=weeks)
+        err.print(
+            f"已写出需求清单：{frame['community'].n_unique()} 个社区，{frame.height} 条需求 → {escape(str(out_file))}"
+        )
+        return
+    if fmt == "json":
+        print(frame.write_json())
+        return
+    table = Table(title=f"需求清单（近 {weeks} 周，{frame.height} 条）")
+    for header in (
+        "社区",
+        *(["网格"] if grid else []),
+        "问题",
+        "件数",
+        "人数",
+        "周数",
+        "趋势",
+        "未解决",
+        "涉老",
+        "涉儿童",
+        "优先级",
+    ):
+        table.add_column(header)
+    for r in frame.iter_rows(named=True):
+        table.add_row(
+            escape(r["community"] or ""),
+            *([escape(r["grid_id"] or "")] if grid else []),
+            escape(r["theme_label"] or ""),
+            str(r["n"]),
+            str(r["n_people"]),
+            str(r["weeks_active"]),
+            r["trend"],
+            _pct(r["unresolved_share"]),
+            _pct(r["elderly_share"]),
+            _pct(r["children_share"]),
+            f"{r['priority']:.2f}",
+        )
+    out.print(table)
+
+
+def _pct(value: float | None) -> str:
+    return "未知" if value is None else f"{value:.0%}"
