@@ -165,6 +165,10 @@ def test_a_community_reports_figures_are_its_records_figures(demo_run):
         assert focus[group]["share"] == pytest.approx(focus[group]["n"] / recent.height)
         assert sum(t["n"] for t in focus[group]["themes"]) <= focus[group]["n"]
     assert focus["all"]["n"] == recent.height and focus["all"]["response_rate"] == data.loop["total"]["response_rate"]
+    # 需求清单: the community's first demands by priority, as dl.lists.demand gives them
+    listed = dl.lists.demand(store, community=community, as_of=data.week_start).head(8)
+    assert [d["theme_id"] for d in data.demands] == listed["theme_id"].to_list() and data.demands
+    assert '<section id="demands">' in render(data) and not collect(store, config=cfg).demands
     # 典型诉求 quote the community's own records (they were drawn from every record of the district)
     texts = {t for t in this_week["text"].drop_nulls()}
     quoted = [t for e in data.examples for t in e["texts"]]

@@ -77,6 +77,8 @@ class ReportData:
     loop: dict = field(default_factory=dict)
     #: 一老一小 (:func:`_focus`): the elderly and children against everyone over the last four weeks
     focus: dict = field(default_factory=dict)
+    #: 需求清单 of a community's report (:func:`demandlab.lists.demand`): its first demands by priority
+    demands: list[dict] = field(default_factory=list)
     notes: dict = field(default_factory=dict)
     #: what the alerts section says besides the alerts (:func:`_alert_status`): never a bare "no alerts"
     #: when a kind of alert could not be computed
@@ -256,6 +258,7 @@ def collect(
     hot, hot_frame, hot_dots = _hot(store, config, parsed, week_start)
     loop = _closed_loop(store, parsed, week_start)
     focus = _focus(store, parsed, week_start, loop["status"])
+    demands = _demands(store, parsed, week_start)
     notes = {
         **_notes(store, parsed),
         "hot_weeks": config.signals.hot_weeks or "全部",
@@ -291,6 +294,7 @@ def collect(
         hot_dots=hot_dots,
         loop=loop,
         focus=focus,
+        demands=demands,
         notes=notes,
         alert_status=_alert_status(store, week_status, bool(alerts)),
     )
@@ -393,6 +397,20 @@ def _closed_loop(store: Store, scope: Scope | None, week_start: dt.date) -> dict
         "status": status,
         "status_now": status_now,
     }
+
+
+#: how many of a community's demands its report lists
+DEMANDS_SHOWN = 8
+
+
+def _demands(store: Store, scope: Scope | None, week_start: dt.date) -> list[dict]:
+    """A community report's 需求清单: its recurring demands of the 12 weeks to ``week_start``, by priority."""
+    from ..lists import demand
+
+    if scope is None or scope.kind != "community":
+        return []
+    listed = demand(store, community=scope.value, as_of=week_start).head(DEMANDS_SHOWN)
+    return [{**row, "examples": [_clip(x, 80) for x in row["examples"]]} for row in listed.to_dicts()]
 
 
 FOCUS_GROUPS_ZH = {"elderly": "老年人", "children": "儿童", "all": "全部诉求"}
