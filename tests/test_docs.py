@@ -29,6 +29,7 @@ CONTRACT_TABLES = [
     "assignments",
     "categories",
     "runs",
+    "resources",
 ]
 #: Tables of the restricted file beside the database (personal data in clear), never in the analysts' file.
 RESTRICTED_TABLES = ["raw_records", "reject_values", "warning_values"]

@@ -92,6 +92,12 @@ REJECT_REASONS_ZH: dict[str, str] = {
     "formula_no_value": "公式没有计算结果",
     "duplicate_id": "编号重复",
     "unknown_record": "从未导入的记录",
+    # a resource list (资源清单, demandlab.lists.resources)
+    "missing_provider": "缺少提供方",
+    "missing_community": "缺少报到社区",
+    "unknown_community": "社区不在登记表中",
+    "bad_resource_type": "资源类型无法识别",
+    "bad_capacity": "容量不是正整数",
 }
 #: What an unknown code is called, before the code itself in brackets (:func:`label_zh`).
 OTHER_REASON_ZH = "其他原因"

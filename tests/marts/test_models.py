@@ -45,6 +45,7 @@ CONTRACT_TABLES = {
     "assignments",
     "categories",
     "runs",
+    "resources",
 }
 #: Bookkeeping of the store itself, not data.
 UNDOCUMENTED = {"meta"}

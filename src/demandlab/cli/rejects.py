@@ -61,13 +61,15 @@ def rejects(
     Example: demandlab rejects --reason bad_time --format csv --out 拒收.csv --db data/demandlab.duckdb
     """
     from .. import marts
-    from ..ingest import REASONS
+    from ..ingest import REASONS as EXPORT_REASONS
+    from ..lists.resources import REASONS as RESOURCE_REASONS
     from ..store import reject_values
 
     if fmt not in FORMATS:
         raise fail(UsageError(f"--format 应为 {'、'.join(FORMATS)} 之一；收到的是 {fmt!r}"))
-    if reason is not None and reason not in REASONS:
-        raise fail(UsageError(f"--reason {reason!r} 不是拒收原因代码；可用的有：{'、'.join(REASONS)}"))
+    reasons = (*EXPORT_REASONS, *RESOURCE_REASONS)
+    if reason is not None and reason not in reasons:
+        raise fail(UsageError(f"--reason {reason!r} 不是拒收原因代码；可用的有：{'、'.join(reasons)}"))
     cfg = config_for(config, db)
     with reading(cfg, wait) as store:
         refused = marts.rejects(store, batch=batch, reason=reason)

@@ -27,10 +27,7 @@ def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
 def focus(con: duckdb.DuckDBPyConnection, tagged: pl.DataFrame) -> None:
     """Set ``records.focus`` from ``tagged`` (``source``, ``record_id``, ``focus``); nothing else changes."""
     with registered(con, "_focus", tagged):
-        con.execute(
-            "update records as r set focus = t.focus from _focus as t "
-            "where r.source = t.source and r.record_id = t.record_id"
-        )
+        con.execute(sql.text("io/update_focus"))
 
 
 def fit(
