@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..errors import UsageError
+from ..errors import EXIT_NO_DATA, UsageError
 from .app import lists_app
 from .common import (
     DEFAULT_WAIT,
@@ -114,6 +114,60 @@ def lists_demand(
 
 def _pct(value: float | None) -> str:
     return "未知" if value is None else f"{value:.0%}"
+
+
+@lists_app.command("match")
+def lists_match(
+    weeks: Annotated[int, typer.Option("--weeks", min=4, help="Weeks of records for the demands.")] = 12,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write a workbook (.xlsx): 项目清单, 资源缺口, 社区排序.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Without --out: table or json.")] = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+) -> None:
+    """项目清单: each demand of the 需求清单 with the resources of the 资源清单 that fit it (type, keywords,
+    target group, same or neighbouring community), within each resource's capacity, and why; the demands
+    nothing fits (资源缺口); the communities with most unmet demand and fewest resources first.
+
+    Example: demandlab lists match --out 项目清单.xlsx --db data/demandlab.duckdb
+    """
+    from .. import lists
+    from ..marts import read
+
+    if fmt not in ("table", "json"):
+        raise fail(UsageError(f"--format 应为 table 或 json；收到的是 {fmt!r}"))
+    if out_file is not None and out_file.suffix.lower() != ".xlsx":
+        raise fail(UsageError(f"--out 应为 .xlsx 文件；收到的是 {out_file.name}"))
+    cfg = config_for(config, db)
+    with reading(cfg, wait) as store:
+        require_mart(store, "mart_records")
+        if not store.scalar("select count(*) from resources"):
+            err.print(
+                "还没有资源清单：先用 demandlab lists template resources 生成模板，填好后 demandlab lists load 导入"
+            )
+            raise typer.Exit(EXIT_NO_DATA)
+        as_of = read.latest_week_start(store)
+        matching = lists.match(store, weeks=weeks)
+    projects, gaps = matching.projects, matching.gaps
+    summary = f"{projects.height} 项匹配，{gaps.height} 条需求没有资源（资源缺口）"
+    if out_file is not None:
+        from ..lists.xlsx import write_matching
+
+        write_matching(matching, out_file, title=cfg.report.district or "", as_of=as_of, weeks=weeks)
+        err.print(f"已写出项目清单：{summary} → {escape(str(out_file))}")
+        return
+    if fmt == "json":
+        print(projects.write_json())
+        return
+    table = Table(title=f"项目清单：{summary}")
+    for header in ("社区", "需求", "提供方", "资源类型", "匹配度", "理由"):
+        table.add_column(header)
+    for r in projects.iter_rows(named=True):
+        table.add_row(escape(r["community"] or ""), escape(r["theme_label"] or ""), escape(r["provider"] or ""),
+                      r["resource_type"], f"{r['score']:.2f}", escape(r["reason"]))  # fmt: skip
+    out.print(table)
 
 
 TEMPLATES = ("resources",)

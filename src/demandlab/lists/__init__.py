@@ -4,7 +4,8 @@
 >>> store = dl.connect("data/demo/demandlab.duckdb", read_only=True)   # doctest: +SKIP
 >>> dl.lists.demand(store, community="翠竹社区").head()                  # doctest: +SKIP
 
-资源清单 (what units offer), 项目清单 (the matches) and the review of projects are planned (issue 18).
+资源清单 (what units offer: :mod:`.resources`, loaded by :mod:`.load`) and 项目清单 (:func:`match`: each demand
+with the resources that fit it). The review of projects is planned (issue 18).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 
 from ..store import Store
 from .demand import COLUMNS, MIN_PEOPLE, MIN_WEEKS, RECORD_COLUMNS, WEEKS, demand_list
+from .match import Matching, match_demands
 
 
 def demand(
@@ -47,4 +49,15 @@ def demand(
     return demand_list(records, repeats, as_of, level=level, weeks=weeks, min_people=min_people, min_weeks=min_weeks)
 
 
-__all__ = ["COLUMNS", "demand", "demand_list"]
+def match(store: Store, *, weeks: int = WEEKS, as_of: dt.date | None = None, **options) -> Matching:
+    """项目清单: the district's 需求清单 matched with the ``resources`` table (:mod:`.match`). ``options``:
+    ``threshold``, ``per_demand``."""
+    from ..text import segment
+
+    demands = demand(store, weeks=weeks, as_of=as_of)
+    offered = store.sql("select * from resources order by community, resource_id")
+    keywords = dict(store.sql("select theme_id, keywords from themes where theme_id >= 0").iter_rows())
+    return match_demands(demands, offered, keywords, segment, **options)
+
+
+__all__ = ["COLUMNS", "Matching", "demand", "demand_list", "match", "match_demands"]

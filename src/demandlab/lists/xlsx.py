@@ -46,6 +46,28 @@ SUMMARY_COLUMNS: dict[str, tuple[str, int, str]] = {
     "elderly": ("涉老年人件数", 11, "int"),
     "children": ("涉儿童件数", 10, "int"),
 }
+PROJECT_COLUMNS: dict[str, tuple[str, int, str]] = {
+    "street": ("街道", 10, "text"),
+    "community": ("社区", 12, "text"),
+    "theme_label": ("需求（问题）", 18, "text"),
+    "priority": ("需求优先级", 9, "num"),
+    "provider": ("提供方", 18, "text"),
+    "resource_type": ("资源类型", 9, "text"),
+    "resource_community": ("报到社区", 12, "text"),
+    "description": ("资源描述", 30, "wrap"),
+    "score": ("匹配度", 7, "num"),
+    "reason": ("匹配理由", 40, "wrap"),
+}
+GAP_COLUMNS = {k: v for k, v in DEMAND_COLUMNS.items() if k not in ("examples", "people_basis")}
+COMMUNITY_COLUMNS: dict[str, tuple[str, int, str]] = {
+    "street": ("街道", 10, "text"),
+    "community": ("社区", 12, "text"),
+    "demands": ("需求条数", 8, "int"),
+    "unmet": ("未匹配需求", 9, "int"),
+    "unmet_priority": ("未满足优先级合计", 12, "num"),
+    "resources": ("报到资源数", 9, "int"),
+    "capacity": ("资源容量合计", 10, "int"),
+}
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 #: how long an example text may be in a cell (the rest is in the database)
 EXAMPLE_CHARS = 200
@@ -116,6 +138,24 @@ def write_demand(frame: pl.DataFrame, path: str | Path, *, title: str, as_of: dt
             part = rows.filter((pl.col("community") == community) & (pl.col("street").eq_missing(street)))
             heading = f"{community}需求清单（{period}）"
             _sheet(book, formats, name, heading, part, DEMAND_COLUMNS)
+    return path
+
+
+def write_matching(matching, path: str | Path, *, title: str, as_of: dt.date, weeks: int) -> Path:
+    """Write a :class:`~demandlab.lists.match.Matching` as a workbook: 项目清单 (each demand with the resources
+    proposed and why), 资源缺口 (demands nothing fits) and 社区排序 (most unmet demand, fewest resources first)."""
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    monday = as_of - dt.timedelta(days=as_of.weekday())
+    period = f"{_day(monday - dt.timedelta(weeks=weeks - 1))}至{_day(monday + dt.timedelta(days=6))}"
+    with xlsxwriter.Workbook(str(path)) as book:
+        formats = _formats(book)
+        _sheet(book, formats, "项目清单", f"{title}项目清单（需求 {period}）", matching.projects, PROJECT_COLUMNS)
+        _sheet(book, formats, "资源缺口", f"{title}资源缺口：没有资源匹配的需求", matching.gaps, GAP_COLUMNS)
+        _sheet(book, formats, "社区排序", f"{title}社区排序：未满足需求多、报到资源少的在前", matching.communities,
+               COMMUNITY_COLUMNS)  # fmt: skip
     return path
 
 

@@ -9,6 +9,8 @@
     truth/truth.json          planted problems, events, bad rows and counts
     truth/records.parquet     the problem, grid and planted event behind every record
     truth/pii.parquet         every piece of personal data planted in the exports, with its column
+    lists/资源清单.csv         a 资源清单 with matches planted for recurring demands, decoys and a party member
+                              (truth.json "resources": which resource was planted for which demand)
 
 Everything is a deterministic function of ``(n_records, seed, end)``.
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -45,6 +47,7 @@ from .exports import (
 from .grammar import Catalog, load_catalog
 from .plan import build_plan
 from .records import SynthRecord, write_records
+from .resources import write_resources
 
 __all__ = ["SOURCE_VALUES", "SynthResult", "generate", "load_catalog"]
 
@@ -59,6 +62,8 @@ class SynthResult:
     registry: Path
     exports: dict[str, Path]
     truth: dict
+    #: the community's working lists (``lists/资源清单.csv``): not exports, loaded with ``demandlab lists load``
+    lists: dict[str, Path] = field(default_factory=dict)
 
     @property
     def export_paths(self) -> list[Path]:
@@ -118,9 +123,10 @@ def generate(
     bad += write_visits(by_source["visit"], exports["visit"], rnd)
 
     truth = _truth(district, catalog, plan, records, bad, exports, seed, n_records, end)
+    resources, truth["resources"] = write_resources(records, catalog, end, root / "lists", seed)
     (root / "truth" / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), "utf-8")
     _truth_frames(records, catalog, root / "truth")
-    return SynthResult(root=root, registry=registry, exports=exports, truth=truth)
+    return SynthResult(root=root, registry=registry, exports=exports, truth=truth, lists={"resources": resources})
 
 
 def _truth(
