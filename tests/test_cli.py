@@ -209,7 +209,7 @@ def test_rejects_filters_by_reason_and_batch_and_writes_a_csv_excel_opens(tmp_pa
         result = runner.invoke(app, ["rejects", "--db", db, "--batch", batch, "--format", "json"])
         assert result.exit_code == 0
     assert "没有被拒收的行（批次 b-no-such-batch）" in result.output
-    wrong = runner.invoke(app, ["rejects", "--db", db, "--reason", "bad_date"])
+    wrong = runner.invoke(app, ["rejects", "--db", db, "--reason", "bad_day"])
     assert wrong.exit_code == 2 and "不是拒收原因代码" in wrong.output and "bad_time" in wrong.output
 
 

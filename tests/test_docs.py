@@ -30,6 +30,7 @@ CONTRACT_TABLES = [
     "categories",
     "runs",
     "resources",
+    "projects",
 ]
 #: Tables of the restricted file beside the database (personal data in clear), never in the analysts' file.
 RESTRICTED_TABLES = ["raw_records", "reject_values", "warning_values"]
@@ -274,6 +275,12 @@ README_FIGURES = [
         r"\(F1 [\d.]+ against ([\d.]+) for 孩",
         lambda: _recorded("focus_quality", "heldout", "children", "baseline_single_character", "f1"),
     ),
+    (r"the review finds ([\d.]+) % of the effects", lambda: 100 * _recorded("review_quality", "effect_found_share")),
+    (
+        r"claims an\s+effect for ([\d.]+) % of the projects",
+        lambda: 100 * _recorded("review_quality", "false_claim_share"),
+    ),
+    (r"On (\d+) synthetic districts that plant two projects", lambda: _recorded("review_quality", "districts")),
     (r"in the inbox the whole run takes (\d+) s", lambda: _recorded("weekly_scale", "million", "seconds")),
     (r"([\d.]+) MB a page instead of", lambda: _recorded("report_size", "district_report", "bytes") / 1e6),
     (

@@ -98,6 +98,9 @@ REJECT_REASONS_ZH: dict[str, str] = {
     "unknown_community": "社区不在登记表中",
     "bad_resource_type": "资源类型无法识别",
     "bad_capacity": "容量不是正整数",
+    # a project list (项目清单, demandlab.lists.projects)
+    "unknown_theme": "问题不在需求清单中",
+    "bad_date": "日期无法识别",
 }
 #: What an unknown code is called, before the code itself in brackets (:func:`label_zh`).
 OTHER_REASON_ZH = "其他原因"

@@ -41,7 +41,7 @@ from . import schema, sql
 from .errors import EXIT_USAGE, BusyError, DemandlabError, disk_problem
 from .options import DEFAULT_WAIT
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 RESTRICTED_SCHEMA_VERSION = 1
 RESTRICTED = "restricted"
 RESTRICTED_SUFFIX = ".restricted.duckdb"

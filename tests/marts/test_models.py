@@ -46,6 +46,7 @@ CONTRACT_TABLES = {
     "categories",
     "runs",
     "resources",
+    "projects",
 }
 #: Bookkeeping of the store itself, not data.
 UNDOCUMENTED = {"meta"}

@@ -99,9 +99,10 @@ def test_week_labels_are_unique_and_say_the_year_when_it_changes():
 
 # --- codes and names -------------------------------------------------------------------------------------------
 def test_every_reject_reason_has_a_chinese_name_and_an_unknown_code_is_still_shown():
+    from demandlab.lists.projects import REASONS as PROJECT_REASONS
     from demandlab.lists.resources import REASONS as RESOURCE_REASONS
 
-    assert set(REJECT_REASONS_ZH) == set(dl.ingest.REASONS) | set(RESOURCE_REASONS)
+    assert set(REJECT_REASONS_ZH) == set(dl.ingest.REASONS) | set(RESOURCE_REASONS) | set(PROJECT_REASONS)
     assert reject_reason_zh("bad_time") == "时间缺失或无法识别" and reject_reason_zh("missing_id") == "缺少编号"
     assert reject_reason_zh("a_new_rule") == "其他原因（a_new_rule）"
     assert source_zh("snapshot") == "随手拍" and source_zh("hotline2") == "其他来源（hotline2）"

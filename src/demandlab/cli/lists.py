@@ -170,6 +170,60 @@ def lists_match(
     out.print(table)
 
 
+@lists_app.command("review")
+def lists_review(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write a workbook (.xlsx), one row per project.")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Without --out: table or json.")] = "table",
+    db: DbOption = None,
+    config: ConfigOption = None,
+    wait: WaitOption = DEFAULT_WAIT,
+) -> None:
+    """双向评议 with numbers: for each project, its demand (its themes in its community) in the 12 weeks before
+    and after its start against the same themes in communities without a project — a difference in differences
+    with a 95 % interval — and a verdict: 需求下降, 未见明显变化, 需求上升, 为时尚早 or 数据不足.
+
+    Projects come from a filled-in 项目清单 (demandlab lists load) or dl.lists.add_projects.
+
+    Example: demandlab lists review --out 项目评议.xlsx --db data/demandlab.duckdb
+    """
+    from .. import lists
+
+    if fmt not in ("table", "json"):
+        raise fail(UsageError(f"--format 应为 table 或 json；收到的是 {fmt!r}"))
+    if out_file is not None and out_file.suffix.lower() != ".xlsx":
+        raise fail(UsageError(f"--out 应为 .xlsx 文件；收到的是 {out_file.name}"))
+    cfg = config_for(config, db)
+    with reading(cfg, wait) as store:
+        require_mart(store, "mart_records")
+        review = lists.review(store)
+    if review.height == 0:
+        err.print("还没有项目：填好项目清单（项目名称、社区、问题、开始日期）后用 demandlab lists load 导入")
+        raise typer.Exit(EXIT_NO_DATA)
+    if out_file is not None:
+        from ..lists.xlsx import write_review
+
+        write_review(review, out_file, title=cfg.report.district or "")
+        err.print(f"已写出项目评议：{review.height} 个项目 → {escape(str(out_file))}")
+        return
+    if fmt == "json":
+        print(review.write_json())
+        return
+    table = Table(title=f"项目评议（{review.height} 个项目）")
+    for header in ("项目", "社区", "问题", "之前", "之后", "每周变化", "95%区间", "相对", "结论"):
+        table.add_column(header)
+    for r in review.iter_rows(named=True):
+        interval = "" if r["low"] is None else f"{r['low']:+.2f} ~ {r['high']:+.2f}"
+        table.add_row(
+            escape(r["name"] or ""), escape(r["community"] or ""), escape(r["themes"] or ""),
+            str(r["records_before"]), str(r["records_after"]),
+            "" if r["effect"] is None else f"{r['effect']:+.2f}", interval,
+            "" if r["relative"] is None else f"{r['relative']:+.0%}", r["verdict"],
+        )  # fmt: skip
+    out.print(table)
+
+
 TEMPLATES = ("resources",)
 
 
@@ -194,21 +248,22 @@ def lists_template(
 
 @lists_app.command("load")
 def lists_load(
-    files: Annotated[list[Path], typer.Argument(help="Filled-in resource lists (xlsx, csv …).")],
+    files: Annotated[list[Path], typer.Argument(help="Filled-in resource or project lists (xlsx, csv …).")],
     db: DbOption = None,
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
-    """Load 资源清单 (what reporting units and party members offer) into the resources table: checked row by
-    row like an export (rejects with reasons, rows read = accepted + rejected), the same file never twice, a
-    member's name kept only as a pseudonym and phone numbers only as a key.
+    """Load 资源清单 (what reporting units and party members offer) into resources, and 项目清单 (项目名称, 社区,
+    问题, 开始日期, 结束日期) into projects: checked row by row like an export (rejects with reasons, rows read =
+    accepted + rejected), the same file never twice, a member's name kept only as a pseudonym and phone
+    numbers only as a key. Each sheet is told by its header.
 
     Example: demandlab lists load 资源清单.xlsx --db data/demandlab.duckdb
     """
     from .. import clock
     from ..errors import EXIT_INPUT, DemandlabError, describe
     from ..ingest import IngestError
-    from ..lists.load import load_resources
+    from ..lists.load import load_list
     from ..pipeline.reports import BatchReport
 
     cfg = config_for(config, db)
@@ -216,7 +271,7 @@ def lists_load(
     with writing(cfg, wait, "lists load") as store:
         for path in files:  # one file that fails is named with its reason and never stops the others
             try:
-                reports.append(load_resources(store, path, cfg, clock.now().replace(microsecond=0)))
+                reports.append(load_list(store, path, cfg, clock.now().replace(microsecond=0)))
             except IngestError as exc:
                 failed += 1
                 err.print(f"[red]无法导入[/] {escape(str(exc))}  [dim]（代码 {exc.reason}；该文件未写入数据库）[/]")

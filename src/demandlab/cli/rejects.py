@@ -62,12 +62,13 @@ def rejects(
     """
     from .. import marts
     from ..ingest import REASONS as EXPORT_REASONS
+    from ..lists.projects import REASONS as PROJECT_REASONS
     from ..lists.resources import REASONS as RESOURCE_REASONS
     from ..store import reject_values
 
     if fmt not in FORMATS:
         raise fail(UsageError(f"--format 应为 {'、'.join(FORMATS)} 之一；收到的是 {fmt!r}"))
-    reasons = (*EXPORT_REASONS, *RESOURCE_REASONS)
+    reasons = tuple(dict.fromkeys((*EXPORT_REASONS, *RESOURCE_REASONS, *PROJECT_REASONS)))
     if reason is not None and reason not in reasons:
         raise fail(UsageError(f"--reason {reason!r} 不是拒收原因代码；可用的有：{'、'.join(reasons)}"))
     cfg = config_for(config, db)

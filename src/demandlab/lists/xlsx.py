@@ -68,6 +68,23 @@ COMMUNITY_COLUMNS: dict[str, tuple[str, int, str]] = {
     "resources": ("报到资源数", 9, "int"),
     "capacity": ("资源容量合计", 10, "int"),
 }
+REVIEW_COLUMNS: dict[str, tuple[str, int, str]] = {
+    "name": ("项目", 18, "text"),
+    "street": ("街道", 10, "text"),
+    "community": ("社区", 12, "text"),
+    "themes": ("针对的问题", 18, "wrap"),
+    "start_date": ("开始日期", 11, "text"),
+    "weeks_before": ("之前周数", 8, "int"),
+    "weeks_after": ("之后周数", 8, "int"),
+    "records_before": ("之前件数", 8, "int"),
+    "records_after": ("之后件数", 8, "int"),
+    "effect": ("每周变化（件，扣除对照）", 12, "num"),
+    "low": ("95%区间下限", 10, "num"),
+    "high": ("95%区间上限", 10, "num"),
+    "relative": ("相对变化", 9, "pct"),
+    "comparison_communities": ("对照社区数", 9, "int"),
+    "verdict": ("结论", 12, "text"),
+}
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 #: how long an example text may be in a cell (the rest is in the database)
 EXAMPLE_CHARS = 200
@@ -156,6 +173,19 @@ def write_matching(matching, path: str | Path, *, title: str, as_of: dt.date, we
         _sheet(book, formats, "资源缺口", f"{title}资源缺口：没有资源匹配的需求", matching.gaps, GAP_COLUMNS)
         _sheet(book, formats, "社区排序", f"{title}社区排序：未满足需求多、报到资源少的在前", matching.communities,
                COMMUNITY_COLUMNS)  # fmt: skip
+    return path
+
+
+def write_review(review: pl.DataFrame, path: str | Path, *, title: str) -> Path:
+    """Write the project review (:func:`demandlab.lists.review`) as a workbook: one row per project."""
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shown = review.with_columns(pl.col("start_date").cast(pl.String))
+    with xlsxwriter.Workbook(str(path)) as book:
+        heading = f"{title}项目评议：项目开始前后的需求变化（与没有项目的社区对照）"
+        _sheet(book, _formats(book), "项目评议", heading, shown, REVIEW_COLUMNS)
     return path
 
 

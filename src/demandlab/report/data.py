@@ -79,6 +79,8 @@ class ReportData:
     focus: dict = field(default_factory=dict)
     #: 需求清单 of a community's report (:func:`demandlab.lists.demand`): its first demands by priority
     demands: list[dict] = field(default_factory=list)
+    #: 项目评议 of a community's report (:func:`demandlab.lists.review`): its projects' demand before and after
+    reviews: list[dict] = field(default_factory=list)
     notes: dict = field(default_factory=dict)
     #: what the alerts section says besides the alerts (:func:`_alert_status`): never a bare "no alerts"
     #: when a kind of alert could not be computed
@@ -259,6 +261,7 @@ def collect(
     loop = _closed_loop(store, parsed, week_start)
     focus = _focus(store, parsed, week_start, loop["status"])
     demands = _demands(store, parsed, week_start)
+    reviews = _reviews(store, parsed, week_start)
     notes = {
         **_notes(store, parsed),
         "hot_weeks": config.signals.hot_weeks or "全部",
@@ -295,6 +298,7 @@ def collect(
         loop=loop,
         focus=focus,
         demands=demands,
+        reviews=reviews,
         notes=notes,
         alert_status=_alert_status(store, week_status, bool(alerts)),
     )
@@ -411,6 +415,15 @@ def _demands(store: Store, scope: Scope | None, week_start: dt.date) -> list[dic
         return []
     listed = demand(store, community=scope.value, as_of=week_start).head(DEMANDS_SHOWN)
     return [{**row, "examples": [_clip(x, 80) for x in row["examples"]]} for row in listed.to_dicts()]
+
+
+def _reviews(store: Store, scope: Scope | None, week_start: dt.date) -> list[dict]:
+    """A community report's 项目评议: each of its projects' demand before and after the start (as of the week)."""
+    from ..lists import review
+
+    if scope is None or scope.kind != "community" or "projects" not in store.tables():
+        return []
+    return review(store, as_of=week_start).filter(pl.col("community") == scope.value).to_dicts()
 
 
 FOCUS_GROUPS_ZH = {"elderly": "老年人", "children": "儿童", "all": "全部诉求"}

@@ -124,6 +124,11 @@ def generate(
 
     truth = _truth(district, catalog, plan, records, bad, exports, seed, n_records, end)
     resources, truth["resources"] = write_resources(records, catalog, end, root / "lists", seed)
+    truth["projects"] = [
+        {"project_id": p.project_id, "street": p.street, "community": p.community, "problem": p.problem,
+         "start": plan.week_starts[p.start].isoformat(), "effect": p.effect}
+        for p in plan.projects
+    ]  # fmt: skip
     (root / "truth" / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), "utf-8")
     _truth_frames(records, catalog, root / "truth")
     return SynthResult(root=root, registry=registry, exports=exports, truth=truth, lists={"resources": resources})

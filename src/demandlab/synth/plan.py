@@ -74,10 +74,24 @@ class Planted:
 
 
 @dataclass(frozen=True)
+class PlannedProject:
+    """A community project (项目清单) started in week ``start`` on a problem of the community: with an effect,
+    the problem's records there fall by ``effect`` (0.7: to 30 %) from that week on; without, nothing changes."""
+
+    project_id: str
+    street: str
+    community: str
+    problem: str
+    start: int  # week index
+    effect: float
+
+
+@dataclass(frozen=True)
 class Plan:
     week_starts: tuple[dt.date, ...]
     background: np.ndarray  # (source, grid, problem, week) counts
     planted: tuple[Planted, ...]
+    projects: tuple[PlannedProject, ...] = ()
 
 
 def week_starts(end: dt.date, weeks: int) -> tuple[dt.date, ...]:
@@ -125,7 +139,60 @@ def build_plan(district: District, catalog: Catalog, n_records: int, end: dt.dat
     )
     rate *= (SOURCE_SHARE * n_background / rate.sum(axis=(1, 2, 3)))[:, None, None, None]
     background = rng.poisson(rate)
-    return Plan(week_starts=mondays, background=background, planted=tuple(planted))
+    projects = _plant_projects(district, problems, background, rate, seed)
+    return Plan(week_starts=mondays, background=background, planted=tuple(planted), projects=projects)
+
+
+#: projects planted: (effect) for each; they start this many weeks before the last week
+PROJECT_EFFECTS, PROJECT_WEEKS_BEFORE_END = (0.7, 0.7, 0.0), 12
+#: a project is for a demand the community raises a lot: in the 12 weeks before and after the start its
+#: records come at this many a week (above the district's rate, spread over the community's grids as that
+#: rate is), so that a small district still shows the effect
+PROJECT_DEMAND = 3.0
+
+
+def _plant_projects(
+    district: District, problems, background: np.ndarray, rates: np.ndarray, seed: int
+) -> tuple[PlannedProject, ...]:
+    """Projects on the busiest year-round problems of distinct communities, started 12 weeks before the end; an
+    effective one thins that problem's records in that community from its start (its own random stream, so
+    every other cell of the plan stays as it was drawn)."""
+    weeks = background.shape[3]
+    if weeks < 2 * PROJECT_WEEKS_BEFORE_END:
+        return ()
+    start = weeks - PROJECT_WEEKS_BEFORE_END
+    communities = sorted({g.community for g in district.grids})
+    in_community = {c: [i for i, g in enumerate(district.grids) if g.community == c] for c in communities}
+    # chosen by the expected rate, not the counts drawn: choosing the busiest counts of the weeks before the
+    # start would pick cells that happened to run high, which fall back after it (regression to the mean)
+    before = rates[:, :, :, start - PROJECT_WEEKS_BEFORE_END : start].sum(axis=(0, 3))  # grid × problem
+    year_round = [j for j, p in enumerate(problems) if p.season == "all"]
+    volume = sorted(
+        ((float(before[in_community[c]][:, j].sum()), c, j) for c in communities for j in year_round), reverse=True
+    )
+    thin = np.random.default_rng(seed + 1_000_003)
+    chosen, used = [], set()
+    for _n, community, j in volume:
+        if community in used or any(j == k for _, k in chosen):
+            continue
+        chosen.append((community, j))
+        used.add(community)
+        if len(chosen) == len(PROJECT_EFFECTS):
+            break
+    projects = []
+    first = start - PROJECT_WEEKS_BEFORE_END
+    for k, ((community, j), effect) in enumerate(zip(chosen, PROJECT_EFFECTS, strict=False)):
+        cells = background[:, in_community[community], j, first:]
+        rate = np.maximum(rates[:, in_community[community], j, first:], 0.0)
+        weekly = rate.sum(axis=(0, 1), keepdims=True)
+        extra = np.maximum(PROJECT_DEMAND - weekly, 0.0) * rate / np.maximum(weekly, 1e-9)
+        cells = cells + thin.poisson(extra)
+        if effect:
+            cells[..., PROJECT_WEEKS_BEFORE_END:] = thin.binomial(cells[..., PROJECT_WEEKS_BEFORE_END:], 1.0 - effect)
+        background[:, in_community[community], j, first:] = cells
+        street = district.grids[in_community[community][0]].street
+        projects.append(PlannedProject(f"P{k + 1}", street, community, problems[j].key, start, effect))
+    return tuple(projects)
 
 
 def _pick_grid(rnd: random.Random, grids: tuple[Grid, ...], era: str | None, taken: set[str]) -> Grid:
