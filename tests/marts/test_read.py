@@ -261,7 +261,15 @@ def test_every_mart_frame_converts_to_pandas_with_its_rows_columns_and_lists(dem
 
 
 #: functions of dl.marts that are not a frame of the whole database by themselves (called on their own above)
-NEEDS_ARGUMENTS = {"KPI_LEVELS", "FOCUS_LEVELS", "Scope", "scoped", "compute_hot_issues", "area_category_month"}
+NEEDS_ARGUMENTS = {
+    "KPI_LEVELS",
+    "FOCUS_LEVELS",
+    "PROACTIVE_LEVELS",
+    "Scope",
+    "scoped",
+    "compute_hot_issues",
+    "area_category_month",
+}
 
 
 def test_focus_rows_count_the_tagged_records_and_all_equals_the_closed_loop_kpis(demo_run):
@@ -292,3 +300,44 @@ def test_focus_rows_count_the_tagged_records_and_all_equals_the_closed_loop_kpis
     )
     with pytest.raises(ValueError, match="level must be one of"):
         dl.marts.focus(store, "grid")
+
+
+def test_proactive_problems_are_episodes_first_seen_by_the_grid(demo_run):
+    """主动发现 (mart_proactive) against the rule written again in polars: an episode of a grid × theme starts after
+    28 days without a record; it is found by the grid when its first record is a visit or has a grid worker."""
+    store = demo_run["store"]
+    records = store.sql(
+        "select street, community, grid_id, theme_id, created_at, week_start, source, record_id, grid_worker "
+        "from mart_records where grid_id is not null and theme_id >= 0"
+    ).sort("grid_id", "theme_id", "created_at", "source", "record_id")
+    episodes = (
+        records.with_columns(previous=pl.col("created_at").shift(1).over("grid_id", "theme_id"))
+        .filter(pl.col("previous").is_null() | (pl.col("created_at") - pl.col("previous") > dt.timedelta(days=28)))
+        .with_columns(by_grid=(pl.col("source") == "visit") | pl.col("grid_worker").is_not_null())
+    )
+    total = dl.marts.proactive(store).row(0, named=True)
+    assert (total["problems"], total["found_by_grid"]) == (episodes.height, episodes["by_grid"].sum())
+    assert 0 < total["proactive_rate"] < 1
+    grids = dl.marts.proactive(store, "grid").select("grid_id", "problems", "found_by_grid")
+    expected = episodes.group_by("grid_id").agg(problems=pl.len(), found_by_grid=pl.col("by_grid").sum())
+    assert grids.sort("grid_id").equals(expected.sort("grid_id").cast(grids.schema))
+    weeks = dl.marts.proactive(store, "week")
+    assert weeks["problems"].sum() == episodes.height
+    with pytest.raises(ValueError, match="level must be one of"):
+        dl.marts.proactive(store, "dept")
+
+
+def test_an_alert_says_whether_the_grid_had_seen_it_first(demo_run):
+    store = demo_run["store"]
+    alerts = dl.marts.alerts(store).filter(pl.col("grid_id").is_not_null() & (pl.col("theme_id") >= 0))
+    assert alerts.height and alerts["seen_by_grid"].is_not_null().all()
+    seen = store.sql(
+        "select source, grid_worker, grid_id, theme_id, created_at from mart_records "
+        "where source = 'visit' or grid_worker is not null"
+    )
+    for alert in alerts.head(30).iter_rows(named=True):
+        window = seen.filter(
+            (pl.col("grid_id") == alert["grid_id"]) & (pl.col("theme_id") == alert["theme_id"])
+            & pl.col("created_at").is_between(alert["first_at"] - dt.timedelta(days=28), alert["first_at"])
+        )  # fmt: skip
+        assert alert["seen_by_grid"] == (window.height > 0), alert["alert_id"]

@@ -173,3 +173,16 @@ def test_a_community_reports_figures_are_its_records_figures(demo_run):
     texts = {t for t in this_week["text"].drop_nulls()}
     quoted = [t for e in data.examples for t in e["texts"]]
     assert quoted and all(t in texts or (t.endswith("…") and any(x.startswith(t[:-1]) for x in texts)) for t in quoted)
+
+
+def test_the_closed_loop_says_how_many_new_problems_the_grid_found_first(demo_run):
+    """主动发现率 of the four weeks: problems (grid × theme episodes) begun then, and those a grid worker found."""
+    store, cfg = demo_run["store"], demo_run["config"]
+    data = collect(store, config=cfg)
+    first = data.week_start - dt.timedelta(weeks=3)
+    weeks = dl.marts.proactive(store, "week").filter(pl.col("week_start").is_between(first, data.week_start))
+    pro = data.loop["proactive"]
+    assert (pro["problems"], pro["found_by_grid"]) == (weeks["problems"].sum(), weeks["found_by_grid"].sum())
+    assert 0 < pro["rate"] < 1
+    html = render(data)
+    assert f"主动发现率 <strong>{pro['rate'] * 100:.1f}%</strong>" in html

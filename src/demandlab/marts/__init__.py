@@ -9,6 +9,7 @@
 from .read import (
     FOCUS_LEVELS,
     KPI_LEVELS,
+    PROACTIVE_LEVELS,
     alerts,
     area_category_month,
     compute_hot_issues,
@@ -17,6 +18,7 @@ from .read import (
     grid_week,
     hot_issues,
     kpi,
+    proactive,
     records,
     rejects,
     repeats,
@@ -31,6 +33,7 @@ from .scope import Scope, scoped
 __all__ = [
     "FOCUS_LEVELS",
     "KPI_LEVELS",
+    "PROACTIVE_LEVELS",
     "Scope",
     "alerts",
     "area_category_month",
@@ -40,6 +43,7 @@ __all__ = [
     "grid_week",
     "hot_issues",
     "kpi",
+    "proactive",
     "records",
     "rejects",
     "repeats",

@@ -119,6 +119,21 @@ def kpi(
     return store.sql(f"select * from mart_kpi{where} order by {KPI_ORDER}", params)
 
 
+PROACTIVE_LEVELS = ("total", "street", "community", "grid", "theme", "week")
+
+
+def proactive(store: Store, level: str = "total", *, street: str | None = None) -> pl.DataFrame:
+    """主动发现: the problems of each unit first seen by the grid (a visit or a grid worker's report) before any
+    complaint, and their share (``mart_proactive``). ``level``: one of :data:`PROACTIVE_LEVELS`."""
+    if level not in PROACTIVE_LEVELS:
+        raise ValueError(f"level must be one of {PROACTIVE_LEVELS}, got {level!r}")
+    where, params = _where({"level": level, "street": street})
+    order = (
+        "week_start nulls first, street nulls first, community nulls first, grid_id nulls first, theme_id nulls first"
+    )
+    return store.sql(f"select * from mart_proactive{where} order by {order}", params)
+
+
 FOCUS_LEVELS = ("total", "street", "community", "theme", "week")
 
 
@@ -150,11 +165,14 @@ def area_category_month(
 def alerts(
     store: Store, *, iso_week: str | None = None, kind: str | None = None, grid_id: str | None = None
 ) -> pl.DataFrame:
-    """Alerts (kind ``surge``, ``crowd`` or ``repeat_caller``) with their evidence and records, latest first."""
-    where, params = _where({"iso_week": iso_week, "kind": kind, "grid_id": grid_id})
-    kinds = "case kind when 'surge' then 0 when 'crowd' then 1 else 2 end"
-    order = f"week_start desc, {kinds}, p_value nulls last, alert_id"
-    return store.sql(f"select * from mart_alerts{where} order by {order}", params)
+    """Alerts (kind ``surge``, ``crowd`` or ``repeat_caller``) with their evidence and records, latest first, and
+    ``seen_by_grid``: whether a grid worker had recorded the matter in the 28 days up to the alert's first record."""
+    where, params = _where({"a.iso_week": iso_week, "a.kind": kind, "a.grid_id": grid_id})
+    kinds = "case a.kind when 'surge' then 0 when 'crowd' then 1 else 2 end"
+    order = f"a.week_start desc, {kinds}, a.p_value nulls last, a.alert_id"
+    workers = "grid_worker" in store.sql("select * from mart_records limit 0").columns
+    seen = read_sql("alert_seen").strip() if workers else "null::boolean"
+    return store.sql(read_sql("alerts", seen=seen, where=where, order=order), params)
 
 
 def hot_issues(store: Store, *, week: dt.date | str | None = None, top: int | None = None, scope=None) -> pl.DataFrame:
@@ -376,6 +394,7 @@ def signal_records(store: Store, text: bool = False, start: dt.datetime | None =
 __all__ = [
     "FOCUS_LEVELS",
     "KPI_LEVELS",
+    "PROACTIVE_LEVELS",
     "alert_counts",
     "alerts",
     "area_category_month",
@@ -394,6 +413,7 @@ __all__ = [
     "model_version",
     "n_placed",
     "n_records",
+    "proactive",
     "read_sql",
     "records",
     "reject_reasons",

@@ -390,7 +390,12 @@ def _closed_loop(store: Store, scope: Scope | None, week_start: dt.date) -> dict
         ["overdue_open", "dept"], descending=[True, False], nulls_last=True
     )
     measures = ("ontime_rate", "grid_closed_share", "reopen_rate", "hours_to_close_median", "hours_to_close_p90")
+    begun = scoped(store, scope).query(
+        "mart_proactive", "level = 'week' and week_start between ? and ?", [first, week_start]
+    )
+    problems, by_grid = int(begun["problems"].sum()), int(begun["found_by_grid"].sum())
     return {
+        "proactive": {"problems": problems, "found_by_grid": by_grid, "rate": by_grid / problems if problems else None},
         "first_week": first,
         "total": total.row(0, named=True) if total.height else {},
         "units": units.to_dicts(),

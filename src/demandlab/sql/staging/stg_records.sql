@@ -31,6 +31,7 @@ final as (
         contact_key,
         content_hash,
         focus,
+        grid_worker,
         title,
         text
     from source
