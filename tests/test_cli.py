@@ -78,6 +78,8 @@ def test_demo_writes_latest_and_a_file_per_week(tmp_path):
     names = sorted(p.name for p in (tmp_path / "reports").iterdir())
     assert names == ["2026-W45.html", "2026-W46.html", "latest.html"]
     assert (tmp_path / "data" / "demandlab.duckdb").exists()
+    with dl.connect(tmp_path / "data" / "demandlab.duckdb", read_only=True) as store:  # the lists have a start
+        assert store.scalar("select count(*) from resources") > 0
 
 
 def test_ingest_from_the_inbox(tmp_path, monkeypatch):

@@ -61,6 +61,9 @@ def test_no_planted_phone_or_id_number_survives_anywhere(demo_run, truth_pii):
 def test_planted_names_plates_and_rooms_are_masked_in_records(demo_run, truth_pii):
     store = demo_run["store"]
     text = "\n".join(store.sql("select concat_ws(' ', title, text, address) as t from records")["t"].to_list())
+    # a planted name can be part of a place's name (龙新 in 九龙新村): the places are blanked before looking
+    places = sorted(set(store.sql("select compound from places")["compound"].drop_nulls()), key=len, reverse=True)
+    text = re.sub("|".join(map(re.escape, places)), "□", text) if places else text
     names = truth_pii.filter(pl.col("type") == "name")["value"].to_list()
     plates = truth_pii.filter(pl.col("type") == "plate")["value"].to_list()
     assert names and plates

@@ -4,13 +4,10 @@ workbook that a second reader (calamine) and LibreOffice read back."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
 
 import polars as pl
 import pytest
-from pypdf import PdfReader
 from typer.testing import CliRunner
 
 import demandlab as dl
@@ -18,6 +15,7 @@ from demandlab.cli import app
 from demandlab.lists.demand import RECORD_COLUMNS, demand_list, priority_of
 from demandlab.lists.xlsx import DEMAND_COLUMNS, demand_rows, write_demand
 from demandlab.marts import read
+from tests.lists.office import to_pdf
 
 AS_OF = dt.date(2026, 11, 16)  # a Monday: the window's last week is 11月16日–22日
 
@@ -129,20 +127,8 @@ def _same(got, want) -> bool:
 
 def test_the_workbook_converts_to_pdf_with_libreoffice(workbook, tmp_path):
     """Printed for Monday's meeting: LibreOffice headless (Debian's libreoffice-calc) turns it into a PDF."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        if os.environ.get("DEMANDLAB_REQUIRE_OFFICE") == "1":
-            pytest.fail("LibreOffice is required (DEMANDLAB_REQUIRE_OFFICE=1): apt-get install libreoffice-calc-nogui")
-        pytest.skip("LibreOffice not installed (apt-get install libreoffice-calc-nogui)")
     listed, path = workbook
-    env = {**os.environ, "HOME": str(tmp_path)}  # a profile of its own: never the user's, never shared
-    done = subprocess.run(
-        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        capture_output=True, text=True, timeout=300, env=env, check=False,
-    )  # fmt: skip
-    pdf = tmp_path / "需求清单.pdf"
-    assert done.returncode == 0 and pdf.exists(), done.stderr
-    pages = PdfReader(pdf).pages
+    pages = to_pdf(path, tmp_path).pages
     assert len(pages) >= 1 + listed["community"].n_unique()  # each sheet starts a page
     first_community = pages[1].extract_text()
     assert "需求清单" in first_community and "优先级" in first_community and "第 2 页" in first_community

@@ -14,6 +14,7 @@ import demandlab as dl
 from demandlab.cli import app
 from demandlab.lists.load import load_resources
 from demandlab.lists.match import match_demands
+from tests.lists.office import to_pdf
 
 
 def _demand(community, street, theme_id, label, category, priority, elderly=0.0, children=0.0):
@@ -106,6 +107,8 @@ def test_lists_match_writes_the_three_sheets(matched, tmp_path):
     assert sheets["项目清单"]["提供方"].to_list() == m.projects["provider"].to_list()
     assert sheets["项目清单"]["匹配理由"].to_list() == m.projects["reason"].to_list()
     assert sheets["资源缺口"].height == m.gaps.height and sheets["社区排序"].height == m.communities.height
+    pages = to_pdf(out, tmp_path / "pdf").pages
+    assert "项目清单" in pages[0].extract_text() and "匹配理由" in pages[0].extract_text()
 
 
 def test_lists_match_without_a_resource_list_says_how_to_make_one(demo_run, tmp_path):

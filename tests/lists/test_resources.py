@@ -15,6 +15,7 @@ from demandlab.config import demo_config
 from demandlab.ingest import read_tables
 from demandlab.lists.load import load_resources
 from demandlab.lists.resources import HEADERS, is_resource_list, resource_type, write_template
+from tests.lists.office import to_pdf
 
 NOW = dt.datetime(2026, 11, 16, 9)
 MEMBER, PHONE = "李卫国", "13912345678"
@@ -102,6 +103,7 @@ def test_the_template_is_a_resource_list_and_names_every_column(tmp_path):
     assert table.sheet == "资源清单" and is_resource_list(table.headers) and table.frame.height == 0
     assert table.headers == [names[0] for names in HEADERS.values()]
     assert [resource_type(v) for v in ("法律咨询", "维修服务", "场地（会议室）")] == ["法律", "维修", "场地"]
+    assert "资源类型" in "".join(page.extract_text() for page in to_pdf(path, tmp_path / "pdf").pages)
 
 
 def test_lists_load_loads_the_good_files_and_names_the_bad_one(site, tmp_path):

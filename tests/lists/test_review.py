@@ -20,6 +20,7 @@ from demandlab.lists.load import load_list
 from demandlab.synth import plan as synth_plan
 from demandlab.synth.district import build_district
 from demandlab.synth.grammar import load_catalog
+from tests.lists.office import to_pdf
 
 
 def test_too_few_weeks_after_or_records_before_are_said_so():
@@ -107,6 +108,7 @@ def test_review_in_the_community_report_and_on_the_command_line(reviewed, demo_r
     assert result.exit_code == 0, result.output
     sheet = pl.read_excel(out, engine="calamine", read_options={"header_row": 1})
     assert sheet["结论"].to_list() == review["verdict"].to_list()
+    assert "需求下降" in to_pdf(out, tmp_path / "pdf").pages[0].extract_text()
 
 
 def test_a_project_list_loads_with_its_themes_by_name_and_bad_rows_rejected(demo_run, tmp_path):

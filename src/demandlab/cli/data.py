@@ -227,6 +227,7 @@ def demo(
 
     Example: demandlab demo --records 50000
     """
+    from ..lists.load import load_list
     from ..marts import read
     from ..pipeline import Pipeline
     from ..report import write_report
@@ -241,6 +242,8 @@ def demo(
         err.print("[bold]2/4[/] ingest")
         pipe.load_grids(result.registry)
         reports, failed = ingest_files(pipe, result.export_paths, None, None)
+        # the district's 资源清单 too, so that demandlab lists match has something to match
+        reports.append(load_list(store, result.lists["resources"], cfg, clock.now().replace(microsecond=0)))
         print_batches(reports)
         err.print("[bold]3/4[/] clean, segment, themes, marts")
         summary = pipe.run()

@@ -16,6 +16,7 @@ import datetime as dt
 
 import polars as pl
 
+from .. import clock
 from ..store import Store
 from .demand import COLUMNS, MIN_PEOPLE, MIN_WEEKS, RECORD_COLUMNS, WEEKS, demand_list
 from .match import Matching, match_demands
@@ -39,7 +40,7 @@ def demand(
     if as_of is None:
         as_of = read.latest_week_start(store)
         if as_of is None:
-            return demand_list(pl.DataFrame(schema={c: pl.String for c in RECORD_COLUMNS}), None, dt.date.today())
+            return demand_list(pl.DataFrame(schema={c: pl.String for c in RECORD_COLUMNS}), None, clock.today())
     first = as_of - dt.timedelta(days=as_of.weekday(), weeks=weeks - 1)
     where, params = ["week_start >= ?", "week_start <= ?"], [first, as_of]
     for column, value in (("community", community), ("street", street)):

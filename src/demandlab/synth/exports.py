@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,14 +204,18 @@ def write_hotline(
     return [BadRow(HOTLINE_FILE, i + 2, reason, rid) for i, reason, rid in bad]
 
 
+_SENTENCE_END = re.compile(r"。(?![A-Za-z0-9])")
+
+
 def _scrape(text: str, rnd: random.Random, to_traditional: opencc.OpenCC) -> str:
     """Residue that real portal scrapes leave in text."""
     if rnd.random() < 0.03:
         text = to_traditional.convert(text)
+    # at the end of a sentence, never inside a planted value (an e-mail written 126。com stays whole)
     if rnd.random() < 0.12:
-        text = text.replace("。", "。&nbsp;", 1)
+        text = _SENTENCE_END.sub("。&nbsp;", text, count=1)
     if rnd.random() < 0.06:
-        text = text.replace("。", "。<br/>", 1)
+        text = _SENTENCE_END.sub("。<br/>", text, count=1)
     if rnd.random() < 0.05:
         text = rnd.choice(["■", "★", "◆", "●"]) + text
     if rnd.random() < 0.04:

@@ -139,7 +139,7 @@ def build_plan(district: District, catalog: Catalog, n_records: int, end: dt.dat
     )
     rate *= (SOURCE_SHARE * n_background / rate.sum(axis=(1, 2, 3)))[:, None, None, None]
     background = rng.poisson(rate)
-    projects = _plant_projects(district, problems, background, rate, seed)
+    projects = _plant_projects(district, problems, background, rate, seed) if n_records >= PROJECT_MIN_RECORDS else ()
     return Plan(week_starts=mondays, background=background, planted=tuple(planted), projects=projects)
 
 
@@ -149,6 +149,9 @@ PROJECT_EFFECTS, PROJECT_WEEKS_BEFORE_END = (0.7, 0.7, 0.0), 12
 #: records come at this many a week (above the district's rate, spread over the community's grids as that
 #: rate is), so that a small district still shows the effect
 PROJECT_DEMAND = 3.0
+#: a smaller district plants no project: their records would be too large a share of it (in 2,000 records they
+#: pulled two planted problems into others' themes)
+PROJECT_MIN_RECORDS = 5_000
 
 
 def _plant_projects(
