@@ -300,3 +300,18 @@ def test_the_broken_file_corpus_loads_completely_or_not_at_all_through_the_pipel
         outcomes[path.name] = (outcome, reasons)
         pipe.store.close()
     assert outcomes == MORE_EXPECTED
+
+
+def test_lines_ending_in_an_apostrophe_are_two_rows_not_one_quoted_field(tmp_path, fixed_now):
+    """Found by the property test above: DuckDB's sniffer took ' for the quote and read two rows as one."""
+    from demandlab.config import demo_config
+
+    path = tmp_path / "apostrophes.csv"
+    path.write_text(
+        "工单编号,来电时间,诉求内容,回访满意度\nGD0,2026-11-10 09:00,路灯不亮,'\nGD1,2026-11-10 10:00,电梯坏了,'\n",
+        encoding="utf-8",
+    )
+    cfg = demo_config(tmp_path / "data", tmp_path / "reports")
+    with dl.connect(cfg.paths.db) as store:
+        report = dl.Pipeline(store, cfg, now=lambda: fixed_now).ingest(path)
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (2, 2, 0)
