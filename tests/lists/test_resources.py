@@ -117,5 +117,5 @@ def test_lists_load_loads_the_good_files_and_names_the_bad_one(site, tmp_path):
     assert "没有找到资源清单" in result.output and "资源.csv" in result.output
     with dl.connect(cfg.paths.db, read_only=True) as reopened:
         assert reopened.scalar("select count(*) from resources") == 2
-    template = CliRunner().invoke(app, ["lists", "template", "projects", "--out", str(tmp_path / "x.xlsx")])
-    assert template.exit_code == 2 and "没有 'projects' 模板" in template.output
+    template = CliRunner().invoke(app, ["lists", "template", "budgets", "--out", str(tmp_path / "x.xlsx")])
+    assert template.exit_code == 2 and "没有 'budgets' 模板" in template.output

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 import demandlab as dl
 from demandlab.cli import app
+from demandlab.ingest import read_tables
 from demandlab.lists.effects import did
 from demandlab.lists.load import load_list
 from demandlab.synth import plan as synth_plan
@@ -134,3 +135,12 @@ def test_a_project_list_loads_with_its_themes_by_name_and_bad_rows_rejected(demo
         project = store.sql("select * from projects").row(0, named=True)
         assert project["theme_ids"] == [theme] and project["start_date"] == dt.date(2026, 9, 1)
         assert project["street"] and project["end_date"] is None
+
+
+def test_the_project_template_is_a_project_list(tmp_path):
+    from demandlab.lists.projects import HEADERS, is_project_list
+
+    result = CliRunner().invoke(app, ["lists", "template", "projects", "--out", str(tmp_path / "项目.xlsx")])
+    assert result.exit_code == 0, result.output
+    [table] = read_tables(tmp_path / "项目.xlsx", known_headers={h for names in HEADERS.values() for h in names})
+    assert table.sheet == "项目清单" and is_project_list(table.headers) and table.frame.height == 0

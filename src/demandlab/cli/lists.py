@@ -224,26 +224,29 @@ def lists_review(
     out.print(table)
 
 
-TEMPLATES = ("resources",)
+TEMPLATES = ("resources", "projects")
 
 
 @lists_app.command("template")
 def lists_template(
-    kind: Annotated[str, typer.Argument(help="Which list: resources (资源清单).")],
-    out_file: Annotated[Path, typer.Option("--out", help="Where to write the workbook.")] = Path("资源清单模板.xlsx"),
+    kind: Annotated[str, typer.Argument(help="Which list: resources (资源清单) or projects (项目清单).")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="Where to write the workbook.")] = None,
 ) -> None:
-    """A blank list to fill in: the header row with drop-downs and a 说明 sheet saying what each column takes.
+    """A blank list to fill in (资源清单 or 项目清单): the header row with drop-downs or date cells and a 说明 sheet
+    saying what each column takes.
 
     Example: demandlab lists template resources --out 资源清单.xlsx
     """
-    from ..lists.resources import write_template
+    from ..lists import projects, resources
 
     if kind not in TEMPLATES:
         raise fail(UsageError(f"没有 {kind!r} 模板；可用的有：{'、'.join(TEMPLATES)}"))
+    name = {"resources": "资源清单", "projects": "项目清单"}[kind]
+    out_file = out_file or Path(f"{name}模板.xlsx")
     if out_file.suffix.lower() != ".xlsx":
         raise fail(UsageError(f"--out 应为 .xlsx 文件；收到的是 {out_file.name}"))
-    write_template(out_file)
-    err.print(f"已写出资源清单模板：{escape(str(out_file))}（填好后用 demandlab lists load 导入）")
+    (resources if kind == "resources" else projects).write_template(out_file)
+    err.print(f"已写出{name}模板：{escape(str(out_file))}（填好后用 demandlab lists load 导入）")
 
 
 @lists_app.command("load")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from pathlib import Path
 
 import polars as pl
 
@@ -95,3 +96,44 @@ SCHEMA = {
     "project_id": pl.String, "name": pl.String, "street": pl.String, "community": pl.String,
     "theme_ids": pl.List(pl.Int32), "start_date": pl.Date, "end_date": pl.Date, "resource_ids": pl.List(pl.String),
 }  # fmt: skip
+
+
+def write_template(path) -> Path:
+    """The project list template: the header row (date cells formatted) and a 说明 sheet with an example."""
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    headers = [names[0] for names in HEADERS.values()]
+    notes = [
+        ("项目名称", "项目的名称"),
+        ("社区", "实施项目的社区，须与网格登记表一致"),
+        ("问题", "项目针对的需求清单中的问题（名称或编号），多个用、分隔"),
+        ("开始日期", "如 2026-09-01"),
+        ("结束日期", "项目结束的日期；仍在进行则留空"),
+        ("资源编号", "用到的资源清单资源编号（可选），多个用、分隔"),
+    ]
+    with xlsxwriter.Workbook(str(path)) as book:
+        header = book.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "font_name": "Microsoft YaHei"})
+        cell = book.add_format({"font_name": "Microsoft YaHei", "text_wrap": True, "valign": "top"})
+        day = book.add_format({"font_name": "Microsoft YaHei", "num_format": "yyyy-mm-dd"})
+        sheet = book.add_worksheet("项目清单")
+        for j, (name, width) in enumerate(zip(headers, [22, 12, 30, 12, 12, 20], strict=True)):
+            sheet.set_column(j, j, width, day if name in ("开始日期", "结束日期") else cell)
+            sheet.write(0, j, name, header)
+        sheet.data_validation(1, 3, 500, 4, {"validate": "date", "criteria": ">", "value": dt.date(2000, 1, 1)})
+        sheet.freeze_panes(1, 0)
+        guide = book.add_worksheet("说明")
+        guide.set_column(0, 0, 12)
+        guide.set_column(1, 1, 70)
+        for i, (name, note) in enumerate(notes):
+            guide.write(i, 0, name, header)
+            guide.write(i, 1, note, cell)
+        guide.write(len(notes) + 1, 0, "示例", header)
+        guide.write(
+            len(notes) + 1,
+            1,
+            "项目名称：楼道飞线充电整治、社区：翠竹社区、问题：电动车充电、开始日期：2026-09-01",
+            cell,
+        )
+    return path
