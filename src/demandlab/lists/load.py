@@ -26,7 +26,7 @@ from .resources import HEADERS, is_resource_list, prepare_resources
 REJECT_COLUMNS = ["batch_id", "file_name", "sheet", "row_number", "column_name", "reason", "message"]
 
 
-def load_resources(store: Store, path: str | Path, config: Config, loaded_at: dt.datetime) -> BatchReport:
+def load_list(store: Store, path: str | Path, config: Config, loaded_at: dt.datetime) -> BatchReport:
     """Load the list at ``path``: every sheet whose header names 提供方, 报到社区 and 资源类型 into ``resources``,
     every sheet naming 项目名称, 社区, 问题 and 开始日期 into ``projects``. Raises :class:`IngestError` when no
     sheet is either or the file cannot be read."""
@@ -101,7 +101,8 @@ def load_resources(store: Store, path: str | Path, config: Config, loaded_at: dt
     return report
 
 
-load_list = load_resources
+#: the name the first version had, when it loaded resource lists only
+load_resources = load_list
 
 
 def _theme_names(store: Store) -> dict[str, int]:
