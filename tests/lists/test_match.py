@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import demandlab as dl
 from demandlab.cli import app
-from demandlab.lists.load import load_resources
+from demandlab.lists.load import load_list
 from demandlab.lists.match import match_demands
 from tests.lists.office import to_pdf
 
@@ -73,7 +73,7 @@ def matched(demo_run, district, tmp_path_factory):
     shutil.copyfile(store.path, db)
     cfg = demo_run["config"].with_db(db)
     copy = dl.connect(db)
-    report = load_resources(copy, district.lists["resources"], cfg, dt.datetime(2026, 11, 16, 9))
+    report = load_list(copy, district.lists["resources"], cfg, dt.datetime(2026, 11, 16, 9))
     yield copy, report, dl.lists.match(copy), db
     copy.close()
 

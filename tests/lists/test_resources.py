@@ -13,7 +13,7 @@ import demandlab as dl
 from demandlab.cli import app
 from demandlab.config import demo_config
 from demandlab.ingest import read_tables
-from demandlab.lists.load import load_resources
+from demandlab.lists.load import load_list
 from demandlab.lists.resources import HEADERS, is_resource_list, resource_type, write_template
 from tests.lists.office import to_pdf
 
@@ -63,7 +63,7 @@ def _rows(a: str, b: str) -> list[tuple]:
 def test_a_resource_list_lands_with_every_row_accepted_or_rejected(site, tmp_path):
     store, cfg, communities = site
     path = _sheet(tmp_path / "资源清单.csv", _rows(communities[0], communities[1]))
-    report = load_resources(store, path, cfg, NOW)
+    report = load_list(store, path, cfg, NOW)
     assert report.rows_read == 7 == report.rows_accepted + report.rows_rejected
     assert report.reasons == {"bad_capacity": 1, "bad_resource_type": 1, "missing_provider": 1, "unknown_community": 1}
     resources = store.sql("select * from resources order by provider_kind, provider")
@@ -86,12 +86,12 @@ def test_a_resource_list_lands_with_every_row_accepted_or_rejected(site, tmp_pat
 def test_the_same_list_twice_changes_nothing_and_a_changed_one_replaces_its_rows(site, tmp_path):
     store, cfg, communities = site
     rows = _rows(communities[0], communities[1])[:3]
-    first = load_resources(store, _sheet(tmp_path / "a.csv", rows), cfg, NOW)
+    first = load_list(store, _sheet(tmp_path / "a.csv", rows), cfg, NOW)
     assert (first.rows_new, first.rows_updated) == (3, 0)
-    again = load_resources(store, _sheet(tmp_path / "b.csv", rows), cfg, NOW + dt.timedelta(hours=1))
+    again = load_list(store, _sheet(tmp_path / "b.csv", rows), cfg, NOW + dt.timedelta(hours=1))
     assert again.status == "skipped" and store.scalar("select count(*) from batches") == 1
     changed = [(*rows[0][:7], "5", *rows[0][8:]), *rows[1:]]
-    later = load_resources(store, _sheet(tmp_path / "c.csv", changed), cfg, NOW + dt.timedelta(days=1))
+    later = load_list(store, _sheet(tmp_path / "c.csv", changed), cfg, NOW + dt.timedelta(days=1))
     assert (later.rows_new, later.rows_updated) == (0, 3)
     assert store.scalar("select count(*) from resources") == 3
     assert store.scalar("select capacity from resources where resource_type = '法律'") == 5

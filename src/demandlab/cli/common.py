@@ -160,14 +160,20 @@ def print_batches(reports: list[BatchReport]) -> None:
 def ingest_files(
     pipe: Pipeline, files: list[Path], mapping: str | None, sheet: str | None
 ) -> tuple[list[BatchReport], int]:
-    """Load each file; one that fails is named with its reason and never stops the others."""
+    """Load each export; one that fails is named with its reason and never stops the others."""
+    return load_files(files, lambda path: pipe.ingest(path, mapping=mapping, sheet=sheet))
+
+
+def load_files(files: list[Path], load: Callable[[Path], BatchReport]) -> tuple[list[BatchReport], int]:
+    """``load`` each file, a report each; a file that cannot be loaded is named with its reason on stderr and
+    counted, and never stops the others (an error of demandlab itself, such as a busy database, does)."""
     from ..ingest import IngestError
     from ..pipeline import BatchReport
 
     reports, failed = [], 0
     for path in files:
         try:
-            reports.append(pipe.ingest(path, mapping=mapping, sheet=sheet))
+            reports.append(load(path))
         except IngestError as exc:
             failed += 1
             err.print(f"[red]无法导入[/] {escape(str(exc))}  [dim]（代码 {exc.reason}；该文件未写入数据库）[/]")

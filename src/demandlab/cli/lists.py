@@ -19,6 +19,7 @@ from .common import (
     config_for,
     err,
     fail,
+    load_files,
     out,
     print_batches,
     reading,
@@ -53,10 +54,7 @@ def lists_demand(
     from .. import lists
     from ..marts import read
 
-    if fmt not in ("table", "json"):
-        raise fail(UsageError(f"--format 应为 table 或 json；收到的是 {fmt!r}"))
-    if out_file is not None and out_file.suffix.lower() != ".xlsx":
-        raise fail(UsageError(f"--out 应为 .xlsx 文件；收到的是 {out_file.name}"))
+    _check_output(fmt, out_file)
     cfg = config_for(config, db)
     with reading(cfg, wait) as store:
         require_mart(store, "mart_records")
@@ -112,6 +110,14 @@ def lists_demand(
     out.print(table)
 
 
+def _check_output(fmt: str, out_file: Path | None) -> None:
+    """Exit 2 with one Chinese line unless ``fmt`` is table or json and ``out_file`` (if any) a workbook."""
+    if fmt not in ("table", "json"):
+        raise fail(UsageError(f"--format 应为 table 或 json；收到的是 {fmt!r}"))
+    if out_file is not None and out_file.suffix.lower() != ".xlsx":
+        raise fail(UsageError(f"--out 应为 .xlsx 文件；收到的是 {out_file.name}"))
+
+
 def _pct(value: float | None) -> str:
     return "未知" if value is None else f"{value:.0%}"
 
@@ -136,10 +142,7 @@ def lists_match(
     from .. import lists
     from ..marts import read
 
-    if fmt not in ("table", "json"):
-        raise fail(UsageError(f"--format 应为 table 或 json；收到的是 {fmt!r}"))
-    if out_file is not None and out_file.suffix.lower() != ".xlsx":
-        raise fail(UsageError(f"--out 应为 .xlsx 文件；收到的是 {out_file.name}"))
+    _check_output(fmt, out_file)
     cfg = config_for(config, db)
     with reading(cfg, wait) as store:
         require_mart(store, "mart_records")
@@ -190,10 +193,7 @@ def lists_review(
     """
     from .. import lists
 
-    if fmt not in ("table", "json"):
-        raise fail(UsageError(f"--format 应为 table 或 json；收到的是 {fmt!r}"))
-    if out_file is not None and out_file.suffix.lower() != ".xlsx":
-        raise fail(UsageError(f"--out 应为 .xlsx 文件；收到的是 {out_file.name}"))
+    _check_output(fmt, out_file)
     cfg = config_for(config, db)
     with reading(cfg, wait) as store:
         require_mart(store, "mart_records")
@@ -243,8 +243,7 @@ def lists_template(
         raise fail(UsageError(f"没有 {kind!r} 模板；可用的有：{'、'.join(TEMPLATES)}"))
     name = {"resources": "资源清单", "projects": "项目清单"}[kind]
     out_file = out_file or Path(f"{name}模板.xlsx")
-    if out_file.suffix.lower() != ".xlsx":
-        raise fail(UsageError(f"--out 应为 .xlsx 文件；收到的是 {out_file.name}"))
+    _check_output("table", out_file)
     (resources if kind == "resources" else projects).write_template(out_file)
     err.print(f"已写出{name}模板：{escape(str(out_file))}（填好后用 demandlab lists load 导入）")
 
@@ -264,27 +263,14 @@ def lists_load(
     Example: demandlab lists load 资源清单.xlsx --db data/demandlab.duckdb
     """
     from .. import clock
-    from ..errors import EXIT_INPUT, DemandlabError, describe
-    from ..ingest import IngestError
+    from ..errors import EXIT_INPUT
     from ..lists.load import load_list
-    from ..pipeline.reports import BatchReport
 
     cfg = config_for(config, db)
-    reports, failed = [], 0
     with writing(cfg, wait, "lists load") as store:
-        for path in files:  # one file that fails is named with its reason and never stops the others
-            try:
-                reports.append(load_list(store, path, cfg, clock.now().replace(microsecond=0)))
-            except IngestError as exc:
-                failed += 1
-                err.print(f"[red]无法导入[/] {escape(str(exc))}  [dim]（代码 {exc.reason}；该文件未写入数据库）[/]")
-                reports.append(BatchReport(str(path), "failed", message=str(exc), failure=exc.reason))
-            except DemandlabError:
-                raise
-            except Exception as exc:
-                failed += 1
-                err.print(f"[red]无法导入[/] {escape(str(path))}：{escape(describe(exc))}")
-                reports.append(BatchReport(str(path), "failed", message=describe(exc), failure="unexpected"))
+        reports, failed = load_files(
+            files, lambda path: load_list(store, path, cfg, clock.now().replace(microsecond=0))
+        )
     print_batches(reports)
     if failed:
         raise typer.Exit(EXIT_INPUT)

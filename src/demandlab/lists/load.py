@@ -16,7 +16,7 @@ import polars as pl
 from .. import sql
 from ..config import Config
 from ..ingest import IngestError, read_tables
-from ..pipeline.loading import REJECT_VALUES, sha256_file
+from ..pipeline.loading import REJECT_VALUES, seen_before
 from ..pipeline.reports import BatchReport, log
 from ..store import Store
 from . import projects as project_list
@@ -31,12 +31,9 @@ def load_list(store: Store, path: str | Path, config: Config, loaded_at: dt.date
     every sheet naming 项目名称, 社区, 问题 and 开始日期 into ``projects``. Raises :class:`IngestError` when no
     sheet is either or the file cannot be read."""
     path = Path(path)
-    if not path.is_file():
-        raise IngestError(path, "not_found", "文件不存在或不是普通文件")
-    digest = sha256_file(path)
-    previous = store.scalar("select batch_id from batches where sha256 = ? limit 1", [digest])
-    if previous:
-        return BatchReport(str(path), "skipped", batch_id=previous, message=f"此前已导入（批次 {previous}），未作改动")
+    digest, skipped = seen_before(store, path)
+    if skipped:
+        return skipped
     known = {name for names in (*HEADERS.values(), *project_list.HEADERS.values()) for name in names}
     tables = [
         t for t in read_tables(path, known_headers=known)
@@ -99,10 +96,6 @@ def load_list(store: Store, path: str | Path, config: Config, loaded_at: dt.date
     log.info("%s %s: read %d, accepted %d, rejected %d", report.mapping, path.name, rows_read, report.rows_accepted,
              report.rows_rejected)  # fmt: skip
     return report
-
-
-#: the name the first version had, when it loaded resource lists only
-load_resources = load_list
 
 
 def _theme_names(store: Store) -> dict[str, int]:

@@ -18,6 +18,7 @@ import polars as pl
 
 from ..ingest.parse import parse_datetime_columns
 from ..ingest.table import ROW
+from .resources import matching_headers
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("项目名称", "项目"),
@@ -32,18 +33,9 @@ REASONS = ("missing_community", "unknown_community", "unknown_theme", "bad_date"
 _SPLIT = re.compile(r"[、,，;；/\s]+")
 
 
-def matching_headers(headers: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for column, names in HEADERS.items():
-        for header in headers:
-            if header.strip() in names and column not in found:
-                found[column] = header
-    return found
-
-
 def is_project_list(headers: list[str]) -> bool:
     """Whether a sheet with ``headers`` is a project list (名称, 社区, 问题, 开始日期)."""
-    return all(c in matching_headers(headers) for c in REQUIRED)
+    return all(c in matching_headers(headers, HEADERS) for c in REQUIRED)
 
 
 def project_id(name: str, community: str, start: dt.date) -> str:
@@ -55,7 +47,7 @@ def prepare_projects(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Projects (``project_id``, ``name``, ``street``, ``community``, ``theme_ids``, ``start_date``, ``end_date``,
     ``resource_ids``) and rejected rows of one sheet read as strings. ``themes``: label or id (as text) → id."""
-    found = matching_headers([c for c in frame.columns if c != ROW])
+    found = matching_headers([c for c in frame.columns if c != ROW], HEADERS)
     empty = pl.Series([None] * frame.height, dtype=pl.String)
     col = {c: frame[found[c]].cast(pl.String).str.strip_chars() if c in found else empty for c in HEADERS}
     dates = parse_datetime_columns(pl.DataFrame({"start": col["start_date"], "end": col["end_date"]}), ["start", "end"])

@@ -67,10 +67,10 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def matching_headers(headers: list[str]) -> dict[str, str]:
-    """Which header of ``headers`` gives each column (the first one that names it)."""
+def matching_headers(headers: list[str], names_of: dict[str, tuple[str, ...]] = HEADERS) -> dict[str, str]:
+    """Which header of ``headers`` gives each column of ``names_of`` (the first one that names it)."""
     found: dict[str, str] = {}
-    for column, names in HEADERS.items():
+    for column, names in names_of.items():
         for header in headers:
             if header.strip() in names and column not in found:
                 found[column] = header

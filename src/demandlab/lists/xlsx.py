@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ..dates import day_label
 from ..signals.people import BASIS_ZH
 
 #: column → (Chinese header, width in characters, kind: text, int, pct, num, wrap)
@@ -143,8 +144,7 @@ def write_demand(frame: pl.DataFrame, path: str | Path, *, title: str, as_of: dt
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    monday = as_of - dt.timedelta(days=as_of.weekday())
-    period = f"{_day(monday - dt.timedelta(weeks=weeks - 1))}至{_day(monday + dt.timedelta(days=6))}"
+    period = _period(as_of, weeks)
     rows = demand_rows(frame)
     with xlsxwriter.Workbook(str(path)) as book:
         formats = _formats(book)
@@ -165,8 +165,7 @@ def write_matching(matching, path: str | Path, *, title: str, as_of: dt.date, we
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    monday = as_of - dt.timedelta(days=as_of.weekday())
-    period = f"{_day(monday - dt.timedelta(weeks=weeks - 1))}至{_day(monday + dt.timedelta(days=6))}"
+    period = _period(as_of, weeks)
     with xlsxwriter.Workbook(str(path)) as book:
         formats = _formats(book)
         _sheet(book, formats, "项目清单", f"{title}项目清单（需求 {period}）", matching.projects, PROJECT_COLUMNS)
@@ -230,8 +229,11 @@ def _sheet(book, formats: dict, name: str, heading: str, frame: pl.DataFrame, co
     sheet.set_footer("&C第 &P 页，共 &N 页")
 
 
-def _day(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+def _period(as_of: dt.date, weeks: int) -> str:
+    """The ``weeks`` weeks ending with ``as_of``'s, as a title says them: ``2026年9月14日至2026年12月6日``."""
+    monday = as_of - dt.timedelta(days=as_of.weekday())
+    first, last = monday - dt.timedelta(weeks=weeks - 1), monday + dt.timedelta(days=6)
+    return f"{day_label(first, year=True)}至{day_label(last, year=True)}"
 
 
 def _escape(text: str) -> str:

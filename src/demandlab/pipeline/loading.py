@@ -77,15 +77,26 @@ def load_file(
     database is then unchanged.
     """
     path = Path(path)
+    digest, skipped = seen_before(store, path)
+    if skipped:
+        return skipped
+    loaded = read_file(path, digest, config, grids, loaded_at, mapping, sheet)
+    loaded = replace(loaded, prepared=resolve_id_conflicts(loaded.prepared, existing_ids(store, loaded.prepared)))
+    return land(store, loaded)
+
+
+def seen_before(store: Store, path: Path) -> tuple[str, BatchReport | None]:
+    """The file's SHA-256, and the report of a skip when the same bytes were loaded before (any kind of file).
+    Raises :class:`IngestError` when ``path`` is not a regular file."""
     if not path.is_file():
         raise IngestError(path, "not_found", "文件不存在或不是普通文件")
     digest = sha256_file(path)
     previous = store.scalar("select batch_id from batches where sha256 = ? limit 1", [digest])
     if previous:
-        return BatchReport(str(path), "skipped", batch_id=previous, message=f"此前已导入（批次 {previous}），未作改动")
-    loaded = read_file(path, digest, config, grids, loaded_at, mapping, sheet)
-    loaded = replace(loaded, prepared=resolve_id_conflicts(loaded.prepared, existing_ids(store, loaded.prepared)))
-    return land(store, loaded)
+        return digest, BatchReport(
+            str(path), "skipped", batch_id=previous, message=f"此前已导入（批次 {previous}），未作改动"
+        )
+    return digest, None
 
 
 def read_file(
