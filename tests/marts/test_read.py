@@ -160,6 +160,25 @@ def test_signal_records_from_a_moment_on_still_unify_keys_with_earlier_records(s
     assert frame["place_key"].to_list()[0] == "魅力之城"  # the short key is only on a and f, before the start
 
 
+def test_signal_records_keep_the_period_the_placed_and_the_rows_asked_for(small):
+    """What the signals stage reads a block of weeks, or the people of changed records, with."""
+    whole = read.signal_records(small)
+    moment = dt.datetime(2026, 11, 4)
+    assert read.signal_records(small, end=moment).equals(whole.filter(pl.col("created_at") < moment))
+    assert read.signal_records(small, placed=True).equals(whole.filter(pl.col("place_key").is_not_null()))
+    keys = pl.DataFrame({"source": ["12345", "snapshot"], "record_id": ["a", "c"]})
+    assert read.signal_records(small, only=keys)["record_id"].to_list() == ["a", "c"]
+    grouped = read.signal_records(small, groups=True, keys=read.place_keys(small))
+    assert grouped.drop("repeat_group_id").equals(whole)
+    assert dict(grouped.drop_nulls("repeat_group_id").select("record_id", "repeat_group_id").iter_rows()) == {
+        "a": "g1",
+        "b": "g1",
+        "c": "g2",
+    }
+    tokens = read.signal_records(small, "tokens", only=keys)
+    assert tokens.columns[13] == "tokens" and "title" not in tokens.columns
+
+
 def test_signal_records_with_text_add_title_text_and_tokens(small):
     frame = read.signal_records(small, text=True)
     assert frame.columns[13:16] == ["title", "text", "tokens"] and frame.width == 20
@@ -226,6 +245,11 @@ def test_a_surge_panel_reads_its_cells_and_its_alerts(small):
         ("2026-W46", "surge", "依据"),
     ]
     assert read.surge_marks(small, "G1", 1, W46, W46)["iso_week"].to_list() == ["2026-W46"]
+
+
+def test_a_surge_panel_reads_a_week_without_records_as_zero_with_no_expectation(small):
+    """mart_surge_scores keeps only cells with records: a week of the calendar without a row is 0, not missing."""
+    assert read.surge_cells(small, "G2", 1, W45, W46).rows() == [("2026-W45", 0, None), ("2026-W46", 9, 1.0)]
 
 
 def test_street_counts_name_every_street_even_a_quiet_one(small):

@@ -1,13 +1,16 @@
-"""Surge alerts (gamma–Poisson + Benjamini–Hochberg), 多人同诉 and 一人多诉 on small hand-made inputs."""
+"""Surge alerts and 多人同诉 against each series' own baseline (over-dispersion, Benjamini–Hochberg), 一人多诉, on
+small hand-made inputs."""
 
 import datetime as dt
 
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from demandlab.signals import (
     ALERT_COLUMNS,
+    CrowdModel,
     SurgeModel,
     benjamini_hochberg,
     crowd_alerts,
@@ -101,21 +104,131 @@ def _records(rows: list[tuple]) -> pl.DataFrame:
     )
 
 
-def test_many_contacts_on_one_matter_at_one_place_within_days_is_a_crowd_alert():
-    rows = [(f"r{i}", i % 5, f"c{i}", "翠湖", 1, "G1") for i in range(6)]  # 6 people in 5 days
+def _quiet_weeks(place: str, weeks: int = 10, per_week: int = 1, theme: int = 1, grid: str = "G1") -> list[tuple]:
+    """``per_week`` people a week at ``place`` in the ``weeks`` weeks before 2026-03-02 (history for a baseline)."""
+    return [
+        (f"{place}-{w}-{k}", -7 * w + k, f"{place}{w}{k}", place, theme, grid)
+        for w in range(1, weeks + 1)
+        for k in range(per_week)
+    ]
+
+
+def test_many_people_on_one_matter_at_a_quiet_place_within_days_is_a_crowd_alert():
+    rows = _quiet_weeks("翠湖") + _quiet_weeks("秀水")
+    rows += [(f"r{i}", i % 5, f"c{i}", "翠湖", 1, "G1") for i in range(6)]  # 6 people in 5 days
     rows += [(f"s{i}", 7 * i, f"d{i}", "秀水", 1, "G2") for i in range(6)]  # 6 people, one a week
     rows += [("t0", 1, "c0", "翠湖", 2, "G1")]
-    alerts = crowd_alerts(_records(rows), min_contacts=5, days=7)
+    alerts = crowd_alerts(_records(rows), CrowdModel(min_people=5, days=7))
     assert alerts.schema == pl.Schema(ALERT_COLUMNS)
     assert alerts["place"].to_list() == ["翠湖"]
     alert = alerts.row(0, named=True)
     assert alert["n_contacts"] == 6 and alert["iso_week"] == "2026-W10"
     assert sorted(alert["records"]) == [f"12345:r{i}" for i in range(6)]
+    assert alert["baseline"] == pytest.approx(1.0) and alert["p_value"] < 0.01 and alert["q_value"] <= 0.01
+    assert "此处平时7天约1.0人" in alert["evidence"]
+
+
+def test_a_busy_place_at_its_usual_level_is_no_crowd_however_many_people():
+    """The fixed rule (≥ 5 people in 7 days) alerts a compound that always has a dozen; its own baseline does not."""
+    rng = np.random.default_rng(4)
+    rows = [
+        (f"b{w}-{k}", 7 * w + k % 7, f"p{w}-{k}", "万科城", 1, "G1")
+        for w in range(-12, 1)
+        for k in range(int(rng.poisson(12)))
+    ]
+    records = _records(rows)
+    assert crowd_alerts(records, CrowdModel(relative=False)).height >= 10  # the floor alone: nearly every week
+    assert crowd_alerts(records, CrowdModel()).is_empty()
+
+
+def test_a_busy_place_far_above_its_usual_level_is_a_crowd():
+    rng = np.random.default_rng(5)
+    rows = [
+        (f"b{w}-{k}", 7 * w + k % 7, f"p{w}-{k}", "万科城", 1, "G1")
+        for w in range(-12, 0)
+        for k in range(int(rng.poisson(12)))
+    ]
+    rows += [(f"n{k}", k % 7, f"q{k}", "万科城", 1, "G1") for k in range(40)]
+    alerts = crowd_alerts(_records(rows), CrowdModel())
+    assert alerts["iso_week"].to_list() == ["2026-W10"] and alerts["n_people"].to_list() == [40]
+
+
+def test_fewer_people_than_the_floor_are_never_a_crowd():
+    rows = _quiet_weeks("翠湖", per_week=0) + _quiet_weeks("秀水")
+    rows += [(f"r{i}", i, f"c{i}", "翠湖", 1, "G1") for i in range(4)]  # 4 people where there were none
+    assert crowd_alerts(_records(rows), CrowdModel(min_people=5)).is_empty()
+    assert crowd_alerts(_records(rows), CrowdModel(min_people=4))["n_people"].to_list() == [4]
 
 
 def test_the_same_contact_calling_five_times_is_one_contact_not_a_crowd():
     rows = [(f"r{i}", i, "same", "翠湖", 1, "G1") for i in range(6)]
-    assert crowd_alerts(_records(rows), min_contacts=5).is_empty()
+    assert crowd_alerts(_records(rows), CrowdModel(min_people=5, relative=False)).is_empty()
+
+
+def test_crowd_alerts_of_recent_weeks_from_the_stored_ones_before_equal_those_of_one_pass():
+    """Alerted weeks count at their expected value and runs go on counting, read back from what was stored."""
+    rng = np.random.default_rng(6)
+    rows = [
+        (f"b{w}-{p}-{k}", 7 * w + k % 7, f"p{w}-{p}-{k}", p, 1, "G1")
+        for w in range(-20, 1)
+        for p in ("翠湖", "秀水", "春江")
+        for k in range(int(rng.poisson(2)))
+    ]
+    rows += [(f"x{w}-{k}", 7 * w + k % 7, f"x{w}-{k}", "翠湖", 1, "G1") for w in (-3, -2, -1, 0) for k in range(12)]
+    records = _records(rows)
+    whole = crowd_alerts(records)
+    assert whole.filter(pl.col("place") == "翠湖")["weeks_running"].sort().to_list() == [1, 2, 3, 4]
+    first = dt.date(2026, 2, 16)  # two alerted weeks before, two after
+    before = whole.filter(pl.col("week_start") < first)
+    recent = crowd_alerts(records, first_week=first, previous=before, start=records["week_start"].min())
+    assert_frame_equal(recent.sort("alert_id"), whole.filter(pl.col("week_start") >= first).sort("alert_id"))
+
+
+def test_surge_scores_of_recent_weeks_from_the_stored_history_equal_those_of_one_pass():
+    rng = np.random.default_rng(7)
+    counts = _background(rng, rate=2.0)
+    counts[("G00", 1)] = [2] * 14 + [15, 18, 16, 2] + [2] * 12
+    cells = _cells(counts)
+    whole = score_surges(cells)
+    assert whole.filter(pl.col("grid_id") == "G00").filter("is_alert")["week_start"].to_list() == WEEKS[14:17]
+    first = WEEKS[16]
+    history = whole.filter(pl.col("week_start").is_between(first - dt.timedelta(weeks=12), first, closed="left"))
+    recent = score_surges(cells.filter(pl.col("week_start") >= first), history=history, start=WEEKS[0])
+    assert_frame_equal(recent, whole.filter(pl.col("week_start") >= first))
+
+
+def _negative_binomial(rng: np.random.Generator, mean: float, phi: float, size) -> np.ndarray:
+    """Counts with mean ``mean`` and variance mean + phi·mean² (a gamma-mixed Poisson)."""
+    return rng.poisson(rng.gamma(1 / phi, mean * phi, size=size))
+
+
+@pytest.mark.parametrize("rate", [2.0, 50.0, 200.0])
+def test_false_surges_per_grid_week_do_not_grow_with_the_rate_when_counts_vary_more_than_poisson(rate):
+    """Weekly counts around a steady rate with 25 % extra-Poisson spread: the gamma–Poisson test alerts ever more
+    of them as the rate grows; the one that estimates each theme's dispersion stays below 1 in 500 grid-weeks."""
+    rng = np.random.default_rng(int(rate))
+    counts = {(f"G{i:02d}", 1): _negative_binomial(rng, rate, 0.25**2, len(WEEKS)).tolist() for i in range(60)}
+    cells = _cells(counts)
+    dispersed = score_surges(cells)["is_alert"].sum()
+    poisson = score_surges(cells, SurgeModel(overdispersion=False))["is_alert"].sum()
+    assert dispersed <= len(counts) * len(WEEKS) / 500
+    if rate >= 50:
+        assert poisson > 20 * max(dispersed, 1)
+
+
+def test_the_dispersion_of_a_theme_is_estimated_from_its_grids():
+    rng = np.random.default_rng(8)
+    counts = {(f"G{i:02d}", 1): _negative_binomial(rng, 50.0, 0.1, len(WEEKS)).tolist() for i in range(80)}
+    counts |= {(f"G{i:02d}", 2): rng.poisson(50.0, len(WEEKS)).tolist() for i in range(80)}
+    scored = score_surges(_cells(counts)).filter(pl.col("week_start") >= WEEKS[12])
+    phi = scored.group_by("theme_id").agg(pl.col("dispersion").median()).sort("theme_id")["dispersion"].to_list()
+    assert phi[0] == pytest.approx(0.1, abs=0.04) and phi[1] < 0.01
+
+
+def test_benjamini_hochberg_counts_the_untested_hypotheses():
+    p = np.array([0.001, 0.008])
+    assert benjamini_hochberg(p, m=8) == pytest.approx([0.008, 0.032])
+    assert benjamini_hochberg(p) == pytest.approx([0.002, 0.008])
 
 
 def test_one_contact_raising_one_matter_again_and_again_is_a_repeat_caller():

@@ -15,7 +15,8 @@ from demandlab import marts
 from demandlab.cli import app
 from demandlab.report.data import collect
 from demandlab.signals import hot_issues
-from demandlab.signals.alerts import SurgeModel, crowd_alerts, repeat_caller_alerts, surge_alerts
+from demandlab.signals.alerts import SurgeModel, repeat_caller_alerts, surge_alerts
+from demandlab.signals.crowd import CrowdModel, crowd_alerts
 from demandlab.signals.matters import find_matters
 from demandlab.signals.people import with_people
 from demandlab.signals.repeats import find_repeats
@@ -78,7 +79,7 @@ def test_one_residents_thirty_messages_are_one_person_and_a_repeat_not_a_crowd()
     assert (row["n"], row["n_people"], row["people_basis"], row["top_person_n"]) == (33, 4, "repeat_group", 30)
     assert row["is_repeat"] and row["n_contacts"] == 0
     # not a crowd even where 4 people would be one: the group is mostly one person's
-    assert crowd_alerts(people, min_contacts=3).is_empty()
+    assert crowd_alerts(people, CrowdModel(min_people=3, relative=False)).is_empty()
     # the surge test flags the cell (33 records where there were 1-2 a week) …
     weeks = [MONDAY - dt.timedelta(weeks=k) for k in range(8, 0, -1)]
     cells = pl.DataFrame(
@@ -105,7 +106,7 @@ def test_with_contacts_people_are_the_contacts_and_a_crowd_is_a_crowd():
         for i in range(12)
     ]
     people = with_people(pl.DataFrame(rows))
-    crowd = crowd_alerts(people, min_contacts=5)
+    crowd = crowd_alerts(people, CrowdModel(min_people=5, relative=False))  # the floor alone: people counted
     assert crowd["n_people"].to_list() == [6] and crowd["people_basis"].to_list() == ["contact"]
     row = hot_issues(people, as_of=AS_OF).row(0, named=True)
     assert (row["n_people"], row["n_contacts"], row["is_repeat"]) == (6, 6, False)

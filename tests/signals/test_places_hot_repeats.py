@@ -152,6 +152,21 @@ def test_slicing_a_large_block_finds_the_same_pairs(monkeypatch):
     assert whole["repeat_group_id"].n_unique() == 2  # one chain per matter through the whole period
 
 
+def test_many_small_blocks_compared_in_one_product_find_what_each_block_alone_finds(monkeypatch):
+    """Small blocks share one sparse product (each block's terms its own columns): no pair across two blocks."""
+    rng = np.random.default_rng(9)
+    rows = [(f"r{i:03d}", int(rng.integers(0, 20)), LEAK if i % 3 else LIFT) for i in range(300)]
+    frame = _repeat_frame(rows).with_columns(place_key=pl.Series([f"P{i % 40}" for i in range(300)]))
+    fixed = TfidfVectorizer(analyzer=lambda t: t, sublinear_tf=True).fit(frame["tokens"].to_list())
+    options = {"window_days": 10, "vectorize": fixed.transform}
+    together = find_repeats(frame, **options)
+    alone = pl.concat([find_repeats(part, **options) for part in frame.partition_by("place_key")])
+    assert together.equals(alone.sort("repeat_group_id", "created_at", "source", "record_id"))
+    assert together["repeat_group_id"].n_unique() > 40  # the same words in 40 places: never one group
+    monkeypatch.setattr(repeats_module, "_BATCH", 7)  # many batches give the same
+    assert find_repeats(frame, **options).equals(together)
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_updating_repeats_for_new_records_equals_finding_them_again(seed):
     rng = np.random.default_rng(seed)

@@ -140,7 +140,10 @@ def test_the_sql_counts_are_the_frame_counts(store):
     # one street, one week: the records of that scope and week; weeks_before reads the district's calendar
     east = read.signal_counts(store, "street=东湖街道", (MONDAY + dt.timedelta(weeks=1),) * 2)
     assert (east["n"], east["n:grid_id"], east["n:accepted_at"], east["weeks_before"]) == (1, 1, 1, 1)
+    # 多人同诉 is judged against a place's weeks before: three weeks of data are too few
     crowd = read.signal_status(store)["crowd"]
+    assert not crowd.computable and crowd.missing == ("weeks",) and "历史数据不足 4 周" in crowd.reason_zh
+    crowd = signal_status(read.signal_counts(store), min_weeks=3)["crowd"]
     assert crowd.partial and crowd.n_lacking == 4 and crowd.reason_zh.startswith("部分计算：5 件记录中 4 件（80%）")
 
 

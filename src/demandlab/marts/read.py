@@ -18,7 +18,7 @@ import polars as pl
 
 from .. import sql
 from ..labels import grid_label
-from ..store import Store
+from ..store import Store, registered
 
 if TYPE_CHECKING:
     from ..signals.status import SignalStatus
@@ -357,37 +357,67 @@ def signal_status(
     return status_of(signal_counts(store, scope, weeks))
 
 
-def signal_records(store: Store, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
+def signal_records(
+    store: Store,
+    text: bool | str = False,
+    start: dt.datetime | None = None,
+    *,
+    end: dt.datetime | None = None,
+    placed: bool = False,
+    groups: bool = False,
+    only: pl.DataFrame | None = None,
+    keys: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """Records with their theme and place, place keys unified across the database: what the signals read.
 
     One row per record of ``mart_records`` in order of creation, with the place its text names
     (``place_kind``, ``place``, ``place_key``, ``place_road``; null where none was found). A place
     written two ways (万科魅力之城, 魅力之城) has one ``place_key`` (:func:`demandlab.signals.unify_keys`
-    over every key of the database, whatever ``start`` is). ``text`` adds ``title``, ``text`` and
-    ``tokens`` (space-joined); ``start`` keeps the records created then or later.
+    over every key of the database, whatever is kept). ``text`` adds ``title``, ``text`` and ``tokens``
+    (space-joined), ``"tokens"`` the tokens alone. Kept: the records created from ``start`` and before
+    ``end``; with ``placed``, only those naming a place; with ``only``, those matching one of its rows
+    on its columns (e.g. ``source``, ``record_id``; ``contact_key``; ``grid_id``, ``theme_id``,
+    ``week_start``). ``groups`` adds ``repeat_group_id`` (``mart_repeats``). ``keys``: the unified
+    keys (:func:`place_keys`) when the caller reads several times.
 
     >>> signal_records(store, start=dt.datetime(2026, 11, 1)).columns[-4:]  # doctest: +SKIP
     ['place_kind', 'place', 'place_key', 'place_road']
     """
-    from ..signals.places import unify_keys  # here: the signals package loads scipy, which the other reads never need
-
+    conditions = [c for c, v in (("m.created_at >= $start", start), ("m.created_at < $end", end)) if v is not None]
+    conditions += ["p.place_key is not null"] if placed else []
     query = read_sql(
         "signal_records",
-        extra="m.title, m.text, t.tokens," if text else "",
+        extra={True: "m.title, m.text, t.tokens,", "tokens": "t.tokens,"}.get(text, ""),
         tokens="left join tokens as t on m.source = t.source and m.record_id = t.record_id" if text else "",
-        where="where m.created_at >= ?" if start else "",
+        group_column=", g.repeat_group_id" if groups else "",
+        groups="left join mart_repeats as g on m.source = g.source and m.record_id = g.record_id" if groups else "",
+        where=f"where {' and '.join(conditions)}" if conditions else "",
+        only=f"semi join _only using ({', '.join(only.columns)})" if only is not None else "",
     )
-    frame = store.sql(query, [start] if start else None)
-    keys = store.sql(
-        "select distinct place_key, place_kind from record_places where place_key is not null order by all"
-    )
-    unified = keys.with_columns(
-        pl.Series("unified", unify_keys(keys["place_key"].to_list(), keys["place_kind"].to_list()), pl.String)
-    )
+    params = {k: v for k, v in (("start", start), ("end", end)) if v is not None}
+    if only is not None:
+        with registered(store.con, "_only", only):
+            frame = store.sql(query, params or None)
+    else:
+        frame = store.sql(query, params or None)
+    unified = place_keys(store) if keys is None else keys
     return (
         frame.join(unified, on=["place_key", "place_kind"], how="left", maintain_order="left")
         .with_columns(place_key=pl.col("unified"))
         .drop("unified")
+    )
+
+
+def place_keys(store: Store) -> pl.DataFrame:
+    """Every ``place_key`` and ``place_kind`` of ``record_places`` with its unified key (``unified``): how
+    :func:`signal_records` writes one place one way."""
+    from ..signals.places import unify_keys  # here: the signals package loads scipy, which the other reads never need
+
+    keys = store.sql(
+        "select distinct place_key, place_kind from record_places where place_key is not null order by all"
+    )
+    return keys.with_columns(
+        pl.Series("unified", unify_keys(keys["place_key"].to_list(), keys["place_kind"].to_list()), pl.String)
     )
 
 
@@ -413,6 +443,7 @@ __all__ = [
     "model_version",
     "n_placed",
     "n_records",
+    "place_keys",
     "proactive",
     "read_sql",
     "records",

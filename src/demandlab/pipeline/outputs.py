@@ -13,7 +13,6 @@ import duckdb
 import polars as pl
 
 from .. import schema, sql
-from ..signals.stage import SIGNAL_MARTS_ORDER
 from ..store import Store, quote, registered
 from ..themes.fit import FitResult
 from ..themes.registry import Matching, Overrides, apply_overrides
@@ -116,10 +115,46 @@ def places(con: duckdb.DuckDBPyConnection, found: pl.DataFrame, everything: bool
     Store.set_meta(con, "place_finder", fingerprint)
 
 
-def signals(con: duckdb.DuckDBPyConnection, frames: dict[str, pl.DataFrame], settings: str) -> None:
-    """The signal marts, replaced whole; the records to look at again are forgotten."""
-    for name in SIGNAL_MARTS_ORDER:
-        with registered(con, "_signal_frame", frames[name]):
+def signal_tables(con: duckdb.DuckDBPyConnection, columns: dict[str, dict[str, pl.DataType]]) -> None:
+    """The signal marts created empty with their columns (a full pass fills them again)."""
+    for name, types in columns.items():
+        with registered(con, "_signal_frame", pl.DataFrame(schema=types)):
             con.execute(f"create or replace table {quote(name)} as select * from _signal_frame")
+
+
+def signal_weeks_forgotten(con: duckdb.DuckDBPyConnection, first: dt.date) -> None:
+    """The surge tests and the weekly alerts (surge, crowd) of the weeks from ``first`` on are computed again."""
+    con.execute("delete from mart_surge_scores where week_start >= ?", [first])
+    con.execute("delete from mart_alerts where kind in ('surge', 'crowd') and week_start >= ?", [first])
+
+
+def signal_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Rows computed for weeks whose rows were forgotten (:func:`signal_weeks_forgotten`) or a fresh table."""
+    Store.insert(con, table, frame)
+
+
+def repeat_groups(con: duckdb.DuckDBPyConnection, groups: pl.DataFrame, replaced: pl.DataFrame) -> None:
+    """``groups`` (rows of ``mart_repeats``) replace the groups named in ``replaced`` (``repeat_group_id``) and
+    the rows of their records."""
+    with registered(con, "_replaced", replaced.select("repeat_group_id").unique()):
+        con.execute("delete from mart_repeats where repeat_group_id in (select repeat_group_id from _replaced)")
+    Store.replace_keys(con, "mart_repeats", groups, schema.KEY)
+
+
+def repeat_caller_alerts(con: duckdb.DuckDBPyConnection, alerts: pl.DataFrame, gone: list[str]) -> None:
+    """The 一人多诉 alerts ``gone`` (ids) are deleted, ``alerts`` inserted."""
+    with registered(con, "_gone", pl.DataFrame({"alert_id": gone}, schema={"alert_id": pl.String})):
+        con.execute("delete from mart_alerts where kind = 'repeat_caller' and alert_id in (select alert_id from _gone)")
+    Store.replace_keys(con, "mart_alerts", alerts, ["alert_id"])
+
+
+def hot_issues(con: duckdb.DuckDBPyConnection, hot: pl.DataFrame) -> None:
+    """The hot issues as of the latest week replace those before."""
+    con.execute("delete from mart_hot_issues")
+    Store.insert(con, "mart_hot_issues", hot)
+
+
+def signals(con: duckdb.DuckDBPyConnection, settings: str) -> None:
+    """The signal marts are up to date: the records to look at again are forgotten, the settings noted."""
     con.execute("delete from meta where key = 'signals_since'")
     Store.set_meta(con, "signals_settings", settings)

@@ -32,7 +32,7 @@ from ..marts import read
 from ..marts.build import build_marts, sql_models
 from ..signals import PLACES_VERSION
 from ..signals.places import LocateContext, PlaceEvidence, learn_places, locate_records, scan_places
-from ..signals.stage import SIGNAL_MARTS_ORDER, SIGNALS_VERSION, compute_signals, texts_start
+from ..signals.stage import SIGNAL_MARTS_ORDER, SIGNALS_VERSION
 from ..store import Store
 from ..text.clean import clean_stage, focus_column
 from ..text.segment import Segmenter, segment_stage
@@ -45,6 +45,7 @@ from . import analysis, contexts, inputs, outputs
 from .inbox import ingest_inbox
 from .loading import load_file
 from .reports import BatchReport, Progress, RunReport, log, silent
+from .signal_pass import run_signals
 
 
 class Pipeline:
@@ -272,8 +273,8 @@ class Pipeline:
         return read.signal_records(self.store, text, start)
 
     def signals(self) -> RunReport:
-        """Places, alerts, repeats, hot issues and surge tests (:func:`demandlab.signals.stage.compute_signals`);
-        nothing when no record changed, only the changed window of repeats when little did."""
+        """Places, then alerts, repeats, hot issues and surge tests (:func:`.signal_pass.run_signals`): nothing
+        when no record changed; when some did, only the weeks, repeat groups and people they can change."""
         placed, relocated = self.locate()
         settings = {**asdict(self.config.signals), "model": self.store.meta("theme_model"), "version": SIGNALS_VERSION}
         settings = json.dumps(settings, sort_keys=True)
@@ -284,14 +285,7 @@ class Pipeline:
             since = None if full or not since_text else dt.datetime.fromisoformat(since_text)
             current = self.current_model()
             ctx = contexts.signals(self.config, current[1] if current else None, since)
-            records = read.signal_records(self.store)
-            texts = read.signal_records(self.store, text=True, start=texts_start(records, ctx))
-            previous = self.store.table("mart_repeats") if since is not None else None
-            with self.progress("预警 alerts", 1) as advance:
-                found = compute_signals(records, inputs.grid_theme_cells(self.store), texts, previous, ctx)
-                advance(1)
-            with self.store.transaction() as con:
-                outputs.signals(con, found.as_marts(), settings)
+            run_signals(self.store, ctx, settings, self.progress)
         return analysis.signal_counts(self.store, RunReport(placed=placed))
 
     # --- everything after ingest --------------------------------------------------------------------

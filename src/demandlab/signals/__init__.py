@@ -6,7 +6,8 @@ functions over polars frames, run by :meth:`demandlab.Pipeline.signals` and writ
 ``mart_alerts``, ``mart_repeats`` and ``mart_hot_issues`` tables:
 
 * :mod:`.places` — the compound, shop, school or road a record is about;
-* :mod:`.alerts` — surges (gamma–Poisson with false-discovery control), 多人同诉, 一人多诉;
+* :mod:`.alerts` — surges and 一人多诉 (the rules of every alert); :mod:`.crowd` — 多人同诉;
+* :mod:`.baseline` — the test surges and 多人同诉 share: a week against its series' own trailing weeks;
 * :mod:`.repeats` — near-duplicate records grouped under a ``repeat_group_id``;
 * :mod:`.people` — people counted one way: contact keys, else near-duplicate groups;
 * :mod:`.matters` — one place's (or one theme's) records clustered into matters;
@@ -22,11 +23,11 @@ from .alerts import (
     ALERT_KINDS_ZH,
     SurgeModel,
     benjamini_hochberg,
-    crowd_alerts,
     repeat_caller_alerts,
     score_surges,
     surge_alerts,
 )
+from .crowd import CrowdModel, crowd_alerts, crowd_counts
 from .hot import HOT_COLUMNS, heat_index, hot_issues
 from .matters import find_matters, matter_names
 from .people import mostly_one_person, person_counts, with_people
@@ -44,6 +45,7 @@ __all__ = [
     "PLACES_VERSION",
     "REPEAT_COLUMNS",
     "SIGNALS_VERSION",
+    "CrowdModel",
     "Place",
     "PlaceFinder",
     "SignalStatus",
@@ -54,6 +56,7 @@ __all__ = [
     "compute_signals",
     "count_fields",
     "crowd_alerts",
+    "crowd_counts",
     "find_matters",
     "find_places",
     "find_repeats",

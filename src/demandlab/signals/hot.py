@@ -36,7 +36,8 @@ person (:func:`.people.mostly_one_person`) is kept and marked ``is_repeat``: it 
 report and the command line say so instead of counting it as a crowd.
 
 A record that names only a road joins the place most records on that road name about the same
-theme (湖滨路 → 湖滨路东门菜市场), so one matter written two ways stays one hot issue.
+theme (湖滨路 → 湖滨路东门菜市场), so one matter written two ways stays one hot issue. Only the period and
+the 52 weeks before it are read (with ``weeks``), so the result does not depend on older records.
 
 A hot issue's ``hot_id`` names its block (place key, else ``theme-<id>``) and a digest of its
 earliest record, so it stays the same as later records join. Its name (``matter``) is a phrase its
@@ -276,7 +277,11 @@ def hot_issues(
     records = records.sort("created_at", "source", "record_id")
     as_of = as_of or latest_week_end(records)
     start = as_of - timedelta(weeks=weeks) if weeks else records["created_at"].min() - timedelta(seconds=1)
-    placed = _onto_road_anchors(records.filter((pl.col("theme_id") >= 0) & (pl.col("created_at") <= as_of)))
+    # the period and the 52 weeks before it (its past) are all a hot issue reads: a caller may pass more
+    oldest = start - timedelta(weeks=52) if weeks else records["created_at"].min() - timedelta(seconds=1)
+    placed = _onto_road_anchors(
+        records.filter((pl.col("theme_id") >= 0) & pl.col("created_at").is_between(oldest, as_of, closed="right"))
+    )
     period = placed.filter(pl.col("created_at") > start)
     if period.is_empty():
         return pl.DataFrame(schema=HOT_COLUMNS)

@@ -41,9 +41,9 @@ BASIS_ZH: dict[str, str] = {
 def with_people(records: pl.DataFrame, repeats: pl.DataFrame | None = None) -> pl.DataFrame:
     """``records`` with ``person_key`` and ``person_basis`` (see the module docstring).
 
-    ``records``: source, record_id, contact_key. ``repeats``: source, record_id, repeat_group_id
-    (``mart_repeats``), or None when there are none. A frame that already has ``person_key`` is
-    returned as it is.
+    ``records``: source, record_id, contact_key, and ``repeat_group_id`` when it was read with them.
+    ``repeats``: source, record_id, repeat_group_id (``mart_repeats``) otherwise, or None when there
+    are none. A frame that already has ``person_key`` is returned as it is.
 
     >>> frame = pl.DataFrame({"source": ["b"] * 4, "record_id": ["1", "2", "3", "4"],
     ...                       "contact_key": ["k1", None, None, None]})
@@ -53,7 +53,9 @@ def with_people(records: pl.DataFrame, repeats: pl.DataFrame | None = None) -> p
     """
     if "person_key" in records.columns:
         return records
-    if repeats is not None and repeats.height:
+    if "repeat_group_id" in records.columns:  # read with the records (marts.read.signal_records(groups=True))
+        records = records.with_columns(pl.col("repeat_group_id").cast(pl.String))
+    elif repeats is not None and repeats.height:
         groups = repeats.select("source", "record_id", "repeat_group_id").unique(["source", "record_id"])
         records = records.join(groups, on=["source", "record_id"], how="left", maintain_order="left")
     else:

@@ -15,7 +15,8 @@ to the groups found before; with a fixed vectoriser (the theme model's TF-IDF, w
 passes) it gives the groups a full recomputation would.
 
 Large blocks are compared in time slices of two windows overlapping by one, so memory stays
-bounded by the busiest two windows of one block rather than by the block.
+bounded by the busiest two windows of one block rather than by the block; small blocks are compared
+many at once, in one sparse product whose columns are each block's own terms.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -40,6 +41,7 @@ REPEAT_COLUMNS: dict[str, pl.DataType] = {
 }
 
 _SLICE = 400  # records above which a block is compared in time slices
+_BATCH = 20_000  # rows of small blocks compared in one product
 
 
 def _identity(tokens: list[str]) -> list[str]:
@@ -99,24 +101,37 @@ def find_repeats(
         return empty
     times = base["created_at"].dt.epoch("s").to_numpy() / 86400.0
     window = float(window_days)
+    matrix.sort_indices()  # one order of the shared terms, so a pair's cosine is the same summed in any batch
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     sims: list[np.ndarray] = []
+
+    def keep(product, offset: np.ndarray | int) -> None:
+        product = product.tocoo()
+        chosen = (product.row < product.col) & (product.data >= threshold)
+        r, c = product.row[chosen], product.col[chosen]
+        r, c = (offset[r], offset[c]) if isinstance(offset, np.ndarray) else (r + offset, c + offset)
+        close = np.abs(times[r] - times[c]) <= window
+        rows.append(r[close])
+        cols.append(c[close])
+        sims.append(product.data[chosen][close])
+
     blocks = (
         base.with_row_index("i").group_by("block", maintain_order=True).agg(lo=pl.col("i").min(), hi=pl.col("i").max())
     )
+    small: list[tuple[int, int]] = []
     for lo, hi in blocks.select("lo", "hi").iter_rows():
-        if hi == lo:
+        if hi - lo + 1 <= _SLICE:  # small blocks are compared many at once (one product, no Python loop)
+            small.append((lo, hi + 1))
+            if hi + 1 - small[0][0] >= _BATCH:
+                keep(*_within_blocks(matrix, small))
+                small = []
             continue
         for a, b in _slices(times, lo, hi + 1, window):
             part = matrix[a:b]
-            product = (part @ part.T).tocoo()
-            keep = (product.row < product.col) & (product.data >= threshold)
-            r, c = product.row[keep] + a, product.col[keep] + a
-            close = np.abs(times[r] - times[c]) <= window
-            rows.append(r[close])
-            cols.append(c[close])
-            sims.append(product.data[keep][close])
+            keep(part @ part.T, a)
+    if small:
+        keep(*_within_blocks(matrix, small))
     if not rows or sum(len(r) for r in rows) == 0:
         return empty
     r, c, s = np.concatenate(rows), np.concatenate(cols), np.concatenate(sims)
@@ -203,6 +218,19 @@ def update_repeats(
         group_size=pl.len().over("repeat_group_id"), group_start=pl.col("created_at").min().over("repeat_group_id")
     )
     return _conform(combined.filter(pl.col("group_size") >= 2))
+
+
+def _within_blocks(matrix: csr_matrix, blocks: list[tuple[int, int]]) -> tuple[csr_matrix, np.ndarray]:
+    """The products of the rows of each block (``[lo, hi)`` row ranges, in order) with each other, in one
+    sparse product: each block's terms are made its own columns, so rows of two blocks share none. Returns the
+    product and the matrix row of each of its rows."""
+    index = np.concatenate([np.arange(lo, hi) for lo, hi in blocks])
+    block = np.concatenate([np.full(hi - lo, k, dtype=np.int64) for k, (lo, hi) in enumerate(blocks)])
+    part = matrix[index]
+    per_entry = np.repeat(block, np.diff(part.indptr))
+    _, columns = np.unique(per_entry * matrix.shape[1] + part.indices.astype(np.int64), return_inverse=True)
+    own = csr_matrix((part.data, columns.ravel(), part.indptr), shape=(len(index), int(columns.max(initial=-1)) + 1))
+    return own @ own.T, index
 
 
 def _slices(times: np.ndarray, lo: int, hi: int, window: float) -> list[tuple[int, int]]:

@@ -12,7 +12,7 @@ What each signal needs (:data:`NEEDS`), on which records:
 signal              needs                                                  records
 ==================  =====================================================  ==================
 surge               ``grid_id``, and ``min_weeks`` weeks of data before     all
-crowd               a place found in the text                               all
+crowd               a place found in the text, and ``min_weeks`` weeks before  all
 repeat_caller       a theme or a place (people: contacts, else near-dups)   all
 hot                 a place or a theme (not 未归类)                          all
 response_rate       ``accepted_at`` (the denominator); ``responded_at``     all
@@ -28,8 +28,8 @@ overdue_open        ``due_at``                                              all
 
 The verdict, in this order: **not computable** when there are no such records; when a field it
 needs is on none of them (``missing`` names the fields); when places have not been looked for yet;
-when no record has all it needs together; or, for surges, when there are fewer weeks of data than
-the test needs. Otherwise it is **computable**, and **partly** so when some records lack what it
+when no record has all it needs together; or, for surges and 多人同诉, when there are fewer weeks of data
+than the test needs. Otherwise it is **computable**, and **partly** so when some records lack what it
 needs: it is then computed on the others, and ``n_lacking`` says how many were left out (a
 measure leaves them out of its denominator, nothing is guessed). A measure over closed records when
 no record has a status at all lacks the status (closed or not is unknown), not closed records.
@@ -84,7 +84,7 @@ BASE_LABELS_ZH: dict[str, str] = {"n": "记录", "closed": "已办结记录"}
 class Need:
     """What one signal needs: ``need`` is the key suffix of the records it can use (a field, ``a&b`` or
     ``a|b``) among the records ``base``; ``also``: fields that must be on at least one of them besides;
-    ``weeks``: it needs weeks of history (surges)."""
+    ``weeks``: it needs weeks of history (surges, 多人同诉)."""
 
     label_zh: str
     need: str
@@ -119,7 +119,7 @@ NEEDS: dict[str, Need] = {
     "surge": Need("激增预警", "grid_id", weeks=True),
     # people are counted from contacts where records have them, else from near-duplicate groups
     # (signals/people.py): neither alert needs a caller number, the report says how people were counted
-    "crowd": Need("多人同诉", "place"),
+    "crowd": Need("多人同诉", "place", weeks=True),  # judged against the place's own weeks before
     "repeat_caller": Need("一人多诉", "place|theme"),
     "hot": Need("热点问题", "place|theme"),
     "response_rate": Need("响应率", "accepted_at", also=("responded_at",)),

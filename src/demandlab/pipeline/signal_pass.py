@@ -1,0 +1,222 @@
+"""The signals step: what each part of it reads, the pure stage it calls, what it writes, in one transaction.
+
+:meth:`demandlab.Pipeline.signals` calls :func:`run_signals` after locating places. A **full pass**
+(``ctx.since`` None: the settings, the theme model or the places changed) creates the signal marts
+empty and fills them from the first week on. An **update** (records changed from ``since`` on)
+computes again only what those records can change and replaces those rows, so a week's update
+costs what the week costs:
+
+* ``mart_repeats``: the groups with a member created from ``since`` − ``repeat_window_days`` on;
+* ``mart_surge_scores`` and the surge and crowd rows of ``mart_alerts``: the weeks from the week of
+  ``since`` (or of the earliest record whose repeat group changed, since people are counted by
+  group) to the last, each block of weeks reading its baselines' lookback and what the weeks
+  before it decided from the marts as written (:mod:`demandlab.signals.stage`);
+* the 一人多诉 rows of ``mart_alerts``: the people of the changed records and of the alerts that held
+  any of them, with all their records;
+* ``mart_hot_issues``: as of the latest week, from ``hot_weeks`` and the year before.
+
+Memory is that of a block of weeks (:data:`~demandlab.signals.stage.BLOCK_WEEKS` and the lookback),
+of one part of the people, or of the hot issues' period, never of the whole database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import replace
+
+import polars as pl
+
+from .. import schema, sql
+from ..marts import read
+from ..signals.alerts import ALERT_COLUMNS
+from ..signals.hot import HOT_COLUMNS
+from ..signals.people import with_people
+from ..signals.repeats import REPEAT_COLUMNS
+from ..signals.stage import (
+    SURGE_SCORE_COLUMNS,
+    SignalsContext,
+    WeekInputs,
+    hot_records_start,
+    hot_stage,
+    lookback,
+    repeat_caller_stage,
+    repeat_groups,
+    score_block,
+    surge_cells_to_read,
+    touched_people,
+    week_blocks,
+    weekly_signals,
+)
+from ..store import Store, registered
+from . import outputs
+from .reports import Progress, silent
+
+#: The signal marts and their columns, in the order they are written.
+SIGNAL_COLUMNS = {
+    "mart_alerts": ALERT_COLUMNS,
+    "mart_repeats": REPEAT_COLUMNS,
+    "mart_hot_issues": HOT_COLUMNS,
+    "mart_surge_scores": SURGE_SCORE_COLUMNS,
+}
+#: Records of people read at once on a full pass (一人多诉 is computed a part of the people at a time).
+PEOPLE_PART = 1_000_000
+
+
+def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Progress = silent) -> None:
+    """Bring the signal marts up to date (see the module docstring); ``settings`` are noted with them."""
+    first_data, last_data = store.con.execute("select min(week_start), max(week_start) from mart_records").fetchone()
+    ctx = replace(ctx, start=first_data, last_week=last_data)
+    with store.transaction() as con:
+        if ctx.since is None:
+            outputs.signal_tables(con, SIGNAL_COLUMNS)
+        if first_data is not None:
+            keys = read.place_keys(store)
+            regrouped = _repeats(store, ctx, keys)
+            first = ctx.first_week()
+            if regrouped.height:  # people counted by group: the weeks of records whose group changed
+                earliest = regrouped["created_at"].min().date()
+                first = max(min(first, earliest - dt.timedelta(days=earliest.weekday())), first_data)
+            if ctx.since is not None:
+                outputs.signal_weeks_forgotten(con, first)
+            _weeks(store, ctx, keys, first, progress)
+            _repeat_callers(store, ctx, keys, regrouped)
+            _hot(store, ctx, keys)
+        outputs.signals(con, settings)
+
+
+def _week_start(moment: dt.date) -> dt.datetime:
+    return dt.datetime.combine(moment, dt.time())
+
+
+def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame) -> pl.DataFrame:
+    """Bring ``mart_repeats`` up to date; returns the records whose group changed (source, record_id, created_at)."""
+    window = dt.timedelta(days=ctx.config.repeat_window_days)
+    if ctx.since is not None:
+        starts: list[dt.datetime | None] = [ctx.since]
+    elif ctx.model is None:  # a TF-IDF fitted on the records compared: all of them at once
+        starts = [None]
+    else:  # block by block, each from the groups the blocks before found (what an update does)
+        starts = [_week_start(first) for first, _ in week_blocks(ctx.start, ctx.last_week)]
+    changed = []
+    for i, since in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else None
+        begin = since - window if since is not None else None
+        texts = read.signal_records(store, "tokens", begin, end=end, keys=keys)
+        previous = (
+            store.sql(sql.text("io/signal_repeat_groups"), {"start": begin})
+            if since is not None
+            else pl.DataFrame(schema=REPEAT_COLUMNS)
+        )
+        groups = repeat_groups(previous if since is not None else None, texts, since, ctx)
+        outputs.repeat_groups(store.con, groups, previous)
+        if ctx.since is not None:
+            before = previous.select(*schema.KEY, "created_at", old="repeat_group_id")
+            after = groups.select(*schema.KEY, "created_at", new="repeat_group_id")
+            both = before.join(after, on=[*schema.KEY, "created_at"], how="full", coalesce=True)
+            changed.append(both.filter(pl.col("old").ne_missing(pl.col("new"))).select(*schema.KEY, "created_at"))
+    return pl.concat(changed) if changed else pl.DataFrame(schema={"source": pl.String, "record_id": pl.String,
+                                                                   "created_at": pl.Datetime("us")})  # fmt: skip
+
+
+def _weeks(store: Store, ctx: SignalsContext, keys: pl.DataFrame, first: dt.date, progress: Progress) -> None:
+    """Surge tests, surge and crowd alerts of the weeks from ``first``, a block of weeks at a time."""
+    back = lookback(ctx)
+    blocks = week_blocks(first, ctx.last_week)
+    lookback_alerts = sql.text("io/signal_lookback_alerts")
+    with progress("预警 alerts", len(blocks)) as advance:
+        for start, last in blocks:
+            end = _week_start(last + dt.timedelta(weeks=1))
+            surge_from = start - dt.timedelta(weeks=back.surge_weeks)
+            crowd_from = start - dt.timedelta(weeks=back.crowd_weeks)
+            inputs = WeekInputs(
+                start,
+                last,
+                cells=store.sql(sql.text("io/signal_surge_counts"), {"first": start, "last": last}),
+                records=pl.DataFrame(),
+                surge_history=store.sql(
+                    "select * from mart_surge_scores where week_start >= ? and week_start < ?", [surge_from, start]
+                ),
+                crowd_previous=store.sql(lookback_alerts, {"kind": "crowd", "first": crowd_from, "until": start}),
+                surge_previous=store.sql(
+                    lookback_alerts, {"kind": "surge", "first": start - dt.timedelta(weeks=1), "until": start}
+                ),
+            )
+            scored = score_block(inputs, ctx)
+            alerted = surge_cells_to_read(scored)
+            placed = read.signal_records(store, start=_week_start(crowd_from), end=end, placed=True, groups=True,
+                                         keys=keys)  # fmt: skip
+            parts = [placed]
+            if alerted.height:
+                parts.append(read.signal_records(store, groups=True, only=alerted, keys=keys))
+            records = pl.concat(parts).unique(schema.KEY, keep="first", maintain_order=True)
+            inputs.records = with_people(records.sort("created_at", "source", "record_id"))
+            found = weekly_signals(inputs, ctx, scored)
+            outputs.signal_rows(store.con, "mart_surge_scores", found.surge_scores)
+            outputs.signal_rows(store.con, "mart_alerts", found.alerts)
+            advance(1)
+
+
+def _person_records(store: Store, people: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
+    """Every record of ``people`` (contact_key, else repeat_group_id: :func:`touched_people`)."""
+    contacts = people.filter(pl.col("contact_key").is_not_null()).select("contact_key")
+    groups = people.filter(pl.col("repeat_group_id").is_not_null()).select("repeat_group_id")
+    parts = [
+        read.signal_records(store, groups=True, only=contacts, keys=keys) if contacts.height else None,
+        # a group is a person where records have no contact: the others are their contacts' records
+        read.signal_records(store, groups=True, only=groups, keys=keys).filter(pl.col("contact_key").is_null())
+        if groups.height
+        else None,
+    ]
+    found = [p for p in parts if p is not None]
+    if not found:
+        nobody = pl.DataFrame(schema=dict.fromkeys(schema.KEY, pl.String))
+        return read.signal_records(store, groups=True, only=nobody, keys=keys)
+    return pl.concat(found).unique(schema.KEY, keep="first").sort("created_at", "source", "record_id")
+
+
+def _held(store: Store, records: pl.DataFrame) -> pl.DataFrame:
+    """The stored 一人多诉 alerts holding any of ``records`` (source, record_id): alert_id and every record held."""
+    with registered(store.con, "_keys", records.select(schema.KEY).unique()):
+        return store.sql(sql.text("io/signal_alerts_holding"), {"kind": "repeat_caller"})
+
+
+def _repeat_callers(store: Store, ctx: SignalsContext, keys: pl.DataFrame, regrouped: pl.DataFrame) -> None:
+    """一人多诉: every person a part at a time (full pass), else the people the changes touched."""
+    if ctx.since is None:
+        people = touched_people(store.sql(sql.text("io/signal_people")))
+        total = store.scalar("select count(*) from mart_records where contact_key is not null") or 0
+        parts = max(1, math.ceil(total / PEOPLE_PART))
+        people = people.with_row_index("_i").with_columns(_part=pl.col("_i") % parts).drop("_i")
+        for _, part in people.partition_by("_part", as_dict=True).items():
+            alerts = repeat_caller_stage(with_people(_person_records(store, part.drop("_part"), keys)), ctx)
+            outputs.repeat_caller_alerts(store.con, alerts, [])
+        return
+    fresh = read.signal_records(store, start=ctx.since, keys=keys).select(schema.KEY)
+    changed = pl.concat([fresh, regrouped.select(schema.KEY)]).unique()
+    held = _held(store, changed)
+    touched = read.signal_records(
+        store, groups=True, only=pl.concat([changed, held.select(schema.KEY)]).unique(), keys=keys
+    )
+    records = _person_records(store, touched_people(touched), keys)
+    gone = _held(store, pl.concat([records.select(schema.KEY), changed]))
+    alerts = repeat_caller_stage(with_people(records), ctx)
+    outputs.repeat_caller_alerts(store.con, alerts, gone["alert_id"].unique().to_list())
+
+
+def _hot(store: Store, ctx: SignalsContext, keys: pl.DataFrame) -> None:
+    """Hot issues as of the end of the latest week, from the records of their period and the year before."""
+    people = with_people(read.signal_records(store, start=hot_records_start(ctx.last_week, ctx), groups=True,
+                                             keys=keys))  # fmt: skip
+    texts_from = (
+        _week_start(ctx.last_week + dt.timedelta(weeks=1)) - dt.timedelta(weeks=ctx.config.hot_weeks)
+        if ctx.config.hot_weeks
+        else None
+    )
+    texts = read.signal_records(store, True, texts_from, keys=keys).select(
+        *schema.KEY, "created_at", "title", "text", "tokens"
+    )
+    outputs.hot_issues(store.con, hot_stage(people, texts, None, ctx))
+
+
+__all__ = ["SIGNAL_COLUMNS", "run_signals"]
