@@ -10,12 +10,18 @@
 Each file carries a known number of bad rows, returned so the ground truth can
 count them. Row numbers follow what a person sees: the spreadsheet row for
 CSV and Excel (header = row 1, or row 2 below a title row), the line for JSON lines.
+
+The rows are made in chunks (:func:`hotline_chunk`, :func:`snapshot_chunk`, :func:`visit_chunk`: the
+records of a chunk in, the bytes or cells of its rows out, bad rows inserted), so that a district written
+a week at a time appends each week's chunk to its file (:class:`SnapshotBook` for the workbook); the
+``write_*`` functions write a whole file from one chunk.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import random
 import re
@@ -72,8 +78,16 @@ BAD_ROWS = {
     SNAPSHOT_FILE: {"missing_id": 3, "bad_time": 4, "unknown_grid": 3, "duplicate_id": 3},
     VISIT_FILE: {"missing_id": 2, "bad_time": 3, "unknown_grid": 2, "duplicate_id": 2},
 }
+#: rows above the first record: the header (and the workbook's title row)
+HEADER_ROWS = {HOTLINE_FILE: 1, SNAPSHOT_FILE: 2, VISIT_FILE: 0}
+#: the most rows a worksheet holds (Excel's limit), and those a workbook here may give to records: less the
+#: title, the header and the empty formatted rows at its end
+SHEET_ROWS = 1_048_576
+SNAPSHOT_MAX_RECORDS = SHEET_ROWS - 2 - 400
 _BAD_TIMES = ["2025-02-30 10:00:00", "待核实", "2025/13/01 08:00", "不详", "20250-1-1", "昨天下午"]
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# the cells of a worksheet row: (column, kind, value)
+_DATE, _NUMBER, _STRING = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,17 @@ class BadRow:
     row: int
     reason: str
     record_id: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The rows of some records in one export, bad rows inserted: ``data`` to append to a CSV or JSON-lines
+    file, or ``cells`` for a worksheet; ``bad`` gives each bad row's (index among the rows, reason, id)."""
+
+    rows: int
+    bad: tuple[tuple[int, str, str], ...]
+    data: bytes = b""
+    cells: tuple[tuple[tuple[int, int, object], ...], ...] = ()
 
 
 def _slash(ts: dt.datetime | None) -> str:
@@ -93,11 +118,14 @@ def _iso(ts: dt.datetime | None) -> str:
 
 
 def _inject_bad_rows(
-    rows: list[dict], file: str, id_key: str, rnd: random.Random, make_bad: dict
+    rows: list[dict], counts: dict[str, int], id_key: str, rnd: random.Random, make_bad: dict
 ) -> tuple[list[dict], list[tuple[int, str, str]]]:
-    """Insert bad rows at random places; returns the rows and (index, reason, id) of each bad one."""
+    """Insert ``counts`` bad rows (by reason) at random places; returns the rows and (index, reason, id) of each
+    bad one. Without rows there is nothing to copy a bad row from: none is inserted."""
+    if not rows:
+        return rows, []
     plan: list[tuple[int, str]] = []
-    for reason, count in BAD_ROWS[file].items():
+    for reason, count in counts.items():
         plan += [(rnd.randrange(len(rows)), reason) for _ in range(count)]
     inserted: list[tuple[int, dict, str]] = []
     for position, reason in plan:
@@ -156,52 +184,67 @@ def _address(rec: SynthRecord, rnd: random.Random, pii_rnd: random.Random) -> st
     return address
 
 
-def write_hotline(
-    records: list[SynthRecord], path: Path, rnd: random.Random, pii_rnd: random.Random | None = None
-) -> list[BadRow]:
-    pii_rnd = pii_rnd or random.Random(0)
-    rows = []
-    for rec in records:
-        f = rec.fields
-        address = _address(rec, rnd, pii_rnd)
-        rows.append(
-            {
-                "工单编号": rec.record_id,
-                "来电时间": _slash(rec.created_at),
-                "来电号码": f["contact"] or "",
-                "诉求渠道": f["channel"],
-                "诉求类型": f["kind"],
-                "诉求分类": f["category"],
-                "诉求标题": f.get("title", ""),
-                "诉求内容": rec.text,
-                "街道": rec.grid.street,
-                "社区": rec.grid.community,
-                "网格": _hotline_grid(rec, rnd),
-                "事件地址": address,
-                "承办单位": f.get("dept_written", f["dept"]),
-                "受理时间": _slash(f["accepted_at"]),
-                "反馈时间": _slash(f["responded_at"]),
-                "办结时间": _slash(f["closed_at"]),
-                "办结期限": _slash(f["due_at"]),
-                "办理状态": f["status"],
-                "是否解决": f["resolved"] or "",
-                "回访满意度": f["satisfaction"] or "",
-                "办结层级": f["resolved_level"] or "",
-                "重办次数": str(f["reopen_count"]),
-                "答复意见": f.get("reply", ""),
-            }
-        )
+def _csv_bytes(rows: list[dict], header: list[str], with_header: bool = False) -> bytes:
+    # GB18030 as the hotline system writes it; the csv module's CRLF line ends
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=header)
+    if with_header:
+        writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("gb18030")
+
+
+#: the first line of every hotline export
+HOTLINE_HEAD = _csv_bytes([], HOTLINE_HEADER, with_header=True)
+
+
+def _hotline_row(rec: SynthRecord, rnd: random.Random, pii_rnd: random.Random) -> dict:
+    f = rec.fields
+    address = _address(rec, rnd, pii_rnd)
+    return {
+        "工单编号": rec.record_id,
+        "来电时间": _slash(rec.created_at),
+        "来电号码": f["contact"] or "",
+        "诉求渠道": f["channel"],
+        "诉求类型": f["kind"],
+        "诉求分类": f["category"],
+        "诉求标题": f.get("title", ""),
+        "诉求内容": rec.text,
+        "街道": rec.grid.street,
+        "社区": rec.grid.community,
+        "网格": _hotline_grid(rec, rnd),
+        "事件地址": address,
+        "承办单位": f.get("dept_written", f["dept"]),
+        "受理时间": _slash(f["accepted_at"]),
+        "反馈时间": _slash(f["responded_at"]),
+        "办结时间": _slash(f["closed_at"]),
+        "办结期限": _slash(f["due_at"]),
+        "办理状态": f["status"],
+        "是否解决": f["resolved"] or "",
+        "回访满意度": f["satisfaction"] or "",
+        "办结层级": f["resolved_level"] or "",
+        "重办次数": str(f["reopen_count"]),
+        "答复意见": f.get("reply", ""),
+    }
+
+
+def hotline_chunk(records: list[SynthRecord], rnd: random.Random, pii_rnd: random.Random, bad: dict[str, int]) -> Chunk:
+    """The work orders of ``records`` as CSV lines (GB18030), with ``bad`` bad rows (by reason) among them."""
+    rows = [_hotline_row(rec, rnd, pii_rnd) for rec in records]
     make_bad = {
         "bad_time": lambda row: row.update({"来电时间": rnd.choice(_BAD_TIMES)}),
         "unknown_grid": lambda row: row.update({"网格": f"{row['社区']}第{rnd.randint(9, 12)}网格"}),
     }
-    rows, bad = _inject_bad_rows(rows, HOTLINE_FILE, "工单编号", rnd, make_bad)
-    # GB18030 as the hotline system writes it; newline="" keeps the csv module's CRLF
-    with path.open("w", encoding="gb18030", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=HOTLINE_HEADER)
-        writer.writeheader()
-        writer.writerows(rows)
-    return [BadRow(HOTLINE_FILE, i + 2, reason, rid) for i, reason, rid in bad]
+    rows, bad_rows = _inject_bad_rows(rows, bad, "工单编号", rnd, make_bad)
+    return Chunk(len(rows), tuple(bad_rows), data=_csv_bytes(rows, HOTLINE_HEADER))
+
+
+def write_hotline(
+    records: list[SynthRecord], path: Path, rnd: random.Random, pii_rnd: random.Random | None = None
+) -> list[BadRow]:
+    chunk = hotline_chunk(records, rnd, pii_rnd or random.Random(0), BAD_ROWS[HOTLINE_FILE])
+    path.write_bytes(HOTLINE_HEAD + chunk.data)
+    return [BadRow(HOTLINE_FILE, i + 2, reason, rid) for i, reason, rid in chunk.bad]
 
 
 _SENTENCE_END = re.compile(r"。(?![A-Za-z0-9])")
@@ -236,15 +279,15 @@ def _as_written(rec: SynthRecord, column: str, written: str, to_traditional: ope
                 rec.pii[i] = (col, kind, converted)
 
 
-def write_snapshot(
+def snapshot_chunk(
     records: list[SynthRecord],
-    path: Path,
     rnd: random.Random,
-    title: str,
-    pii_rnd: random.Random | None = None,
-) -> list[BadRow]:
-    pii_rnd = pii_rnd or random.Random(0)
-    to_traditional = opencc.OpenCC("s2t")
+    pii_rnd: random.Random,
+    bad: dict[str, int],
+    to_traditional: opencc.OpenCC,
+) -> Chunk:
+    """The 随手拍 reports of ``records`` as worksheet cells, with ``bad`` bad rows (by reason) among them; the
+    report time is written as a date, a serial number or text, as real exports mix them."""
     rows = []
     for rec in records:
         f = rec.fields
@@ -272,39 +315,90 @@ def write_snapshot(
         "bad_time": lambda row: row.update({"上报时间": rnd.choice(_BAD_TIMES)}),
         "unknown_grid": lambda row: row.update({"所在网格": f"ZZ{rnd.randint(10, 99)}{rnd.randint(10, 99)}"}),
     }
-    rows, bad = _inject_bad_rows(rows, SNAPSHOT_FILE, "上报编号", rnd, make_bad)
-
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    workbook.set_properties({"created": dt.datetime(2026, 1, 1)})  # same bytes for the same seed
-    sheet = workbook.add_worksheet("随手拍问题清单")
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    empty_format = workbook.add_format({"border": 1})
-    sheet.write_row(0, 0, [title])
-    sheet.write_row(1, 0, SNAPSHOT_HEADER)
-    for i, row in enumerate(rows, start=2):
+    rows, bad_rows = _inject_bad_rows(rows, bad, "上报编号", rnd, make_bad)
+    cells = []
+    for row in rows:
+        row_cells: list[tuple[int, int, object]] = []
         for j, key in enumerate(SNAPSHOT_HEADER):
             value = row[key]
             if isinstance(value, dt.datetime):
                 style = rnd.random() if key == "上报时间" else 0.0
                 if style < 0.6:
-                    sheet.write_datetime(i, j, value, date_format)
+                    row_cells.append((j, _DATE, value))
                 elif style < 0.75:
-                    sheet.write_number(i, j, (value - _EXCEL_EPOCH).total_seconds() / 86400)
+                    row_cells.append((j, _NUMBER, (value - _EXCEL_EPOCH).total_seconds() / 86400))
                 elif style < 0.9:
-                    sheet.write_string(i, j, _slash(value))
+                    row_cells.append((j, _STRING, _slash(value)))
                 else:
-                    sheet.write_string(i, j, f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}")
+                    row_cells.append((j, _STRING, f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"))
             elif value is None or value == "":
                 continue
             else:
-                sheet.write_string(i, j, str(value))
-    for i in range(len(rows) + 2, len(rows) + 2 + 400):  # empty rows that still carry a format
-        sheet.write_blank(i, 0, None, empty_format)
-    workbook.close()
-    return [BadRow(SNAPSHOT_FILE, i + 3, reason, rid) for i, reason, rid in bad]
+                row_cells.append((j, _STRING, str(value)))
+        cells.append(tuple(row_cells))
+    return Chunk(len(rows), tuple(bad_rows), cells=tuple(cells))
 
 
-def write_visits(records: list[SynthRecord], path: Path, rnd: random.Random) -> list[BadRow]:
+class SnapshotBook:
+    """A 随手拍 workbook written row by row (constant memory): a title row, the header, the chunks' cells as
+    they come, and on :meth:`close` the empty formatted rows real exports end with.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "snapshot.xlsx"
+    >>> book = SnapshotBook(path, "明湖区“随手拍”问题清单")
+    >>> book.append(Chunk(1, (), cells=(((0, _STRING, "SSP2611000001"),),)))
+    >>> book.rows, book.close() or path.exists()
+    (1, True)
+    """
+
+    def __init__(self, path: Path, title: str) -> None:
+        self.workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+        self.workbook.set_properties({"created": dt.datetime(2026, 1, 1)})  # same bytes for the same seed
+        self.sheet = self.workbook.add_worksheet("随手拍问题清单")
+        self.date_format = self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        self.empty_format = self.workbook.add_format({"border": 1})
+        self.sheet.write_row(0, 0, [title])
+        self.sheet.write_row(1, 0, SNAPSHOT_HEADER)
+        self.rows = 0
+
+    def append(self, chunk: Chunk) -> None:
+        if self.rows + chunk.rows > SNAPSHOT_MAX_RECORDS:
+            raise ValueError(f"a worksheet holds {SNAPSHOT_MAX_RECORDS:,} reports here, not {self.rows + chunk.rows:,}")
+        sheet = self.sheet
+        for i, row in enumerate(chunk.cells, start=2 + self.rows):
+            for j, kind, value in row:
+                if kind == _DATE:
+                    sheet.write_datetime(i, j, value, self.date_format)
+                elif kind == _NUMBER:
+                    sheet.write_number(i, j, value)
+                else:
+                    sheet.write_string(i, j, value)
+        self.rows += chunk.rows
+
+    def close(self) -> None:
+        for i in range(self.rows + 2, self.rows + 2 + 400):  # empty rows that still carry a format
+            self.sheet.write_blank(i, 0, None, self.empty_format)
+        self.workbook.close()
+
+
+def write_snapshot(
+    records: list[SynthRecord],
+    path: Path,
+    rnd: random.Random,
+    title: str,
+    pii_rnd: random.Random | None = None,
+) -> list[BadRow]:
+    chunk = snapshot_chunk(records, rnd, pii_rnd or random.Random(0), BAD_ROWS[SNAPSHOT_FILE], opencc.OpenCC("s2t"))
+    book = SnapshotBook(path, title)
+    book.append(chunk)
+    book.close()
+    return [BadRow(SNAPSHOT_FILE, i + 3, reason, rid) for i, reason, rid in chunk.bad]
+
+
+def visit_chunk(records: list[SynthRecord], rnd: random.Random, bad: dict[str, int]) -> Chunk:
+    """The grid visits of ``records`` as JSON lines (UTF-8), with ``bad`` bad rows (by reason) among them."""
     rows = []
     for rec in records:
         f = rec.fields
@@ -329,8 +423,12 @@ def write_visits(records: list[SynthRecord], path: Path, rnd: random.Random) -> 
         "bad_time": lambda row: row.update({"走访时间": rnd.choice(_BAD_TIMES)}),
         "unknown_grid": lambda row: row.update({"网格编号": f"XX{rnd.randint(1000, 9999)}"}),
     }
-    rows, bad = _inject_bad_rows(rows, VISIT_FILE, "走访编号", rnd, make_bad)
-    with path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    return [BadRow(VISIT_FILE, i + 1, reason, rid) for i, reason, rid in bad]
+    rows, bad_rows = _inject_bad_rows(rows, bad, "走访编号", rnd, make_bad)
+    data = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
+    return Chunk(len(rows), tuple(bad_rows), data=data)
+
+
+def write_visits(records: list[SynthRecord], path: Path, rnd: random.Random) -> list[BadRow]:
+    chunk = visit_chunk(records, rnd, BAD_ROWS[VISIT_FILE])
+    path.write_bytes(chunk.data)
+    return [BadRow(VISIT_FILE, i + 1, reason, rid) for i, reason, rid in chunk.bad]

@@ -50,6 +50,11 @@ def lognormal_hours(rnd: random.Random, median_hours: float, sigma: float) -> dt
     return dt.timedelta(seconds=round(3600 * median_hours * math.exp(rnd.gauss(0.0, sigma))))
 
 
+def draw_grid_workers(rnd: random.Random, people: PeopleFaker, district: District) -> dict[str, str]:
+    """Each grid's worker (网格员), by grid id."""
+    return {g.grid_id: rnd.choice(_GRID_WORKER_SURNAMES) + people.full_name()[1:] for g in district.grids}
+
+
 class FieldWriter:
     """Writes the fields of records up to ``data_end``: what closes later is still open.
 
@@ -67,15 +72,20 @@ class FieldWriter:
     """
 
     def __init__(
-        self, rnd: random.Random, people: PeopleFaker, catalog: Catalog, district: District, data_end: dt.datetime
+        self,
+        rnd: random.Random,
+        people: PeopleFaker,
+        catalog: Catalog,
+        district: District,
+        data_end: dt.datetime,
+        grid_workers: dict[str, str] | None = None,
     ) -> None:
         self.rnd = rnd
         self.people = people
         self.catalog = catalog
         self.data_end = data_end
-        self.grid_workers = {
-            g.grid_id: rnd.choice(_GRID_WORKER_SURNAMES) + people.full_name()[1:] for g in district.grids
-        }
+        #: given when the district is written a week at a time: a grid keeps its worker all along
+        self.grid_workers = grid_workers if grid_workers is not None else draw_grid_workers(rnd, people, district)
         self.repeat_contacts: dict[str, str] = {}
 
     def created_at(self, source: str, problem: str, monday: dt.date) -> dt.datetime:

@@ -5,6 +5,11 @@ from grid size, the grid's building era (old walk-ups raise 加装电梯 and 漏
 new high-rises raise 物业 and 电梯故障), seasons and the Spring Festival dip.
 Planted events sit on top of it and are returned separately so that the ground
 truth can name them.
+
+:func:`build_plan` draws the whole background at once (a :class:`Plan`, the district of up to
+120 grids); :func:`build_weekly_plan` keeps only the rates' factors and draws a week's counts when they
+are asked for, from that week's own random stream (a :class:`WeeklyPlan`, for grown districts: 6,000
+grids × 32 problems × 104 weeks would be 60 million cells per source).
 """
 
 from __future__ import annotations
@@ -93,6 +98,67 @@ class Plan:
     planted: tuple[Planted, ...]
     projects: tuple[PlannedProject, ...] = ()
 
+    def counts(self, first: int, stop: int) -> np.ndarray:
+        """Background counts of weeks ``first`` to ``stop`` (excluded): (source, grid, problem, week)."""
+        return self.background[..., first:stop]
+
+
+@dataclass(frozen=True)
+class WeeklyPlan:
+    """A plan whose background is drawn a week at a time: ``rate[s, g, p, w] = source_rate[s, p] ×
+    grid_rate[g, p] × season[p, w]``, each week's counts Poisson from the week's own stream, then the
+    projects' cells (extra demand, and the effect from the start) from the project's stream of that week.
+
+    Examples
+    --------
+    >>> import random
+    >>> from .district import build_district
+    >>> from .grammar import load_catalog
+    >>> district = build_district(random.Random(0), n_grids=300)
+    >>> plan = build_weekly_plan(district, load_catalog(), 200_000, dt.date(2026, 11, 15), 104, seed=0)
+    >>> plan.week(5).shape, bool((plan.week(5) == plan.week(5)).all())
+    ((3, 300, 32), True)
+    """
+
+    week_starts: tuple[dt.date, ...]
+    planted: tuple[Planted, ...]
+    projects: tuple[PlannedProject, ...]
+    seed: int
+    source_rate: np.ndarray  # (source, problem)
+    grid_rate: np.ndarray  # (grid, problem)
+    season: np.ndarray  # (problem, week)
+    #: per project: the indices of its community's grids and its problem's index
+    project_cells: tuple[tuple[np.ndarray, int], ...] = ()
+
+    def rate(self, w: int) -> np.ndarray:
+        """Expected counts of week ``w``: (source, grid, problem)."""
+        return self.source_rate[:, None, :] * self.grid_rate[None, :, :] * self.season[None, None, :, w]
+
+    def expected(self) -> np.ndarray:
+        """Expected background counts per source and week: (source, week)."""
+        return np.einsum("sp,gp,pw->sw", self.source_rate, self.grid_rate, self.season)
+
+    def week(self, w: int) -> np.ndarray:
+        """Counts of week ``w``: (source, grid, problem), the same on every call."""
+        rate = self.rate(w)
+        counts = np.random.default_rng([self.seed, w, 1]).poisson(rate)
+        for k, (project, (grids, j)) in enumerate(zip(self.projects, self.project_cells, strict=True)):
+            first = project.start - PROJECT_WEEKS_BEFORE_END
+            if w < first:
+                continue
+            thin = np.random.default_rng([self.seed, w, 2, k])
+            cells, cell_rate = counts[:, grids, j], np.maximum(rate[:, grids, j], 0.0)
+            weekly = cell_rate.sum()
+            cells = cells + thin.poisson(np.maximum(PROJECT_DEMAND - weekly, 0.0) * cell_rate / max(weekly, 1e-9))
+            if project.effect and w >= project.start:
+                cells = thin.binomial(cells, 1.0 - project.effect)
+            counts[:, grids, j] = cells
+        return counts
+
+    def counts(self, first: int, stop: int) -> np.ndarray:
+        """Background counts of weeks ``first`` to ``stop`` (excluded): (source, grid, problem, week)."""
+        return np.stack([self.week(w) for w in range(first, stop)], axis=-1)
+
 
 def week_starts(end: dt.date, weeks: int) -> tuple[dt.date, ...]:
     """Mondays of the ``weeks`` ISO weeks ending with the week that contains ``end``."""
@@ -118,15 +184,9 @@ def holiday_factor(monday: dt.date) -> float:
     return 1.0
 
 
-def build_plan(district: District, catalog: Catalog, n_records: int, end: dt.date, weeks: int, seed: int) -> Plan:
-    rng = np.random.default_rng(seed)
-    rnd = random.Random(seed * 7919 + 1)
-    mondays = week_starts(end, weeks)
+def _factors(district: District, catalog: Catalog, rng: np.random.Generator, mondays: tuple[dt.date, ...]):
+    """The rate's factors: grid weight, grid × problem affinity, problem × week season, source × problem weight."""
     grids, problems = district.grids, catalog.problems
-    planted = _plant_events(district, catalog, rnd, weeks)
-    n_planted = sum(sum(p.counts) for p in planted)
-    n_background = max(n_records - n_planted, 0)
-
     grid_weight = np.array([g.weight for g in grids])
     affinity = np.array([[ERA_AFFINITY[g.era].get(p.key, 1.0) for p in problems] for g in grids]) * rng.lognormal(
         0.0, 0.35, size=(len(grids), len(problems))
@@ -134,6 +194,19 @@ def build_plan(district: District, catalog: Catalog, n_records: int, end: dt.dat
     season = np.array([[season_factor(p.season, m) * holiday_factor(m) for m in mondays] for p in problems])
     source_weight = np.array([[p.weight * p.sources.get(s, 0.0) for p in problems] for s in SOURCES])
     source_weight /= source_weight.sum(axis=1, keepdims=True)
+    return grid_weight, affinity, season, source_weight
+
+
+def build_plan(district: District, catalog: Catalog, n_records: int, end: dt.date, weeks: int, seed: int) -> Plan:
+    rng = np.random.default_rng(seed)
+    rnd = random.Random(seed * 7919 + 1)
+    mondays = week_starts(end, weeks)
+    problems = catalog.problems
+    planted = _plant_events(district, catalog, rnd, weeks)
+    n_planted = sum(sum(p.counts) for p in planted)
+    n_background = max(n_records - n_planted, 0)
+
+    grid_weight, affinity, season, source_weight = _factors(district, catalog, rng, mondays)
     rate = (
         source_weight[:, None, :, None] * (grid_weight[:, None] * affinity)[None, :, :, None] * season[None, None, :, :]
     )
@@ -141,6 +214,42 @@ def build_plan(district: District, catalog: Catalog, n_records: int, end: dt.dat
     background = rng.poisson(rate)
     projects = _plant_projects(district, problems, background, rate, seed) if n_records >= PROJECT_MIN_RECORDS else ()
     return Plan(week_starts=mondays, background=background, planted=tuple(planted), projects=projects)
+
+
+def build_weekly_plan(
+    district: District, catalog: Catalog, n_records: int, end: dt.date, weeks: int, seed: int
+) -> WeeklyPlan:
+    """The plan of :func:`build_plan` with the background left to be drawn a week at a time."""
+    rng = np.random.default_rng(seed)
+    rnd = random.Random(seed * 7919 + 1)
+    mondays = week_starts(end, weeks)
+    planted = _plant_events(district, catalog, rnd, weeks)
+    n_background = max(n_records - sum(sum(p.counts) for p in planted), 0)
+    grid_weight, affinity, season, source_weight = _factors(district, catalog, rng, mondays)
+    grid_rate = grid_weight[:, None] * affinity
+    total = (source_weight * grid_rate.sum(axis=0)[None, :] * season.sum(axis=1)[None, :]).sum(axis=1)
+    source_rate = source_weight * (SOURCE_SHARE * n_background / total)[:, None]
+    projects: tuple[PlannedProject, ...] = ()
+    cells: tuple[tuple[np.ndarray, int], ...] = ()
+    start = weeks - PROJECT_WEEKS_BEFORE_END
+    if n_records >= PROJECT_MIN_RECORDS and weeks >= 2 * PROJECT_WEEKS_BEFORE_END:
+        window = season[:, start - PROJECT_WEEKS_BEFORE_END : start].sum(axis=1)
+        before = grid_rate * (source_rate.sum(axis=0) * window)[None, :]  # grid × problem
+        in_community = _communities(district)
+        chosen = _choose_projects(in_community, catalog.problems, before)
+        projects = tuple(
+            PlannedProject(
+                f"P{k + 1}",
+                district.grids[in_community[community][0]].street,
+                community,
+                catalog.problems[j].key,
+                start,
+                effect,
+            )
+            for k, ((community, j), effect) in enumerate(zip(chosen, PROJECT_EFFECTS, strict=False))
+        )
+        cells = tuple((np.array(in_community[community]), j) for community, j in chosen)
+    return WeeklyPlan(mondays, tuple(planted), projects, seed, source_rate, grid_rate, season, cells)
 
 
 #: projects planted: (effect) for each; they start this many weeks before the last week
@@ -164,24 +273,12 @@ def _plant_projects(
     if weeks < 2 * PROJECT_WEEKS_BEFORE_END:
         return ()
     start = weeks - PROJECT_WEEKS_BEFORE_END
-    communities = sorted({g.community for g in district.grids})
-    in_community = {c: [i for i, g in enumerate(district.grids) if g.community == c] for c in communities}
+    in_community = _communities(district)
     # chosen by the expected rate, not the counts drawn: choosing the busiest counts of the weeks before the
     # start would pick cells that happened to run high, which fall back after it (regression to the mean)
     before = rates[:, :, :, start - PROJECT_WEEKS_BEFORE_END : start].sum(axis=(0, 3))  # grid × problem
-    year_round = [j for j, p in enumerate(problems) if p.season == "all"]
-    volume = sorted(
-        ((float(before[in_community[c]][:, j].sum()), c, j) for c in communities for j in year_round), reverse=True
-    )
+    chosen = _choose_projects(in_community, problems, before)
     thin = np.random.default_rng(seed + 1_000_003)
-    chosen, used = [], set()
-    for _n, community, j in volume:
-        if community in used or any(j == k for _, k in chosen):
-            continue
-        chosen.append((community, j))
-        used.add(community)
-        if len(chosen) == len(PROJECT_EFFECTS):
-            break
     projects = []
     first = start - PROJECT_WEEKS_BEFORE_END
     for k, ((community, j), effect) in enumerate(zip(chosen, PROJECT_EFFECTS, strict=False)):
@@ -196,6 +293,34 @@ def _plant_projects(
         street = district.grids[in_community[community][0]].street
         projects.append(PlannedProject(f"P{k + 1}", street, community, problems[j].key, start, effect))
     return tuple(projects)
+
+
+def _communities(district: District) -> dict[str, list[int]]:
+    """The indices of each community's grids, communities in name order."""
+    in_community: dict[str, list[int]] = {c: [] for c in sorted({g.community for g in district.grids})}
+    for i, g in enumerate(district.grids):
+        in_community[g.community].append(i)
+    return in_community
+
+
+def _choose_projects(in_community: dict[str, list[int]], problems, before: np.ndarray) -> list[tuple[str, int]]:
+    """(community, problem index) of the projects: the busiest year-round problems of distinct communities by
+    the expected records (grid × problem ``before``) of the weeks before the start, one project per problem."""
+    year_round = [j for j, p in enumerate(problems) if p.season == "all"]
+    volume = sorted(
+        ((float(before[grids][:, j].sum()), c, j) for c, grids in in_community.items() for j in year_round),
+        reverse=True,
+    )
+    chosen: list[tuple[str, int]] = []
+    used: set[str] = set()
+    for _n, community, j in volume:
+        if community in used or any(j == k for _, k in chosen):
+            continue
+        chosen.append((community, j))
+        used.add(community)
+        if len(chosen) == len(PROJECT_EFFECTS):
+            break
+    return chosen
 
 
 def _pick_grid(rnd: random.Random, grids: tuple[Grid, ...], era: str | None, taken: set[str]) -> Grid:

@@ -13,10 +13,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..lists.match import category_types
-from ..lists.resources import HEADERS
 from .grammar import Catalog
 from .records import SynthRecord
 
@@ -37,21 +36,55 @@ ACTIONS = {
 TARGET = {"养老服务": "老人", "托育与教育": "儿童"}
 
 
-def write_resources(
-    records: list[SynthRecord], catalog: Catalog, end: dt.date, folder: Path, seed: int
-) -> tuple[Path, dict]:
+def resource_categories() -> frozenset[str]:
+    """The categories whose demands some resource type meets (``lists/match.toml``)."""
+    # imported here: demandlab.lists brings the signals and scikit-learn, which the processes making a grown
+    # district's weeks (they only count) need not load
+    from ..lists.match import category_types
+
+    return frozenset(category for category, types in category_types().items() if types)
+
+
+@dataclass
+class DemandTally:
+    """What the resource list is planted from, counted as records come: per (street, community, problem) of one
+    of ``categories`` (:func:`resource_categories`), the records and ISO weeks in the last :data:`WINDOW_WEEKS`
+    weeks up to ``end``; and every community with a record."""
+
+    catalog: Catalog
+    end: dt.date
+    categories: frozenset[str]
+    counts: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    weeks: dict[tuple[str, str, str], set] = field(default_factory=dict)
+    communities: set[str] = field(default_factory=set)
+
+    def add(self, records: list[SynthRecord]) -> DemandTally:
+        first = self.end - dt.timedelta(days=self.end.weekday(), weeks=WINDOW_WEEKS - 1)
+        problems = {p.key: p for p in self.catalog.problems}
+        for r in records:
+            self.communities.add(r.grid.community)
+            if r.created_at.date() >= first and problems[r.problem].category in self.categories:
+                key = (r.grid.street, r.grid.community, r.problem)
+                self.counts[key] = self.counts.get(key, 0) + 1
+                self.weeks.setdefault(key, set()).add(r.created_at.isocalendar()[:2])
+        return self
+
+    def merge(self, other: DemandTally) -> None:
+        for key, n in other.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + n
+            self.weeks.setdefault(key, set()).update(other.weeks[key])
+        self.communities |= other.communities
+
+
+def write_resources(tally: DemandTally, folder: Path, seed: int) -> tuple[Path, dict]:
     """Write the district's resource list into ``folder`` and return it with its truth."""
+    from ..lists.match import category_types
+    from ..lists.resources import HEADERS
+
     rnd = random.Random(seed * 7919 + 13)
-    first = end - dt.timedelta(days=end.weekday(), weeks=WINDOW_WEEKS - 1)
-    problems = {p.key: p for p in catalog.problems}
+    problems = {p.key: p for p in tally.catalog.problems}
     types = category_types()
-    counts: dict[tuple[str, str, str], int] = {}
-    weeks: dict[tuple[str, str, str], set] = {}
-    for r in records:
-        if r.created_at.date() >= first and types.get(problems[r.problem].category):
-            key = (r.grid.street, r.grid.community, r.problem)
-            counts[key] = counts.get(key, 0) + 1
-            weeks.setdefault(key, set()).add(r.created_at.isocalendar()[:2])
+    counts, weeks = tally.counts, tally.weeks
     # a demand that recurs whatever the people behind it: many records over many weeks
     ranked = sorted(
         ((key, n) for key, n in counts.items() if n >= MIN_RECORDS and len(weeks[key]) >= MIN_WEEKS),
@@ -74,7 +107,7 @@ def write_resources(
         })  # fmt: skip
         if len(planted) == PLANTED:
             break
-    communities = sorted({r.grid.community for r in records})
+    communities = sorted(tally.communities)
     decoys = [
         {"提供方": "区文化馆", "提供方类型": "单位", "报到社区": rnd.choice(communities), "资源类型": "文体",
          "描述": text, "服务对象": "全体", "可用时间": "每月一次", "容量": "1", "联系人": "", "联系电话": ""}
