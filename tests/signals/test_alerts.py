@@ -216,6 +216,28 @@ def test_false_surges_per_grid_week_do_not_grow_with_the_rate_when_counts_vary_m
         assert poisson > 20 * max(dispersed, 1)
 
 
+def test_a_season_starting_a_hundredfold_in_every_grid_is_no_surge_in_its_busiest_grids():
+    """The theme's movement in the other grids was capped at tenfold: a heating season starting a hundredfold
+    made a surge of every grid that raises more than its share (32 alerts here; found at 1M records)."""
+    rng = np.random.default_rng(11)
+    share = rng.lognormal(0, 1.0, 60)
+    counts = {
+        (f"G{i:02d}", 1): [int(rng.poisson((0.03 if w < 20 else 3.0) * share[i])) for w in range(len(WEEKS))]
+        for i in range(60)
+    }
+    assert score_surges(_cells(counts))["is_alert"].sum() == 0
+
+
+def test_a_busy_grid_is_judged_against_itself_not_pulled_to_the_district_average():
+    """Grids whose rates differ tenfold: a prior worth four weeks of the district's average rate pulled a busy
+    grid's expectation down and made its ordinary weeks surges (24 alerts here); the prior's weight now
+    follows how alike the grids are."""
+    rng = np.random.default_rng(12)
+    rates = 20 * rng.lognormal(0, 1.0, 80)
+    counts = {(f"G{i:02d}", 1): rng.poisson(rates[i], len(WEEKS)).tolist() for i in range(80)}
+    assert score_surges(_cells(counts))["is_alert"].sum() <= len(counts) * len(WEEKS) / 1000
+
+
 def test_the_dispersion_of_a_theme_is_estimated_from_its_grids():
     rng = np.random.default_rng(8)
     counts = {(f"G{i:02d}", 1): _negative_binomial(rng, 50.0, 0.1, len(WEEKS)).tolist() for i in range(80)}

@@ -8,12 +8,14 @@ week, so that false alarms per thousand grid-weeks do not grow with density. The
 :mod:`.baseline`'s:
 
 * the series' weekly rate has a gamma prior centred on the theme's district rate per grid (per
-  place) over the same trailing weeks, worth ``prior_weeks`` weeks of data, updated with the
-  series' own counts over the ``window`` weeks before (weeks that were themselves alerted count
-  at their expected value, so a run of alerts does not raise its own baseline); a series with
-  little history is judged against the district, one with a long history against itself;
+  place) over the same trailing weeks, worth as many weeks of data as the grids' rates are alike
+  (at most ``prior_weeks``), updated with the series' own counts over the ``window`` weeks before
+  (weeks that were themselves alerted count at their expected value, so a run of alerts does not
+  raise its own baseline); a series with little history is judged against the district, one with
+  a long history against itself, and a busy grid is not pulled down to the district's average;
 * the expectation is scaled by the theme's district-wide movement this week on the *other* grids
-  (places): heating in the first cold week rises everywhere, that is season, not local;
+  (places), however large: heating in the first cold week rises a hundredfold everywhere, that is
+  season, not local;
 * counts vary more than Poisson around a steady rate, and the surplus grows with the rate: each
   theme's dispersion φ (variance μ + φμ²) is estimated every week from its own series' trailing
   weeks, and the predictive is a negative binomial whose variance grows as μ²; a busy grid's

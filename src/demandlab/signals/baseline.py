@@ -9,13 +9,15 @@ never of units × groups × weeks. Weeks are tested in order, each against its o
   for a test window longer than a week); weeks that were themselves alerted count at their
   expected value, so a run of alerts does not raise its own baseline and hide its later weeks;
 * **prior**: the weekly rate λ has a gamma prior centred on the group's district rate per unit
-  over the same weeks (units with any count in the window or the week), worth ``prior_weeks``
-  weeks of data: a series with little history is judged against the district, one with a long
-  history against itself; the posterior is Gamma(α, β), α = prior·``prior_weeks`` + Σ baseline,
-  β = ``prior_weeks`` + weeks;
+  over the same weeks (units with any count in the window or the week), worth as many weeks of
+  data as the units' rates are alike (empirical Bayes: m / Var(λ) from the moments of the units'
+  window totals, less their Poisson and over-dispersed parts), at most ``prior_weeks``: a series
+  with little history is judged against the district, one with a long history against itself,
+  and a busy compound is not pulled down to the district's average; the posterior is
+  Gamma(α, β), α = prior·weight + Σ baseline, β = weight + weeks;
 * **district movement**: the expectation is scaled by the group's movement this week on the
-  *other* units (``(others now + s) / (others' mean + s)``, s = ``seasonal_shrink``, clipped to
-  [0.5, 10]): what rises everywhere at once is season, not local;
+  *other* units (``(others now + s) / (others' mean + s)``, s = ``seasonal_shrink``, at least
+  0.5, never capped): what rises everywhere at once is season, not local;
 * **over-dispersion**: real weekly counts vary more than Poisson around a steady rate (a theme
   mixes problems, people call in waves), and the surplus grows with the rate. Each group's
   dispersion φ (Var = μ + φμ²) is estimated every week from its own window: the Pearson
@@ -130,6 +132,21 @@ def _dispersion(
     return np.maximum((surplus + prior * pooled) / (expected_sq + prior), 0.0)
 
 
+def _prior_weeks(
+    hist: np.ndarray, group_of: np.ndarray, n_groups: int, group_hist: np.ndarray, n_units: int, span: int,
+    phi: np.ndarray, most: float,
+) -> np.ndarray:  # fmt: skip
+    """Each group's prior weight in weeks: how alike its units' rates are (empirical Bayes, moments of the
+    window totals over the units, zeros included), at most ``most``: where units differ a lot (an old compound
+    raises ten times the heating complaints of a new one) the district rate says little about one of them."""
+    mean = group_hist / n_units
+    second = np.bincount(group_of, hist * hist, n_groups) / n_units
+    rate = mean / span
+    between = (second - mean * mean - mean - span * phi * rate * rate) / (span * span + span * phi)
+    weight = np.divide(rate, between, out=np.full(n_groups, float(most)), where=between > 0)
+    return np.clip(weight, 0.05, most)
+
+
 def weekly_tests(
     rows: pl.DataFrame,
     series: list[str],
@@ -206,23 +223,28 @@ def weekly_tests(
         alert = np.zeros(len(code), dtype=bool)
         if span:
             group_hist = np.bincount(group_of, hist, n_groups)
-            prior = group_hist / (span * max(units.sum(), 1))
-            alpha = prior[g] * test.prior_weeks + hist[code]
-            beta = test.prior_weeks + span
+            n_active = max(int(units.sum()), 1)
+            prior = group_hist / (span * n_active)
+            phi_group = np.zeros(n_groups)
+            if test.overdispersion:
+                phi_group = _dispersion(
+                    win_code, win_week, win_value, hist, group_of, n_groups, span, test.dispersion_prior
+                )
+                phi = phi_group[g]
+            weight = _prior_weeks(hist, group_of, n_groups, group_hist, n_active, span, phi_group, test.prior_weeks)
+            alpha = prior[g] * weight[g] + hist[code]
+            beta = weight[g] + span
             own = hist[code] / span
             others_now = np.bincount(group_of, now, n_groups)[g] - now[code]
             others_mean = group_hist[g] / span - own
             shrink = test.seasonal_shrink
-            factor = np.clip((others_now + shrink) / (others_mean + shrink), 0.5, 10.0)
+            # no upper bound: a theme that rises 70-fold in its season's first week does so in every grid
+            factor = np.maximum((others_now + shrink) / (others_mean + shrink), 0.5)
             mu = factor * alpha / beta
             expected = mu * test.scale
-            if test.overdispersion:
-                phi = _dispersion(win_code, win_week, win_value, hist, group_of, n_groups, span, test.dispersion_prior)[
-                    g
-                ]
             tested = part["eligible"].to_numpy() & (value >= test.floor) & (span >= test.min_history) & (alpha > 0)
             if tested.any():
-                p[tested] = nb_upper_tail(value[tested], expected[tested], alpha[tested], beta, phi[tested])
+                p[tested] = nb_upper_tail(value[tested], expected[tested], alpha[tested], beta[tested], phi[tested])
         q = np.ones(len(code))
         if tested.any():
             # the family is every series looked at this week (a count in the window or the week)
