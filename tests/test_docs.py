@@ -113,7 +113,7 @@ def _toml(value: object) -> str:
 
 def test_the_config_sections_are_found():
     keys = _config_keys()
-    assert {k.split(".")[0] for k in keys} == {"paths", "privacy", "text", "themes", "signals", "report"}
+    assert {k.split(".")[0] for k in keys} == {"paths", "privacy", "text", "themes", "signals", "report", "engine"}
     assert keys["themes.max_themes"] == 150 and keys["paths.inbox"] is None
 
 

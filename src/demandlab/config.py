@@ -26,6 +26,7 @@ Example ``demandlab.toml``::
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -63,7 +64,7 @@ class PrivacyConfig:
 class TextConfig:
     user_words: Path | None = None  # extra jieba user dictionary ("word freq tag" per line)
     stopwords: Path | None = None  # extra stopwords, one per line
-    workers: int = 0  # processes for segmentation; 0 = one per core
+    workers: int = 0  # processes for the text stages (clean + mask, segment, places); 0 = one per core, at most 4
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class ThemesConfig:
     window_weeks: int = 104  # a fit learns from the records of the last this many weeks (0: all)
     refit_after_weeks: int = 13  # refit when the newest data is this many weeks past the fit's window
     refit_unassigned_share: float = 0.1  # or when more than this share of newer records stays 未归类
+    fit_sample: int = 250_000  # a fit learns from at most this many records of its window (a fixed hash sample)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,22 @@ class SignalsConfig:
 
 
 @dataclass(frozen=True)
+class EngineConfig:
+    batch_rows: int = 100_000  # rows stages read, run and write this many rows at a time (bounds memory)
+    memory_limit: str = "4GB"  # DuckDB's memory limit; beyond it DuckDB spills to <db>.tmp ("" = DuckDB's default)
+
+    def __post_init__(self) -> None:
+        if self.batch_rows < 1:
+            raise ConfigError(f"engine.batch_rows: expected a positive number of rows, got {self.batch_rows}")
+        if self.memory_limit and not re.fullmatch(_MEMORY, self.memory_limit.strip()):
+            expected = "a size such as '4GB' or '800MiB'"
+            raise ConfigError(f"engine.memory_limit: expected {expected}, got {self.memory_limit!r}")
+
+
+_MEMORY = r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)"
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     # the district named in the title; empty: the one the grid registry or the records name (labels.district_of)
     district: str = ""
@@ -116,6 +134,7 @@ class Config:
     themes: ThemesConfig = field(default_factory=ThemesConfig)
     signals: SignalsConfig = field(default_factory=SignalsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
     source: Path | None = None  # the file this was read from
     derived: frozenset[str] = field(default=frozenset(), compare=False, repr=False)  # paths filled in, not set
 
@@ -207,6 +226,7 @@ _SECTIONS = {
     "themes": ThemesConfig,
     "signals": SignalsConfig,
     "report": ReportConfig,
+    "engine": EngineConfig,
 }
 
 

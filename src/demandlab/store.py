@@ -461,6 +461,12 @@ class Store:
         self.con.execute("commit")
 
     # --- reading -----------------------------------------------------------------------
+    def limit_memory(self, limit: str) -> None:
+        """Cap DuckDB's memory (``'4GB'``): beyond it, sorts, joins and aggregates spill to ``<db>.tmp``."""
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]?i?B", limit.strip()):
+            raise ValueError(f"not a memory size: {limit!r}")
+        self.con.execute(f"set memory_limit = '{limit.strip()}'")
+
     def sql(self, query: str, params: list | dict | None = None) -> pl.DataFrame:
         """Run a query and return a polars frame."""
         return self.con.sql(query, params=params).pl()

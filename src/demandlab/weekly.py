@@ -180,7 +180,7 @@ def _run(
                 b.rows_accepted,
                 b.rows_rejected,
             )
-    report = pipe.run(refit=refit)
+    report = pipe.run(refit=refit, record=False)  # the weekly job records itself
     summary.run = report.as_dict()
     summary.timings.update(report.timings)
     summary.model_version = report.model_version

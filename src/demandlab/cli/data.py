@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import shutil
 import time
-import uuid
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,7 @@ from rich.markup import escape
 
 from .. import clock
 from ..config import demo_config
-from ..errors import EXIT_INPUT, EXIT_USAGE, UsageError, describe
+from ..errors import EXIT_INPUT, EXIT_USAGE, UsageError
 from .app import app, grids_app
 from .common import (
     DEFAULT_WAIT,
@@ -176,18 +175,11 @@ def run(
 
     Example: demandlab run --db data/demandlab.duckdb
     """
-    from ..pipeline import Pipeline, runs
+    from ..pipeline import Pipeline
 
     cfg = config_for(config, db)
     with writing(cfg, wait, "run", create=False) as store, progress_bars() as progress:
-        run_id, started = uuid.uuid4().hex[:12], clock.now()
-        runs.start(store, run_id, "run", started)
-        try:
-            report = Pipeline(store, cfg, progress=progress).run(refit=refit)
-        except Exception as exc:
-            runs.finish(store, run_id, clock.now(), "failed", {"error": describe(exc)})
-            raise
-        runs.finish(store, run_id, clock.now(), "done", report.as_dict())
+        report = Pipeline(store, cfg, progress=progress).run(refit=refit)
     out.print(
         f"records {report.records:,}: cleaned {report.cleaned:,}, segmented {report.segmented:,}, "
         f"assigned {report.assigned:,}{' (model fitted)' if report.refit else ''}; "

@@ -30,6 +30,11 @@ def cpu_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def workers(config: Config) -> int:
+    """Processes for the rows stages: ``text.workers``, else one per core (at most 4)."""
+    return config.text.workers or max(1, min(4, cpu_count()))
+
+
 def clean(config: Config, now: dt.datetime) -> CleanContext:
     return CleanContext(salt=config.salt(), cleaned_at=now)
 
@@ -39,8 +44,8 @@ def segment(store: Store, config: Config) -> SegmentContext:
     text = config.text
     user = tuple(read_user_words(str(text.user_words))) if text.user_words else ()
     stop = tuple(Path(text.stopwords).read_text("utf-8").split()) if text.stopwords else ()
-    workers = text.workers or max(1, min(4, cpu_count()))
-    return SegmentContext(user_words=user, stopwords=stop, places=tuple(inputs.place_names(store)), workers=workers)
+    places = tuple(inputs.place_names(store))
+    return SegmentContext(user_words=user, stopwords=stop, places=places, workers=workers(config))
 
 
 def assign(store: Store, config: Config, version: str, model: ThemeModel, overrides: Overrides) -> AssignContext:

@@ -7,11 +7,23 @@ outputs land (:mod:`.outputs`). Every function takes the store and plain values.
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 import polars as pl
 
 from .. import schema, sql
-from ..store import Store, quote
+from ..store import Store, quote, registered
+
+
+class Query(NamedTuple):
+    """A stage's input as SQL and its parameters: the runner streams it in batches (:mod:`.batches`)."""
+
+    sql: str
+    params: list | None = None
+
+    def read(self, store: Store) -> pl.DataFrame:
+        """All of it at once (analysts' tools and tests)."""
+        return store.sql(self.sql, self.params)
 
 
 def untagged_focus(store: Store) -> pl.DataFrame:
@@ -19,9 +31,9 @@ def untagged_focus(store: Store) -> pl.DataFrame:
     return store.sql("select source, record_id, title, text from records where focus is null")
 
 
-def pending_raw(store: Store) -> pl.DataFrame:
+def pending_raw() -> Query:
     """The current version of every record with a version not yet cleaned (restricted file)."""
-    return store.sql(sql.text("io/pending_raw"))
+    return Query(sql.text("io/pending_raw"))
 
 
 def place_names(store: Store) -> list[str]:
@@ -34,12 +46,12 @@ def strip_place_names(store: Store) -> list[str]:
     return store.sql(sql.text("io/strip_place_names"))["name"].to_list()
 
 
-def pending_tokens(store: Store, segmenter: str) -> pl.DataFrame:
-    return store.sql(sql.text("io/pending_tokens"), [segmenter])
+def pending_tokens(segmenter: str) -> Query:
+    return Query(sql.text("io/pending_tokens"), [segmenter])
 
 
-def pending_assign(store: Store, version: str) -> pl.DataFrame:
-    return store.sql(sql.text("io/pending_assign"), [version])
+def pending_assign(version: str) -> Query:
+    return Query(sql.text("io/pending_assign"), [version])
 
 
 def model_facts(store: Store, version: str) -> tuple[dt.date | None, dt.date | None, int, float | None]:
@@ -62,19 +74,28 @@ def data_end(store: Store) -> dt.date | None:
     return store.scalar("select max(week_start) from records")
 
 
-def fit_tokens(store: Store, start: dt.date) -> pl.DataFrame:
-    """Every record's tokens and text, ``in_window`` from ``start`` on."""
-    return store.sql(sql.text("io/fit_tokens"), [start])
+def fit_tokens(store: Store, start: dt.date, sample: int) -> pl.DataFrame:
+    """Tokens and text of the records the fit learns from: from ``start`` on, at most ``sample`` of them (a
+    fixed sample by a hash of the key, so a record stays in it as the window slides), by key."""
+    return store.sql(sql.text("io/fit_tokens"), [start, sample])
+
+
+def _of_keys(store: Store, query: str, keys: pl.DataFrame) -> pl.DataFrame:
+    """``query`` (reading the table ``_keys``: source, record_id) over ``keys``."""
+    with registered(store.con, "_keys", keys.select("source", "record_id")):
+        return store.sql(query)
 
 
 def prior_clusters(store: Store, keys: pl.DataFrame) -> pl.Series:
     """The cluster each of ``keys`` (source, record_id) has under the current model (null: none)."""
-    clusters = store.sql("select source, record_id, cluster from assignments where cluster is not null")
+    query = "select source, record_id, cluster from assignments semi join _keys using (source, record_id)"
+    clusters = _of_keys(store, query + " where cluster is not null", keys)
     return keys.join(clusters, on=["source", "record_id"], how="left", maintain_order="left")["cluster"]
 
 
-def previous_assignments(store: Store) -> pl.DataFrame:
-    return store.sql(sql.text("io/previous_assignments"))
+def previous_assignments(store: Store, keys: pl.DataFrame) -> pl.DataFrame:
+    """The theme of each of ``keys`` under the previous fit (:file:`sql/io/previous_assignments.sql`)."""
+    return _of_keys(store, sql.text("io/previous_assignments"), keys)
 
 
 def known_themes(store: Store) -> pl.DataFrame:
@@ -89,8 +110,8 @@ def compounds(store: Store) -> list[str]:
     return store.sql("select distinct compound from places where compound is not null order by 1")["compound"].to_list()
 
 
-def pending_places(store: Store, everything: bool) -> pl.DataFrame:
-    return store.sql(sql.text("io/pending_places", everything="true" if everything else "false"))
+def pending_places(everything: bool) -> Query:
+    return Query(sql.text("io/pending_places", everything="true" if everything else "false"))
 
 
 def located_compounds(store: Store) -> list[str]:

@@ -106,6 +106,7 @@ class RunReport:
     repeat_groups: int = 0
     hot_issues: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    peak_memory_mib: int = 0  # peak resident memory of the run's process (or its largest worker)
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -13,35 +13,36 @@ incremental: it works only on what changed since it last ran.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import resource
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict
-from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from .. import clock
 from ..config import Config
-from ..errors import UsageError
+from ..errors import UsageError, describe
 from ..ingest import GridIndex, read_registry
 from ..marts import read
 from ..marts.build import build_marts, sql_models
 from ..signals import PLACES_VERSION
-from ..signals.places import LocateContext, PlaceEvidence, learn_places, locate_records, scan_places
+from ..signals.places import LocateContext, PlaceEvidence, learn_places, scan_places
 from ..signals.stage import SIGNAL_MARTS_ORDER, SIGNALS_VERSION
 from ..store import Store
-from ..text.clean import clean_stage, focus_column
-from ..text.segment import Segmenter, segment_stage
-from ..themes.assign import assign_themes
+from ..text.clean import focus_column
+from ..text.segment import Segmenter
 from ..themes.fit import Previous, fit_themes
 from ..themes.model import ThemeModel
 from ..themes.policy import refit_reason
 from ..themes.registry import Overrides
-from . import analysis, contexts, inputs, outputs
+from . import analysis, batches, contexts, inputs, outputs, runs
 from .inbox import ingest_inbox
 from .loading import load_file
 from .reports import BatchReport, Progress, RunReport, log, silent
@@ -66,21 +67,35 @@ class Pipeline:
         now: Callable[[], dt.datetime] = clock.now,
     ) -> None:
         self.store, self.config, self.progress, self.now = store, config or Config(), progress or silent, now
+        if self.config.engine.memory_limit:
+            store.limit_memory(self.config.engine.memory_limit)
         if not store.read_only:
             store.attach_restricted()
 
-    # --- one stage: read, run, write --------------------------------------------------------
-    def _stage(self, label: str, frame: pl.DataFrame, run: Callable, table: str) -> int:
-        """Run a rows stage over ``frame`` (progress reported); its rows replace those of ``table`` with
-        the same record key, in one transaction. Returns the number of rows written."""
-        if frame.height == 0:
-            return 0
-        with self.progress(label, frame.height) as advance:
-            out = run(frame)
-            advance(frame.height)
-        with self.store.transaction() as con:
-            outputs.replace_rows(con, table, out)
-        return out.height
+    # --- one rows stage: read, run, write, batch by batch -------------------------------------
+    def _rows(self, stage: str, ctx, query: inputs.Query, write: str | Callable, label: str, then=None) -> int:
+        """Run the rows stage ``stage`` over ``query`` in batches (:func:`.batches.run_rows`); its rows replace
+        those of table ``write`` with the same record key (or ``write(con, out)`` lands them), in one transaction.
+        Returns the number of rows written."""
+        if isinstance(write, str):
+            table = write
+
+            def write(con, out: pl.DataFrame) -> None:
+                outputs.replace_rows(con, table, out)
+
+        return batches.run_rows(
+            self.store,
+            stage,
+            ctx,
+            query.sql,
+            query.params,
+            write,
+            label=label,
+            progress=self.progress,
+            batch_rows=self.config.engine.batch_rows,
+            workers=contexts.workers(self.config),
+            then=then,
+        )
 
     # --- grids and files ----------------------------------------------------------------------
     def load_grids(self, path: str | Path) -> int:
@@ -117,9 +132,7 @@ class Pipeline:
     def clean(self) -> int:
         """Normalise and mask the current version of every record with a version not yet seen."""
         ctx = contexts.clean(self.config, self.now().replace(microsecond=0))
-        cleaned = self._stage(
-            "清洗与脱敏 clean + mask", inputs.pending_raw(self.store), partial(clean_stage, ctx=ctx), "records"
-        )
+        cleaned = self._rows("clean", ctx, inputs.pending_raw(), "records", "清洗与脱敏 clean + mask")
         untagged = inputs.untagged_focus(self.store)  # records cleaned before 一老一小 tags existed (version 8)
         if untagged.height:
             with self.progress("一老一小 focus", untagged.height) as advance:
@@ -136,8 +149,9 @@ class Pipeline:
     def segment(self) -> int:
         """Segment records whose text changed or that the current segmenter has not cut."""
         ctx = contexts.segment(self.store, self.config)
-        pending = inputs.pending_tokens(self.store, ctx.segmenter().name)
-        return self._stage("分词 segment", pending, partial(segment_stage, ctx=ctx), "tokens")
+        # one process per batch: the batches are what runs in parallel, not the blocks of one batch
+        ctx = dataclasses.replace(ctx, workers=1)
+        return self._rows("segment", ctx, inputs.pending_tokens(ctx.segmenter().name), "tokens", "分词 segment")
 
     # --- themes ---------------------------------------------------------------------------------
     def overrides(self) -> Overrides:
@@ -193,35 +207,39 @@ class Pipeline:
 
     def _assign(self, version: str, model: ThemeModel, overrides: Overrides) -> int:
         ctx = contexts.assign(self.store, self.config, version, model, overrides)
-        pending = inputs.pending_assign(self.store, version)
-        assigned = self._stage("主题归类 assign", pending, partial(assign_themes, ctx=ctx), "assignments")
+        assigned = self._rows("assign", ctx, inputs.pending_assign(version), "assignments", "主题归类 assign")
         with self.store.transaction() as con:
             outputs.overrides(con, version, overrides, dict(ctx.clusters))
             outputs.theme_stats(con)
         return assigned
 
     def _fit(self, reason: str, overrides: Overrides) -> tuple[int, bool, str] | None:
+        """Fit on the window — at most ``themes.fit_sample`` of its records, a fixed sample by key — and assign
+        every other record afterwards, in batches, like new records (the fit never holds the database)."""
         cfg, data_end = self.config.themes, inputs.data_end(self.store)
         if data_end is None:
             return None
         start = data_end - dt.timedelta(weeks=cfg.window_weeks - 1) if cfg.window_weeks else dt.date(1900, 1, 1)
-        tokens = inputs.fit_tokens(self.store, start)
-        window, outside = tokens.filter(pl.col("in_window")), tokens.filter(~pl.col("in_window"))
+        window = inputs.fit_tokens(self.store, start, cfg.fit_sample)
         if window.height == 0:
             return None
-        prior = inputs.prior_clusters(self.store, window.select("source", "record_id"))
-        previous = Previous(inputs.previous_assignments(self.store), inputs.known_themes(self.store))
+        keys = window.select("source", "record_id")
+        prior = inputs.prior_clusters(self.store, keys)
+        previous = Previous(inputs.previous_assignments(self.store, keys), inputs.known_themes(self.store))
         ctx = contexts.fit(self.store, self.config, overrides, self.store.meta("theme_model"))
         with self.progress("主题发现 themes", 1) as advance:
-            result = fit_themes(window, outside, prior, previous, ctx)
+            result = fit_themes(window, window.clear(), prior, previous, ctx)
             advance(1)
+        del window, prior, previous
         path = result.model.save(self.config.paths.models / result.version / "themes")
         result.exclusions.save(contexts.exclusions_path(self.config, result.version))
         with self.store.transaction() as con:
             outputs.fit(con, result, str(path), reason, (start if cfg.window_weeks else None, data_end), self.now())
             outputs.overrides(con, result.version, overrides, result.final)
             outputs.theme_stats(con)
-        return result.assignments.height, True, result.version
+        fitted = result.assignments.height
+        rest = self._assign(result.version, result.model, overrides)
+        return fitted + rest, True, result.version
 
     def _boilerplate_decisions_changed(self, version: str, overrides: Overrides) -> bool:
         """Whether the analysts' boilerplate phrases differ from those the model ``version`` was fitted with."""
@@ -254,19 +272,31 @@ class Pipeline:
         compounds = inputs.compounds(self.store)
         fingerprint = _digest("\x1f".join((PLACES_VERSION, *LocateContext(tuple(compounds)).finders()[0].known)))
         everything = self.store.meta("place_finder") != fingerprint
-        pending = inputs.pending_places(self.store, everything)
-        # what earlier records showed of each name is kept (place_evidence): only the new ones are read
-        earlier = None if everything else PlaceEvidence.from_json(self.store.meta("place_evidence"))
-        with self.progress("识别地点 places", pending.height) as advance:
-            evidence, scanned = scan_places(pending, compounds)  # read once: evidence, and places for locating
-            evidence = earlier.merge(evidence) if earlier else evidence
-            ctx = learn_places(None, compounds, evidence=evidence)
-            found = locate_records(pending, ctx, scanned) if pending.height else pending
-            advance(pending.height)
-        with self.store.transaction() as con:
-            outputs.places(con, found, everything, fingerprint)
+        pending = inputs.pending_places(everything)
+        # what earlier records showed of each name is kept (place_evidence): only the new ones are read,
+        # batch by batch, before any is located (a name is learned from all of them)
+        evidence = None if everything else PlaceEvidence.from_json(self.store.meta("place_evidence"))
+        batch_rows = self.config.engine.batch_rows
+        for batch in batches.read_batches(self.store, pending.sql, pending.params, batch_rows):
+            found, _ = scan_places(batch, compounds)
+            evidence = evidence.merge(found) if evidence is not None else found
+        evidence = evidence or PlaceEvidence()
+        ctx = learn_places(None, compounds, evidence=evidence)
+        cleared = not everything
+
+        def write(con, found: pl.DataFrame) -> None:
+            nonlocal cleared
+            if not cleared:  # the registry's compounds changed: every record is located again
+                con.execute("delete from record_places")
+                cleared = True
+            outputs.replace_rows(con, "record_places", found)
+
+        def then(con) -> None:
+            Store.set_meta(con, "place_finder", fingerprint)
             Store.set_meta(con, "place_evidence", evidence.to_json())
-        return pending.height, everything and pending.height > 0
+
+        placed = self._rows("locate", ctx, pending, write, "识别地点 places", then=then)
+        return placed, everything and placed > 0
 
     def signal_records(self, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
         """Records with theme and place, keys unified (:func:`demandlab.marts.read.signal_records`)."""
@@ -289,8 +319,26 @@ class Pipeline:
         return analysis.signal_counts(self.store, RunReport(placed=placed))
 
     # --- everything after ingest --------------------------------------------------------------------
-    def run(self, refit: bool = False) -> RunReport:
-        """Clean, segment, assign themes (fitting when needed), bring the marts and the signals up to date."""
+    def run(self, refit: bool = False, record: bool = True) -> RunReport:
+        """Clean, segment, assign themes (fitting when needed), bring the marts and the signals up to date.
+
+        ``record``: note the run in the ``runs`` table (``running``, then ``done`` with the report or
+        ``failed`` with the error's type); the weekly job, which records itself, passes False.
+        """
+        run_id, started_at = uuid.uuid4().hex[:12], self.now().replace(microsecond=0)
+        if record:
+            runs.start(self.store, run_id, "run", started_at)
+        try:
+            report = self._run(refit)
+        except Exception as exc:
+            if record:
+                runs.finish(self.store, run_id, self.now(), "failed", {"error": describe(exc)})
+            raise
+        if record:
+            runs.finish(self.store, run_id, self.now(), "done", report.as_dict())
+        return report
+
+    def _run(self, refit: bool) -> RunReport:
         report, started = RunReport(), time.perf_counter()
         report.cleaned = self._timed(report, "clean", self.clean)
         report.segmented = self._timed(report, "segment", self.segment)
@@ -300,6 +348,7 @@ class Pipeline:
         report.placed, report.alerts, report.repeat_groups = found.placed, found.alerts, found.repeat_groups
         report.hot_issues = found.hot_issues
         analysis.run_counts(self.store, report)
+        report.peak_memory_mib = peak_memory_mib()
         log.info("run: %d records in %.1f s", report.records, time.perf_counter() - started)
         return report
 
@@ -327,6 +376,13 @@ class Pipeline:
 
     def route(self, label_column: str = "category", source: str | None = None) -> int:
         return analysis.route(self, label_column, source)
+
+
+def peak_memory_mib() -> int:
+    """Peak resident memory of this process and of the largest worker process it waited for, in MiB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, workers) / 1024)  # Linux reports KiB
 
 
 def _digest(text: str) -> str:

@@ -1,0 +1,210 @@
+"""Rows stages in batches: memory bounded by the batch, not the table, and every core at work.
+
+A rows stage (:mod:`demandlab.stages`) gives the same rows whatever the split. So the runner reads
+a stage's input as Arrow record batches of ``batch_rows`` rows through a cursor of its own (DuckDB
+streams the query; the cursor sees the database as it was when the stage began, whatever the
+stage's transaction has written since), runs the stage on each batch — in ``workers`` worker
+processes (:mod:`._rows_worker`) when there is more than one batch — and writes each batch's
+output, in the order read, inside the stage's one transaction. The output equals one call over
+every row (``tests/pipeline/test_batches.py``); a crash leaves the database as before the stage.
+
+Batches travel to the workers as Arrow IPC and the context once, pickled: the contract of
+:mod:`demandlab.stages` (plain data; the segmenter and the model are rebuilt once per process).
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import io
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO
+
+import polars as pl
+import pyarrow as pa
+
+from ..store import Store
+from .reports import Progress
+
+OK, ERROR = b"\x00", b"\x01"
+_LENGTH = struct.Struct(">Q")
+
+
+def write_message(stream: BinaryIO, payload: bytes) -> None:
+    """One framed message: its length (8 bytes, big-endian), then the bytes; an empty one means "stop"."""
+    stream.write(_LENGTH.pack(len(payload)))
+    stream.write(payload)
+    stream.flush()
+
+
+def read_message(stream: BinaryIO) -> bytes | None:
+    """The next framed message, or None at "stop" or the end of the stream."""
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        return None
+    (size,) = _LENGTH.unpack(head)
+    if size == 0:
+        return None
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError(f"message cut short: {len(data)} of {size} bytes")
+    return data
+
+
+def to_ipc(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="uncompressed")
+    return buffer.getvalue()
+
+
+def from_ipc(data: bytes) -> pl.DataFrame:
+    return pl.read_ipc(io.BytesIO(data))
+
+
+class WorkerError(RuntimeError):
+    """A stage failed in a worker process (the message names the exception's type and where, never a value)."""
+
+
+class RowsPool:
+    """``workers`` processes running one rows stage with one context; :meth:`map` keeps the input's order.
+
+    >>> from demandlab.text.clean import CleanContext
+    >>> import datetime as dt
+    >>> raw = pl.DataFrame({"text": ["电话13800138000"], "created_at": [dt.datetime(2026, 11, 16, 9)]})
+    >>> with RowsPool("clean", CleanContext(b"salt"), workers=1) as pool:
+    ...     [f["text"][0] for f in pool.map([raw])]
+    ['电话〔手机号〕']
+    """
+
+    def __init__(self, stage: str, ctx: Any, workers: int) -> None:
+        self.stage, self.ctx, self.workers = stage, ctx, workers
+        self._procs: list[subprocess.Popen] = []
+        self._free: queue.Queue[subprocess.Popen] = queue.Queue()
+
+    def __enter__(self) -> RowsPool:
+        context = pickle.dumps((self.stage, self.ctx), protocol=pickle.HIGHEST_PROTOCOL)
+        for _ in range(self.workers):
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "demandlab.pipeline._rows_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+            )
+            write_message(proc.stdin, context)
+            self._procs.append(proc)
+            self._free.put(proc)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for proc in self._procs:
+            try:
+                write_message(proc.stdin, b"")
+                proc.stdin.close()
+            except OSError:
+                pass
+        for proc in self._procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self._procs.clear()
+
+    def _run(self, frame: pl.DataFrame) -> pl.DataFrame:
+        proc = self._free.get()
+        try:
+            write_message(proc.stdin, to_ipc(frame))
+            answer = read_message(proc.stdout)
+        except OSError as exc:
+            answer = None
+            failure = f"{type(exc).__name__}"
+        else:
+            failure = "no answer"
+        finally:
+            self._free.put(proc)
+        if answer is None:
+            raise WorkerError(f"stage {self.stage}: worker process ended ({failure}, exit {proc.poll()})")
+        if answer[:1] == ERROR:
+            raise WorkerError(f"stage {self.stage} failed in a worker: {answer[1:].decode(errors='replace')}")
+        return from_ipc(answer[1:])
+
+    def map(self, frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        """The stage's output of each frame, in order; at most two frames per worker in flight."""
+        with concurrent.futures.ThreadPoolExecutor(self.workers) as threads:
+            pending: collections.deque[concurrent.futures.Future] = collections.deque()
+            for frame in frames:
+                pending.append(threads.submit(self._run, frame))
+                while len(pending) > 2 * self.workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+
+
+def read_batches(store: Store, query: str, params: list | None, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """The rows of ``query`` as frames of at most ``batch_rows`` rows, streamed through a cursor of its own."""
+    cursor = store.con.cursor()
+    try:
+        reader = cursor.sql(query, params=params).to_arrow_reader(batch_rows)
+        for batch in reader:
+            if batch.num_rows:
+                yield pl.from_arrow(pa.Table.from_batches([batch]))
+    finally:
+        cursor.close()
+
+
+def run_rows(
+    store: Store,
+    stage: str,
+    ctx: Any,
+    query: str,
+    params: list | None,
+    write: Callable[[Any, pl.DataFrame], None],
+    *,
+    label: str,
+    progress: Progress,
+    batch_rows: int,
+    workers: int = 1,
+    then: Callable[[Any], None] | None = None,
+) -> int:
+    """Run the rows stage ``stage`` over the rows of ``query`` batch by batch; ``write(con, out)`` lands each
+    batch's output inside one transaction. Returns the number of rows written.
+
+    ``workers`` > 1 runs the batches in that many worker processes when there is more than one batch,
+    else they run in this process. ``then(con)`` runs last inside the same transaction (what must commit with
+    the rows: the place evidence they gave).
+    """
+    from ..stages import STAGES
+
+    total = store.scalar(f"select count(*) from ({query})", params) or 0
+    if total == 0:
+        if then is not None:
+            with store.transaction() as con:
+                then(con)
+        return 0
+    fn, heights = STAGES[stage].fn, collections.deque()
+
+    def frames() -> Iterator[pl.DataFrame]:
+        for frame in read_batches(store, query, params, batch_rows):
+            heights.append(frame.height)
+            yield frame
+
+    written = 0
+    with progress(label, total) as advance, store.transaction() as con:
+        if workers > 1 and total > 2 * batch_rows:  # a worker costs a second to start: worth it from 3 batches
+            with RowsPool(stage, ctx, min(workers, -(-total // batch_rows))) as pool:
+                outputs = pool.map(frames())
+                for out in outputs:
+                    write(con, out)
+                    written += out.height
+                    advance(heights.popleft())
+        else:
+            for frame in frames():
+                out = fn(frame, ctx)
+                write(con, out)
+                written += out.height
+                advance(heights.popleft())
+        if then is not None:
+            then(con)
+    return written

@@ -1,0 +1,132 @@
+"""Rows stages in batches and worker processes give what one call over every row gives."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+
+import polars as pl
+import pytest
+
+import demandlab as dl
+from demandlab.config import EngineConfig, TextConfig, ThemesConfig, demo_config
+from demandlab.pipeline import batches, inputs
+from demandlab.synth import generate
+from demandlab.text.clean import CleanContext, clean_stage
+
+#: Tables the rows stages write, and every mart built from them.
+COMPARED = ("records", "tokens", "assignments", "record_places")
+
+
+def _run(root, district, engine: EngineConfig, workers: int, fit_sample: int = 250_000) -> dl.Store:
+    cfg = demo_config(root / "data", root / "reports")
+    salt = root.parent / "salt"  # one salt for every database: the same callers get the same keys
+    salt.write_text("a fixed salt for the comparison\n", encoding="ascii")
+    cfg = dataclasses.replace(
+        cfg,
+        privacy=dataclasses.replace(cfg.privacy, salt_file=salt),
+        engine=engine,
+        text=dataclasses.replace(cfg.text, workers=workers),
+        themes=dataclasses.replace(cfg.themes, fit_sample=fit_sample),
+    )
+    store = dl.connect(cfg.paths.db)
+    pipe = dl.Pipeline(store, cfg, now=lambda: dt.datetime(2026, 11, 16, 9))
+    pipe.load_grids(district.registry)
+    for path in district.export_paths:
+        pipe.ingest(path)
+    pipe.run()
+    return store
+
+
+@pytest.fixture(scope="module")
+def small_district(tmp_path_factory):
+    return generate(tmp_path_factory.mktemp("district"), n_records=2_000, seed=5, weeks=80, end=dt.date(2026, 11, 8))
+
+
+@pytest.fixture(scope="module")
+def whole_and_batched(small_district, tmp_path_factory):
+    whole = _run(tmp_path_factory.mktemp("whole"), small_district, EngineConfig(batch_rows=10**9), workers=1)
+    batched = _run(tmp_path_factory.mktemp("batched"), small_district, EngineConfig(batch_rows=450), workers=2)
+    return whole, batched
+
+
+def _sorted(store: dl.Store, table: str) -> pl.DataFrame:
+    frame = store.table(table)
+    drop = [c for c in ("cleaned_at", "assigned_at", "loaded_at") if c in frame.columns]
+    return frame.drop(drop).sort(frame.columns[: min(4, frame.width)], nulls_last=True)
+
+
+def test_batched_stages_in_worker_processes_write_what_one_pass_writes(whole_and_batched):
+    whole, batched = whole_and_batched
+    assert whole.count("records") > 4 * 450  # several batches, so the pool was used
+    for table in COMPARED:
+        left, right = _sorted(whole, table), _sorted(batched, table)
+        differ = [c for c in left.columns if not left[c].equals(right[c])]
+        assert not differ, (table, differ)
+    assert whole.meta("theme_model") == batched.meta("theme_model")
+
+
+def test_batched_marts_and_signals_equal_one_pass(whole_and_batched):
+    whole, batched = whole_and_batched
+    marts = [t for t in whole.tables() if t.startswith("mart_")]
+    assert {"mart_records", "mart_kpi", "mart_alerts", "mart_grid_theme_week"} <= set(marts)
+    for table in marts:
+        left, right = whole.table(table), batched.table(table)
+        assert left.columns == right.columns, table
+        key = [c for c in left.columns if left.schema[c] != pl.List(pl.String)]
+        assert left.sort(key, nulls_last=True).equals(right.sort(key, nulls_last=True)), table
+
+
+def test_a_fit_learns_from_a_fixed_sample_and_every_record_is_assigned(small_district, tmp_path):
+    store = _run(tmp_path, small_district, EngineConfig(), workers=1, fit_sample=800)
+    n = store.count("records")
+    assert store.scalar("select n_records from theme_models") == 800
+    version = store.meta("theme_model")
+    assert store.scalar("select count(*) from assignments where model_version = ?", [version]) == n
+    start = dt.date(1900, 1, 1)
+    first, again = inputs.fit_tokens(store, start, 800), inputs.fit_tokens(store, start, 800)
+    assert first.height == 800 and first.equals(again)
+    assert first.select("source", "record_id").equals(first.select("source", "record_id").sort("source", "record_id"))
+    # above the window's size the sample is the whole window
+    assert inputs.fit_tokens(store, start, 10**6).height == n
+
+
+def test_the_pool_keeps_the_order_and_equals_one_process():
+    raw = pl.DataFrame(
+        {
+            "text": [f"{i}号楼业主王建国电话1380013{i:04d}反映漏水" for i in range(40)],
+            "created_at": [dt.datetime(2026, 11, 2) + dt.timedelta(hours=i) for i in range(40)],
+        }
+    )
+    ctx = CleanContext(b"salt", dt.datetime(2026, 11, 16))
+    parts = [raw.slice(i, 7) for i in range(0, 40, 7)]
+    with batches.RowsPool("clean", ctx, workers=2) as pool:
+        pooled = pl.concat(list(pool.map(parts)))
+    assert pooled.equals(clean_stage(raw, ctx))
+    assert "13800" not in "".join(pooled["text"].to_list())
+
+
+def test_a_stage_failing_in_a_worker_names_the_error_type_and_place_never_a_value():
+    raw = pl.DataFrame({"text": ["业主电话13800138000"], "created_at": ["not a time"]})  # a string, not a datetime
+    failed = pytest.raises(batches.WorkerError, match=r"stage clean failed in a worker: \w+")
+    with batches.RowsPool("clean", CleanContext(b"salt"), workers=1) as pool, failed as caught:
+        list(pool.map([raw]))
+    assert "13800138000" not in str(caught.value) and "at clean.py:" in str(caught.value)
+
+
+def test_framed_messages_round_trip_and_stop_on_an_empty_one():
+    stream = io.BytesIO()
+    batches.write_message(stream, b"abc")
+    batches.write_message(stream, b"")
+    stream.seek(0)
+    assert batches.read_message(stream) == b"abc"
+    assert batches.read_message(stream) is None
+
+
+def test_engine_settings_are_checked():
+    with pytest.raises(dl.config.ConfigError, match=r"engine\.memory_limit"):
+        EngineConfig(memory_limit="lots")
+    with pytest.raises(dl.config.ConfigError, match=r"engine\.batch_rows"):
+        EngineConfig(batch_rows=0)
+    assert TextConfig().workers == 0 and ThemesConfig().fit_sample == 250_000
