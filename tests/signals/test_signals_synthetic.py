@@ -173,3 +173,23 @@ def test_real_messages_about_one_compound_and_matter_group_together(messages):
     assert college["place_key"].unique().to_list() == ["经济学院"]
     assert college["theme_id"].value_counts()["count"].max() >= 4
     assert hot.filter(pl.col("place_key") == "经济学院").is_empty()
+
+
+def test_hot_issues_from_their_period_and_the_year_before_counted_equal_those_from_every_record(demo_run):
+    """The signals stage reads the period's records and counts the year before in SQL (marts.read.
+    signal_place_counts): the same hot issues as from every record, road anchors and past included."""
+    from demandlab.marts import read
+    from demandlab.signals.hot import hot_issues, latest_week_end, place_counts
+    from demandlab.signals.people import with_people
+
+    store = demo_run["store"]
+    records = with_people(read.signal_records(store, text=True, groups=True))
+    as_of = latest_week_end(records)
+    start = as_of - dt.timedelta(weeks=13)
+    whole = hot_issues(records, as_of=as_of)
+    assert whole.height > 10
+    counted = read.signal_place_counts(store, start - dt.timedelta(weeks=52), start)
+    earlier = records.filter(pl.col("created_at").is_between(start - dt.timedelta(weeks=52), start, closed="right"))
+    assert counted.equals(place_counts(earlier).sort(pl.all()))
+    period = records.filter(pl.col("created_at") > start)
+    assert hot_issues(period, as_of=as_of, past=counted).equals(whole)

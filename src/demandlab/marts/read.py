@@ -408,6 +408,23 @@ def signal_records(
     )
 
 
+def signal_place_counts(
+    store: Store, after: dt.datetime, until: dt.datetime, keys: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Themed records created after ``after`` and up to ``until`` per place (keys unified as
+    :func:`signal_records` unifies them), kind, road and theme: ``n``. What a hot issue reads of the year
+    before its period (:func:`demandlab.signals.hot.place_counts`), counted without reading the rows."""
+    counts = store.sql(read_sql("signal_place_counts"), {"after": after, "until": until})
+    unified = place_keys(store) if keys is None else keys
+    return (
+        counts.join(unified, on=["place_key", "place_kind"], how="left", maintain_order="left")
+        .with_columns(place_key=pl.col("unified"))
+        .group_by("place_key", "place_kind", "place_road", "theme_id")
+        .agg(pl.col("n").sum().cast(pl.Int64))
+        .sort(pl.all())
+    )
+
+
 def place_keys(store: Store) -> pl.DataFrame:
     """Every ``place_key`` and ``place_kind`` of ``record_places`` with its unified key (``unified``): how
     :func:`signal_records` writes one place one way."""
@@ -451,6 +468,7 @@ __all__ = [
     "rejects",
     "repeats",
     "signal_counts",
+    "signal_place_counts",
     "signal_records",
     "signal_status",
     "street_counts",

@@ -13,7 +13,8 @@ costs what the week costs:
   before it decided from the marts as written (:mod:`demandlab.signals.stage`);
 * the 一人多诉 rows of ``mart_alerts``: the people of the changed records and of the alerts that held
   any of them, with all their records;
-* ``mart_hot_issues``: as of the latest week, from ``hot_weeks`` and the year before.
+* ``mart_hot_issues``: as of the latest week, from the records of ``hot_weeks`` (the year before
+  counted per place and theme in SQL, not read).
 
 Memory is that of a block of weeks (:data:`~demandlab.signals.stage.BLOCK_WEEKS` and the lookback),
 of one part of the people, or of the hot issues' period, never of the whole database.
@@ -30,14 +31,13 @@ import polars as pl
 from .. import schema, sql
 from ..marts import read
 from ..signals.alerts import ALERT_COLUMNS
-from ..signals.hot import HOT_COLUMNS
+from ..signals.hot import HOT_COLUMNS, week_end
 from ..signals.people import with_people
 from ..signals.repeats import REPEAT_COLUMNS
 from ..signals.stage import (
     SURGE_SCORE_COLUMNS,
     SignalsContext,
     WeekInputs,
-    hot_records_start,
     hot_stage,
     lookback,
     repeat_caller_stage,
@@ -205,18 +205,16 @@ def _repeat_callers(store: Store, ctx: SignalsContext, keys: pl.DataFrame, regro
 
 
 def _hot(store: Store, ctx: SignalsContext, keys: pl.DataFrame) -> None:
-    """Hot issues as of the end of the latest week, from the records of their period and the year before."""
-    people = with_people(read.signal_records(store, start=hot_records_start(ctx.last_week, ctx), groups=True,
-                                             keys=keys))  # fmt: skip
-    texts_from = (
-        _week_start(ctx.last_week + dt.timedelta(weeks=1)) - dt.timedelta(weeks=ctx.config.hot_weeks)
-        if ctx.config.hot_weeks
-        else None
-    )
-    texts = read.signal_records(store, True, texts_from, keys=keys).select(
+    """Hot issues as of the end of the latest week: the records of their period, the year before counted."""
+    weeks = ctx.config.hot_weeks
+    as_of = week_end(ctx.last_week)
+    start = as_of - dt.timedelta(weeks=weeks) if weeks else None
+    people = with_people(read.signal_records(store, start=start, groups=True, keys=keys))
+    past = read.signal_place_counts(store, start - dt.timedelta(weeks=52), start, keys) if weeks else None
+    texts = read.signal_records(store, True, start, keys=keys).select(
         *schema.KEY, "created_at", "title", "text", "tokens"
     )
-    outputs.hot_issues(store.con, hot_stage(people, texts, None, ctx))
+    outputs.hot_issues(store.con, hot_stage(people, texts, None, ctx, past))
 
 
 __all__ = ["SIGNAL_COLUMNS", "run_signals"]

@@ -199,23 +199,51 @@ def _group_examples(
     return [found.get(g, []) for g in range(groups.height)], [samples.get(g, []) for g in range(groups.height)]
 
 
-def _onto_road_anchors(records: pl.DataFrame, min_records: int = 3) -> pl.DataFrame:
+#: What a place is counted by in the year before a period (:func:`place_counts`): a hot issue's past.
+PLACE_COUNT_COLUMNS = ("place_key", "place_kind", "place_road", "theme_id")
+
+
+def place_counts(records: pl.DataFrame) -> pl.DataFrame:
+    """Records per place key, kind, road and theme (``n``), themed records only: all :func:`hot_issues` reads
+    of the year before its period (``past``), which a caller may count in SQL instead of reading the rows."""
+    return (
+        records.filter(pl.col("theme_id") >= 0)
+        .group_by(PLACE_COUNT_COLUMNS)
+        .agg(n=pl.len())
+        .with_columns(pl.col("n").cast(pl.Int64))
+    )
+
+
+def _road_anchors(counts: pl.DataFrame, min_records: int = 3) -> pl.DataFrame:
+    """For each road and theme, the place most records naming a place after that road name (at least
+    ``min_records`` of them, more than half): ``place_key`` (the road), ``theme_id``, ``anchor``, ``anchor_kind``.
+    ``counts``: :func:`place_counts` rows."""
+    named = counts.filter(pl.col("place_road").is_not_null() & (pl.col("place_kind") != "road"))
+    kinds = (
+        named.group_by("place_road", "theme_id", "place_key", "place_kind")
+        .agg(pl.col("n").sum())
+        .sort("n", "place_kind", descending=[True, False])
+        .group_by("place_road", "theme_id", "place_key", maintain_order=True)
+        .agg(n=pl.col("n").sum(), anchor_kind=pl.col("place_kind").first())  # the most common kind, ties by name
+    )
+    return (
+        kinds.with_columns(share=pl.col("n") / pl.col("n").sum().over("place_road", "theme_id"))
+        .filter((pl.col("n") >= min_records) & (pl.col("share") > 0.5))
+        .select(pl.col("place_road").alias("place_key"), "theme_id", pl.col("place_key").alias("anchor"), "anchor_kind")
+    )
+
+
+def _onto_road_anchors(records: pl.DataFrame, anchored: pl.DataFrame | None = None) -> pl.DataFrame:
     """Records that name only a road join the place people write on that road about the same matter.
 
     湖滨路东门菜市场外面摊贩占道经营 names the market and the road it is on; a later 湖滨路的摊贩把摊位摆到了
     马路上 names only the road. When, for one theme, most records naming a place after that road name
-    one place (at least ``min_records`` of them), the road-only records join it.
+    one place (at least three of them), the road-only records join it. ``anchored``: the anchors
+    (:func:`_road_anchors`), else those of ``records``.
     """
     if "place_road" not in records.columns:
         return records
-    anchored = (
-        records.filter(pl.col("place_road").is_not_null() & (pl.col("place_kind") != "road"))
-        .group_by("place_road", "theme_id", "place_key")
-        .agg(n=pl.len(), anchor_kind=pl.col("place_kind").mode().sort().first())
-        .with_columns(share=pl.col("n") / pl.col("n").sum().over("place_road", "theme_id"))
-        .filter((pl.col("n") >= min_records) & (pl.col("share") > 0.5))
-        .select(pl.col("place_road").alias("place_key"), "theme_id", pl.col("place_key").alias("anchor"), "anchor_kind")
-    )
+    anchored = _road_anchors(place_counts(records)) if anchored is None else anchored
     if anchored.is_empty():
         return records
     road_only = pl.col("place_kind") == "road"
@@ -258,6 +286,7 @@ def hot_issues(
     texts: pl.DataFrame | None = None,
     examples_for: int = 200,
     repeats: pl.DataFrame | None = None,
+    past: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Rank place × matter groups by heat. Returns a frame with :data:`HOT_COLUMNS`, hottest first.
 
@@ -268,20 +297,29 @@ def hot_issues(
     period (default: the end of the latest record's ISO week, :func:`latest_week_end`). ``repeats``:
     the near-duplicate groups (``mart_repeats``) that stand for people where records have no contact.
     Examples and names are chosen for the first ``examples_for`` groups. Records without a theme
-    (未归类) are not part of any hot issue.
+    (未归类) are not part of any hot issue. ``past`` (with ``weeks``): the records of the 52 weeks before
+    the period counted by :func:`place_counts`, when ``records`` hold only the period: the same result
+    as passing those records, without reading them.
     """
     if records.is_empty():
         return pl.DataFrame(schema=HOT_COLUMNS)
     # one order whatever order the rows came in (a join upstream need not keep any): lists of records,
     # examples and ties all follow it
-    records = records.sort("created_at", "source", "record_id")
+    records = records.sort("created_at", "source", "record_id").with_columns(
+        pl.lit(None, pl.String).alias(c) for c in ("place_kind", "place_road") if c not in records.columns
+    )
     as_of = as_of or latest_week_end(records)
     start = as_of - timedelta(weeks=weeks) if weeks else records["created_at"].min() - timedelta(seconds=1)
     # the period and the 52 weeks before it (its past) are all a hot issue reads: a caller may pass more
     oldest = start - timedelta(weeks=52) if weeks else records["created_at"].min() - timedelta(seconds=1)
-    placed = _onto_road_anchors(
-        records.filter((pl.col("theme_id") >= 0) & pl.col("created_at").is_between(oldest, as_of, closed="right"))
-    )
+    window = records.filter((pl.col("theme_id") >= 0) & pl.col("created_at").is_between(oldest, as_of, closed="right"))
+    if past is not None and weeks:
+        window = window.filter(pl.col("created_at") > start)
+        before = past.filter(pl.col("theme_id") >= 0)
+    else:
+        before = place_counts(window.filter(pl.col("created_at") <= start))
+    anchored = _road_anchors(pl.concat([place_counts(window), before.select(*PLACE_COUNT_COLUMNS, "n")]))
+    placed = _onto_road_anchors(window, anchored)
     period = placed.filter(pl.col("created_at") > start)
     if period.is_empty():
         return pl.DataFrame(schema=HOT_COLUMNS)
@@ -297,11 +335,7 @@ def hot_issues(
     # the past of a group: its place's records on its theme (for a city-wide matter: the theme's records
     # without a place) in the 52 weeks before, shared among the place's matters of that theme now
     block = pl.coalesce("place_key", pl.lit("theme:") + pl.col("theme_id").cast(pl.String))
-    past = (
-        placed.filter((pl.col("created_at") <= start) & (pl.col("created_at") > start - timedelta(weeks=52)))
-        .group_by(block.alias("block"), "theme_id")
-        .agg(past=pl.len())
-    )
+    past = _onto_road_anchors(before, anchored).group_by(block.alias("block"), "theme_id").agg(past=pl.col("n").sum())
     now = period.group_by("block", "theme_id").agg(now=pl.len())
     scale = (weeks or 52) / 52
     groups = (
@@ -372,4 +406,12 @@ def hot_issues(
     ).select({c: pl.col(c).cast(t) for c, t in HOT_COLUMNS.items()}.values())
 
 
-__all__ = ["HOT_COLUMNS", "heat_index", "hot_issues", "latest_week_end", "week_end"]
+__all__ = [
+    "HOT_COLUMNS",
+    "PLACE_COUNT_COLUMNS",
+    "heat_index",
+    "hot_issues",
+    "latest_week_end",
+    "place_counts",
+    "week_end",
+]

@@ -261,22 +261,26 @@ def hot_start(records: pl.DataFrame, ctx: SignalsContext) -> dt.datetime | None:
     return as_of - dt.timedelta(weeks=ctx.config.hot_weeks) if ctx.config.hot_weeks and as_of else None
 
 
-def hot_records_start(last_week: dt.date | None, ctx: SignalsContext) -> dt.datetime | None:
-    """From when hot issues read records: the period and the 52 weeks before it (the past they are weighed
-    against); None: all of them (``hot_weeks = 0``)."""
-    if not ctx.config.hot_weeks or last_week is None:
-        return None
-    return dt.datetime.combine(last_week, dt.time()) - dt.timedelta(weeks=ctx.config.hot_weeks - 1 + 52)
-
-
-def hot_stage(people: pl.DataFrame, texts: pl.DataFrame, repeats: pl.DataFrame, ctx: SignalsContext) -> pl.DataFrame:
-    """Hot issues as of the end of the latest week (global). ``people``: records (with ``person_key``) from
-    :func:`hot_records_start`; ``texts``: title, text, tokens from :func:`hot_start`."""
+def hot_stage(
+    people: pl.DataFrame,
+    texts: pl.DataFrame,
+    repeats: pl.DataFrame | None,
+    ctx: SignalsContext,
+    past: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """Hot issues as of the end of the latest week (global). ``people``: records (with ``person_key``), those
+    of the period at least; ``texts``: title, text, tokens from :func:`hot_start`; ``past``: the year before
+    the period counted (:func:`.hot.place_counts`) when ``people`` hold only the period."""
     cfg = ctx.config
     begin = hot_start(people, ctx)
     hot_texts = texts if begin is None else texts.filter(pl.col("created_at") > begin)
     return hot_issues(
-        people, weeks=cfg.hot_weeks or None, min_records=cfg.hot_min_records, texts=hot_texts, repeats=repeats
+        people,
+        weeks=cfg.hot_weeks or None,
+        min_records=cfg.hot_min_records,
+        texts=hot_texts,
+        repeats=repeats,
+        past=past,
     )
 
 
@@ -352,7 +356,6 @@ __all__ = [
     "WeekSignals",
     "compute_signals",
     "crowd_stage",
-    "hot_records_start",
     "hot_stage",
     "hot_start",
     "lookback",
