@@ -132,6 +132,35 @@ def test_mart_records_is_updated_row_by_row_and_equals_a_rebuild(pipe, tmp_path)
     assert unchanged.equals(after.filter(pl.col("record_id").is_in(unchanged["record_id"].to_list())))
 
 
+def test_mart_records_follows_a_theme_renamed_and_a_focus_tagged_without_new_content(pipe, tmp_path):
+    texts = ["电梯故障 困人", "油烟 饭店"] * 10
+    rows = [f"GD{i},2025/3/{1 + i % 20} 10:00:00,,{t},,处理中,\n" for i, t in enumerate(texts)]
+    pipe.ingest(_write(tmp_path / "w.csv", rows))
+    pipe.run()
+    store = pipe.store
+    theme = store.scalar("select min(theme_id) from themes where theme_id >= 0")
+    with store.transaction() as con:  # what an analyst's rename and a later 一老一小 tagging change
+        con.execute("update themes set label = '改过的名称' where theme_id = ?", [theme])
+        con.execute("update records set focus = ['elderly'] where record_id = 'GD1'")
+    assert pipe.marts() and store.sql("select * from mart_records order by source, record_id").equals(
+        _mart_records_from_scratch(store)
+    )
+    assert store.scalar("select count(*) from mart_records where theme_label = '改过的名称'") > 0
+
+
+def test_a_changed_mart_records_model_is_built_whole(pipe, tmp_path, monkeypatch):
+    pipe.ingest(_write(tmp_path / "w.csv", ["GD1,2025/3/2 10:00:00,,垃圾清运 臭味,,处理中,\n"] * 1))
+    pipe.run()
+    models = dict(dl.marts.build.sql_models())
+    changed = models["mart_records"].replace("'未归类'", "'尚未归类'")
+    monkeypatch.setattr(dl.marts.build, "sql_models", lambda: [(n, changed if n == "mart_records" else q)
+                                                                for n, q in models.items()])  # fmt: skip
+    with pipe.store.transaction() as con:
+        con.execute("delete from assignments")
+    assert dl.marts.build.build_marts(pipe.store) == "all"
+    assert pipe.store.sql("select theme_label from mart_records")["theme_label"].to_list() == ["尚未归类"]
+
+
 def test_marts_are_built_in_dependency_order():
     names = [name for name, _ in dl.marts.build.sql_models()]
     assert names.index("mart_records") < names.index("mart_weeks") < names.index("mart_grid_theme_week")

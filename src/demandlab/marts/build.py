@@ -2,14 +2,16 @@
 
 Staging models only rename and cast (views); mart models join and aggregate (tables), each a
 chain of named CTEs ending in ``select * from final``. ``mart_records`` — one row per record,
-with its text — is kept incrementally (only records whose content, theme or place changed are
-deleted and inserted again); the marts above it are rebuilt whole, which DuckDB does in a
-second or two for a million records. The columns of every mart are documented, and tested, in
+with its text — is kept incrementally: the records whose content or theme changed are found by
+comparing a few narrow columns (:data:`CHANGE_COLUMNS`, no text read) and only those rows are
+computed, deleted and inserted again; a change of the model's SQL builds it whole. The marts
+above it are rebuilt whole. The columns of every mart are documented, and tested, in
 ``sql/models.toml``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from importlib import resources
@@ -20,7 +22,16 @@ from ..store import Store
 
 #: Marts kept up to date row by row (by these keys) instead of rebuilt.
 INCREMENTAL = {"mart_records": ("source", "record_id")}
+#: The columns that tell whether a row of an incremental mart changed: every value of a record is in its
+#: ``content_hash``; ``focus`` is tagged later on databases from before it; the rest come from the theme.
+#: Only these are compared (no text is read), then only the changed rows are computed whole.
+CHANGE_COLUMNS = {"mart_records": ("content_hash", "focus", "theme_id", "theme_score", "theme_label", "category")}
 LAYERS = ("staging", "marts")
+
+
+def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("select value from main.meta where key = ?", [key]).fetchone()
+    return row[0] if row else None
 
 
 def sql_models() -> list[tuple[str, str]]:
@@ -90,19 +101,26 @@ def _refresh_incremental(con: duckdb.DuckDBPyConnection, name: str, sql: str, ke
         else None
     )
     changed: str | None = "all"
-    if current != incoming:  # first run, or the model's columns changed: build it whole
+    fingerprint = hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
+    if current != incoming or _meta(con, f"sql_{name}") != fingerprint:
+        # first run, or the model changed: build it whole
         con.execute(f"create or replace table {name} as select * from _incoming")
+        Store.set_meta(con, f"sql_{name}", fingerprint)
     else:
         on = " and ".join(f"t.{k} = s.{k}" for k in key)
-        con.execute(f"create or replace temp table _delta as select * from _incoming except select * from {name}")
-        gone = f"from {name} as t where not exists (select 1 from _incoming as s where {on})"
-        first = con.execute(
-            f"select min(created_at), count(*) from (select created_at from _delta union all select created_at {gone})"
-        ).fetchone()
+        cols = ", ".join((*key, *CHANGE_COLUMNS[name], "created_at"))
+        # the keys whose compared columns differ (new, changed or gone), from narrow scans of both sides
+        con.execute(
+            f"create or replace temp table _changed as select {', '.join(key)}, created_at from "
+            f"((select {cols} from _incoming except select {cols} from {name}) union all "
+            f"(select {cols} from {name} except select {cols} from _incoming))"
+        )
+        first = con.execute("select min(created_at), count(*) from _changed").fetchone()
         changed = first[0].isoformat() if first[1] else None
-        con.execute(f"delete from {name} as t using _delta as s where {on}")
-        con.execute(f"delete {gone}")
-        con.execute(f"insert into {name} select * from _delta")
-        con.execute("drop table _delta")
+        if first[1]:
+            keys = " and ".join(f"t.{k} = c.{k}" for k in key)
+            con.execute(f"delete from {name} as t using _changed as c where {keys}")
+            con.execute(f"insert into {name} select s.* from _incoming as s semi join _changed as t on {on}")
+        con.execute("drop table _changed")
     con.execute("drop view _incoming")
     return changed
