@@ -180,7 +180,7 @@ def weekly_signals(inputs: WeekInputs, ctx: SignalsContext, scored: pl.DataFrame
     alerted cells in between); ``inputs.records`` must then hold those records too.
     """
     scored = score_block(inputs, ctx) if scored is None else scored
-    start = ctx.start or inputs.records["week_start"].min() if inputs.records.height else ctx.start
+    start = ctx.start or (inputs.records["week_start"].min() if inputs.records.height else inputs.first)
     surges = surge_alerts(inputs.records, scored=scored, previous=inputs.surge_previous)
     crowds = crowd_alerts(
         inputs.records,
@@ -203,14 +203,13 @@ def _sorted_alerts(alerts: pl.DataFrame) -> pl.DataFrame:
     return alerts.sort(
         ["week_start", "kind", "p_value", "n", "alert_id"],
         descending=[True, False, False, True, False],
-        nulls_last=True,
     )
 
 
 def crowd_stage(records: pl.DataFrame, ctx: SignalsContext) -> pl.DataFrame:
     """The people behind 多人同诉: per place × theme × week, the people in the window ending that week and in
-    the week (:func:`.alerts.crowd_counts`; partitioned by place × theme; ``records`` carry ``person_key``).
-    Which of them are alerts is decided over all places of the week at once (:func:`.alerts.crowd_alerts`)."""
+    the week (:func:`.crowd.crowd_counts`; partitioned by place × theme; ``records`` carry ``person_key``).
+    Which of them are alerts is decided over all places of the week at once (:func:`.crowd.crowd_alerts`)."""
     last = ctx.last_week or (records["week_start"].max() if records.height else None)
     return crowd_counts(records, ctx.crowd_model(), ctx.first_week(), last)
 
