@@ -461,12 +461,6 @@ class Store:
         self.con.execute("commit")
 
     # --- reading -----------------------------------------------------------------------
-    def limit_memory(self, limit: str) -> None:
-        """Cap DuckDB's memory (``'4GB'``): beyond it, sorts, joins and aggregates spill to ``<db>.tmp``."""
-        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]?i?B", limit.strip()):
-            raise ValueError(f"not a memory size: {limit!r}")
-        self.con.execute(f"set memory_limit = '{limit.strip()}'")
-
     def sql(self, query: str, params: list | dict | None = None) -> pl.DataFrame:
         """Run a query and return a polars frame."""
         return self.con.sql(query, params=params).pl()
@@ -519,6 +513,13 @@ class Store:
     @staticmethod
     def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
         con.execute("insert or replace into main.meta values (?, ?)", [key, value])
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    """Cap DuckDB's memory (``'4GB'``): beyond it, sorts, joins and aggregates spill to ``<db>.tmp``."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]?i?B", limit.strip()):
+        raise ValueError(f"not a memory size: {limit!r}")
+    con.execute(f"set memory_limit = '{limit.strip()}'")
 
 
 def reject_values(store: Store) -> pl.DataFrame | None:

@@ -18,6 +18,7 @@ from importlib import resources
 
 import duckdb
 
+from ..sql import text as sql_text
 from ..store import Store
 
 #: Marts kept up to date row by row (by these keys) instead of rebuilt.
@@ -109,12 +110,8 @@ def _refresh_incremental(con: duckdb.DuckDBPyConnection, name: str, sql: str, ke
     else:
         on = " and ".join(f"t.{k} = s.{k}" for k in key)
         cols = ", ".join((*key, *CHANGE_COLUMNS[name], "created_at"))
-        # the keys whose compared columns differ (new, changed or gone), from narrow scans of both sides
-        con.execute(
-            f"create or replace temp table _changed as select {', '.join(key)}, created_at from "
-            f"((select {cols} from _incoming except select {cols} from {name}) union all "
-            f"(select {cols} from {name} except select {cols} from _incoming))"
-        )
+        changed_rows = sql_text("io/changed_rows", table=name, key=", ".join(key), cols=cols)
+        con.execute(f"create or replace temp table _changed as {changed_rows}")
         first = con.execute("select min(created_at), count(*) from _changed").fetchone()
         changed = first[0].isoformat() if first[1] else None
         if first[1]:

@@ -19,23 +19,23 @@ import hashlib
 import json
 import resource
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from .. import clock
 from ..config import Config
-from ..errors import UsageError, describe
+from ..errors import UsageError
 from ..ingest import GridIndex, read_registry
 from ..marts import read
 from ..marts.build import build_marts, sql_models
 from ..signals import PLACES_VERSION
 from ..signals.places import LocateContext, PlaceEvidence, learn_places, scan_places
 from ..signals.stage import SIGNAL_MARTS_ORDER, SIGNALS_VERSION
-from ..store import Store
+from ..store import Store, limit_memory
 from ..text.clean import focus_column
 from ..text.segment import Segmenter
 from ..themes.fit import Previous, fit_themes
@@ -68,7 +68,7 @@ class Pipeline:
     ) -> None:
         self.store, self.config, self.progress, self.now = store, config or Config(), progress or silent, now
         if self.config.engine.memory_limit:
-            store.limit_memory(self.config.engine.memory_limit)
+            limit_memory(store.con, self.config.engine.memory_limit)
         if not store.read_only:
             store.attach_restricted()
 
@@ -77,25 +77,10 @@ class Pipeline:
         """Run the rows stage ``stage`` over ``query`` in batches (:func:`.batches.run_rows`); its rows replace
         those of table ``write`` with the same record key (or ``write(con, out)`` lands them), in one transaction.
         Returns the number of rows written."""
-        if isinstance(write, str):
-            table = write
-
-            def write(con, out: pl.DataFrame) -> None:
-                outputs.replace_rows(con, table, out)
-
-        return batches.run_rows(
-            self.store,
-            stage,
-            ctx,
-            query.sql,
-            query.params,
-            write,
-            label=label,
-            progress=self.progress,
-            batch_rows=self.config.engine.batch_rows,
-            workers=contexts.workers(self.config),
-            then=then,
-        )
+        write = partial(_replace_rows, write) if isinstance(write, str) else write
+        engine, workers = self.config.engine, contexts.workers(self.config)
+        run = partial(batches.run_rows, label=label, progress=self.progress, batch_rows=engine.batch_rows)
+        return run(self.store, stage, ctx, query.sql, query.params, write, workers=workers, then=then)
 
     # --- grids and files ----------------------------------------------------------------------
     def load_grids(self, path: str | Path) -> int:
@@ -273,14 +258,8 @@ class Pipeline:
         fingerprint = _digest("\x1f".join((PLACES_VERSION, *LocateContext(tuple(compounds)).finders()[0].known)))
         everything = self.store.meta("place_finder") != fingerprint
         pending = inputs.pending_places(everything)
-        # what earlier records showed of each name is kept (place_evidence): only the new ones are read,
-        # batch by batch, before any is located (a name is learned from all of them)
-        evidence = None if everything else PlaceEvidence.from_json(self.store.meta("place_evidence"))
-        batch_rows = self.config.engine.batch_rows
-        for batch in batches.read_batches(self.store, pending.sql, pending.params, batch_rows):
-            found, _ = scan_places(batch, compounds)
-            evidence = evidence.merge(found) if evidence is not None else found
-        evidence = evidence or PlaceEvidence()
+        earlier = None if everything else PlaceEvidence.from_json(self.store.meta("place_evidence"))
+        evidence = _evidence(self.store, pending, compounds, earlier, self.config.engine.batch_rows)
         ctx = learn_places(None, compounds, evidence=evidence)
         cleared = not everything
 
@@ -325,18 +304,10 @@ class Pipeline:
         ``record``: note the run in the ``runs`` table (``running``, then ``done`` with the report or
         ``failed`` with the error's type); the weekly job, which records itself, passes False.
         """
-        run_id, started_at = uuid.uuid4().hex[:12], self.now().replace(microsecond=0)
-        if record:
-            runs.start(self.store, run_id, "run", started_at)
-        try:
-            report = self._run(refit)
-        except Exception as exc:
-            if record:
-                runs.finish(self.store, run_id, self.now(), "failed", {"error": describe(exc)})
-            raise
-        if record:
-            runs.finish(self.store, run_id, self.now(), "done", report.as_dict())
-        return report
+        if not record:
+            return self._run(refit)
+        with runs.recorded(self.store, "run", self.now) as done:
+            return done(self._run(refit))
 
     def _run(self, refit: bool) -> RunReport:
         report, started = RunReport(), time.perf_counter()
@@ -376,6 +347,22 @@ class Pipeline:
 
     def route(self, label_column: str = "category", source: str | None = None) -> int:
         return analysis.route(self, label_column, source)
+
+
+def _replace_rows(table: str, con, out: pl.DataFrame) -> None:
+    outputs.replace_rows(con, table, out)
+
+
+def _evidence(
+    store: Store, pending: inputs.Query, compounds: list[str], earlier: PlaceEvidence | None, batch_rows: int
+) -> PlaceEvidence:
+    """What the pending records show of each place name, batch by batch, added to what earlier records
+    showed (``meta.place_evidence``): only new records are read, and all of them before any is located."""
+    evidence = earlier
+    for batch in batches.read_batches(store, pending.sql, pending.params, batch_rows):
+        found, _ = scan_places(batch, compounds)
+        evidence = evidence.merge(found) if evidence is not None else found
+    return evidence or PlaceEvidence()
 
 
 def peak_memory_mib() -> int:

@@ -6,9 +6,13 @@ A run starts as ``running``; a run killed before it finished stays so until the 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import uuid
+from collections.abc import Callable, Iterator
 
+from ..errors import describe
 from ..store import Store
 
 
@@ -27,3 +31,21 @@ def finish(store: Store, run_id: str, finished_at: dt.datetime, status: str, sum
             "update runs set finished_at = ?, status = ?, summary = ? where run_id = ?",
             [finished_at, status, text, run_id],
         )
+
+
+@contextlib.contextmanager
+def recorded(store: Store, command: str, now: Callable[[], dt.datetime]) -> Iterator[Callable]:
+    """Record the run of ``command`` around the block: ``running``, then ``done`` with the report the block
+    passes to the function it is given (which returns it), or ``failed`` with the error's safe description."""
+    run_id = uuid.uuid4().hex[:12]
+    start(store, run_id, command, now().replace(microsecond=0))
+
+    def done(report):
+        finish(store, run_id, now(), "done", report.as_dict())
+        return report
+
+    try:
+        yield done
+    except Exception as exc:
+        finish(store, run_id, now(), "failed", {"error": describe(exc)})
+        raise

@@ -90,7 +90,7 @@ def nb_upper_tail(value: np.ndarray, mu: np.ndarray, alpha: np.ndarray, beta: np
     rate, dispersion ``phi`` (0: gamma–Poisson).
 
     >>> float(nb_upper_tail(np.array([10]), np.array([2.0]), np.array([24.0]), np.array([12.0]), np.array([0.0]))[0])
-    7.7...e-05
+    0.000128...
     >>> bool(nb_upper_tail(np.array([40]), np.array([20.0]), np.array([240.0]), np.array([12.0]), np.array([0.2]))[0]
     ...      > nb_upper_tail(np.array([40]), np.array([20.0]), np.array([240.0]), np.array([12.0]), np.array([0.0]))[0])
     True
