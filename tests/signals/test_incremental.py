@@ -29,9 +29,10 @@ def _split_hotline(path, before, after, last_monday: dt.date) -> int:
     at, key = header.index(TIME), header.index(ID)
     cut = last_monday.strftime("%Y/%m/%d")
     early = [r for r in body if r[at][:10] < cut]
-    # a planted duplicate id in the later part would be a correction of an earlier work order: not a new week
-    seen = {r[key] for r in early}
-    late = [r for r in body if r[at][:10] >= cut and r[key] not in seen]
+    # a planted duplicate id in the later part is a correction moving an earlier work order into the last week:
+    # the signals of its old week are computed again too (mart_records reports the old row's created_at)
+    late = [r for r in body if r[at][:10] >= cut]
+    assert {r[key] for r in early} & {r[key] for r in late}, "the district plants no correction"
     for target, part in ((before, early), (after, late)):
         with target.open("w", encoding="gb18030", newline="") as handle:
             csv.writer(handle).writerows([header, *part])
