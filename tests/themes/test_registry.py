@@ -195,9 +195,11 @@ def test_the_refit_policy(fitted):
     assert refit and new_version is not None
 
 
-def test_refit_on_a_window_shifted_by_four_weeks_keeps_the_shared_records_on_their_ids(district, truth_records):
+def test_refit_on_a_window_shifted_by_four_weeks_keeps_the_shared_records_on_their_ids(
+    district, truth_records, tmp_path
+):
     """The registry, driven by two real fits: weeks 0–79 and 4–83 of the district."""
-    store_tokens = _district_tokens(district)
+    store_tokens = _district_tokens(district, tmp_path)
     weeks = sorted(store_tokens["week_start"].unique().to_list())
     first = store_tokens.filter(pl.col("week_start") < weeks[80])
     second = store_tokens.filter((pl.col("week_start") >= weeks[4]) & (pl.col("week_start") < weeks[84]))
@@ -221,9 +223,10 @@ def test_refit_on_a_window_shifted_by_four_weeks_keeps_the_shared_records_on_the
     assert (kept["new_id"] == kept["theme_id"]).mean() >= 0.93
 
 
-def _district_tokens(district) -> pl.DataFrame:
+def _district_tokens(district, tmp_path) -> pl.DataFrame:
+    # the salt goes to the test's own folder: the session's district is shared and must keep its generated files
     store = dl.connect(":memory:")
-    pipe = dl.Pipeline(store, Config(privacy=PrivacyConfig(salt_file=district.root / "salt")))
+    pipe = dl.Pipeline(store, Config(privacy=PrivacyConfig(salt_file=tmp_path / "salt")))
     pipe.load_grids(district.registry)
     for path in district.export_paths:
         pipe.ingest(path)
