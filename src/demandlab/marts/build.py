@@ -4,9 +4,13 @@ Staging models only rename and cast (views); mart models join and aggregate (tab
 chain of named CTEs ending in ``select * from final``. ``mart_records`` — one row per record,
 with its text — is kept incrementally: the records whose content or theme changed are found by
 comparing a few narrow columns (:data:`CHANGE_COLUMNS`, no text read) and only those rows are
-computed, deleted and inserted again; a change of the model's SQL builds it whole. The marts
-above it are rebuilt whole. The columns of every mart are documented, and tested, in
-``sql/models.toml``.
+computed, deleted and inserted again; a change of the model's SQL builds it whole.
+``mart_grid_theme_week`` — the largest, growing with grids × themes × weeks — is kept week by week
+(:data:`BY_WEEK`): from the changed rows of ``mart_records`` as they were and as they are, the weeks whose
+grid, theme or count changed; those and the 8 data weeks after them (the trailing baseline) are deleted and
+computed again, reading the 8 weeks before each. A week's update computes about 9 weeks' rows, however long
+the history. The other marts, small or depending on the latest record's time (the KPIs' as-of), are
+rebuilt whole. The columns of every mart are documented, and tested, in ``sql/models.toml``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,13 @@ INCREMENTAL = {"mart_records": ("source", "record_id")}
 #: Only these are compared (no text is read), then only the changed rows are computed whole.
 CHANGE_COLUMNS = {"mart_records": ("content_hash", "focus", "theme_id", "theme_score", "theme_label", "category")}
 LAYERS = ("staging", "marts")
+#: Marts kept week by week: the columns of ``mart_records`` each reads (a change of a record elsewhere —
+#: a later status, a reply — leaves it alone) and how many data weeks after a week its rows depend on that
+#: week (its trailing windows). The model reads ``build_weeks`` (io/build_weeks.sql) and computes the rows
+#: of the weeks marked ``refresh``; ``mart_weeks`` is built before it.
+BY_WEEK = {"mart_grid_theme_week": (("grid_id", "theme_id", "theme_label", "category"), 8)}
+#: ``build_weeks`` for a whole build (and for a scoped query, :mod:`demandlab.marts.scope`): every week computed.
+ALL_WEEKS = "select week_start, true as refresh from mart_weeks"
 
 
 def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
@@ -83,8 +94,12 @@ def build_marts(
                 con.execute(f"create or replace view {name} as\n{sql}")
             elif name in INCREMENTAL:
                 changed = _refresh_incremental(con, name, sql, INCREMENTAL[name])
+            elif name in BY_WEEK:
+                _refresh_weeks(con, name, sql, changed)
             else:
                 con.execute(f"create or replace table {name} as\n{sql}")
+        for side in ("_before", "_after"):
+            con.execute(f"drop table if exists {side}")
         if then is not None:
             then(con, changed)
     return changed
@@ -102,7 +117,7 @@ def _refresh_incremental(con: duckdb.DuckDBPyConnection, name: str, sql: str, ke
         else None
     )
     changed: str | None = "all"
-    fingerprint = hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
+    fingerprint = _fingerprint(sql)
     if current != incoming or _meta(con, f"sql_{name}") != fingerprint:
         # first run, or the model changed: build it whole
         con.execute(f"create or replace table {name} as select * from _incoming")
@@ -110,14 +125,68 @@ def _refresh_incremental(con: duckdb.DuckDBPyConnection, name: str, sql: str, ke
     else:
         on = " and ".join(f"t.{k} = s.{k}" for k in key)
         cols = ", ".join((*key, *CHANGE_COLUMNS[name], "created_at"))
-        changed_rows = sql_text("io/changed_rows", table=name, key=", ".join(key), cols=cols)
+        compared = (*CHANGE_COLUMNS[name], "created_at")
+        changed_rows = sql_text(
+            "io/changed_rows",
+            table=name,
+            keys=", ".join(f"coalesce(s.{k}, t.{k}) as {k}" for k in key),
+            on=on,
+            cols=cols,
+            incoming_cols=", ".join(f"s.{c}" for c in compared),
+            table_cols=", ".join(f"t.{c}" for c in compared),
+        )
         con.execute(f"create or replace temp table _changed as {changed_rows}")
         first = con.execute("select min(created_at), count(*) from _changed").fetchone()
         changed = first[0].isoformat() if first[1] else None
         if first[1]:
             keys = " and ".join(f"t.{k} = c.{k}" for k in key)
+            _keep_side(con, "_before", name, key)
             con.execute(f"delete from {name} as t using _changed as c where {keys}")
             con.execute(f"insert into {name} select s.* from _incoming as s semi join _changed as t on {on}")
+            _keep_side(con, "_after", name, key)
         con.execute("drop table _changed")
     con.execute("drop view _incoming")
     return changed
+
+
+def _fingerprint(sql: str) -> str:
+    return hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
+
+
+def _keep_side(con: duckdb.DuckDBPyConnection, side: str, name: str, key: tuple[str, ...]) -> None:
+    """The changed rows of ``name`` (``_changed``) as they are now, narrowed to the columns :data:`BY_WEEK` reads."""
+    if name != "mart_records":
+        return
+    columns = dict.fromkeys((*key, "week_start", *(c for cols, _ in BY_WEEK.values() for c in cols)))
+    on = " and ".join(f"t.{k} = c.{k}" for k in key)
+    picked = ", ".join(f"t.{c}" for c in columns)
+    con.execute(
+        f"create or replace temp table {side} as select {picked} from {name} as t semi join _changed as c on {on}"
+    )
+
+
+def _refresh_weeks(con: duckdb.DuckDBPyConnection, name: str, sql: str, changed: str | None) -> None:
+    """Bring a mart of :data:`BY_WEEK` up to date: whole when it is new, its SQL changed or ``mart_records``
+    was built whole (``changed == "all"``); else the weeks the changed records touch (see the module docstring)."""
+    columns, lookback = BY_WEEK[name]
+    exists = con.execute("select count(*) from duckdb_tables() where table_name = ? and not temporary", [name])
+    whole = not exists.fetchone()[0] or changed == "all" or _meta(con, f"sql_{name}") != _fingerprint(sql)
+    if whole:
+        con.execute(f"create or replace temp table build_weeks as {ALL_WEEKS}")
+        con.execute(f"create or replace table {name} as\n{sql}")
+        Store.set_meta(con, f"sql_{name}", _fingerprint(sql))
+    elif changed is not None:
+        key = ", ".join(INCREMENTAL["mart_records"])
+        weeks = sql_text(
+            "io/changed_weeks",
+            key=key,
+            before_cols=", ".join(f"b.{c}" for c in columns),
+            after_cols=", ".join(f"a.{c}" for c in columns),
+        )
+        con.execute(f"create or replace temp table _changed_weeks as {weeks}")
+        con.execute(f"create or replace temp table build_weeks as {sql_text('io/build_weeks')}", {"lookback": lookback})
+        con.execute(f"delete from {name} where week_start in (select week_start from build_weeks where refresh)")
+        con.execute(f"delete from {name} where week_start not in (select week_start from mart_weeks)")
+        con.execute(f"insert into {name}\n{sql}")
+        con.execute("drop table _changed_weeks")
+    con.execute("drop table if exists build_weeks")

@@ -74,9 +74,10 @@ def grid_week(store: Store, *, grid_id: str | None = None, street: str | None = 
 
 
 def grid_theme_week(store: Store, *, grid_id: str | None = None, theme_id: int | None = None) -> pl.DataFrame:
-    """Records per grid × theme × week, dense over weeks, with previous week and baseline."""
+    """Records per grid × theme × week, dense over weeks (the all-zero weeks the mart leaves out put back), with
+    previous week and baseline."""
     where, params = _where({"grid_id": grid_id, "theme_id": theme_id})
-    return store.sql(f"select * from mart_grid_theme_week{where} order by grid_id, theme_id, week_start", params)
+    return store.sql(read_sql("grid_theme_week", where=where), params)
 
 
 def rejects(store: Store, *, batch: str | None = None, reason: str | None = None) -> pl.DataFrame:

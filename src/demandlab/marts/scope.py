@@ -31,7 +31,7 @@ import polars as pl
 from .. import sql
 from ..options import parse_scope
 from ..store import Store
-from .build import INCREMENTAL, sql_models
+from .build import ALL_WEEKS, INCREMENTAL, sql_models
 
 #: The columns a scope can select on, from the widest to the narrowest.
 SCOPE_COLUMNS = ("street", "community", "grid_id")
@@ -138,6 +138,9 @@ class ScopedMarts:
         that carries a place (or, with weeks, a week)."""
         for relation in sorted(set(_READS.findall(re.sub(r"--[^\n]*", "", self.models[model])))):
             if relation in shadows or relation == model or relation in CALENDAR:
+                continue
+            if relation == "build_weeks":  # a model kept week by week (marts/build.py): here every week computed
+                shadows[relation] = (ALL_WEEKS, [])
                 continue
             if relation in self.models and not self._row_wise(relation):
                 # an aggregate read by this model: computed again over the scope, after its own inputs

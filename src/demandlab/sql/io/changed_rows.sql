@@ -1,8 +1,7 @@
 -- The keys of {table} whose compared columns ({cols}) differ from its model (_incoming): new, changed or
--- gone rows, found from narrow scans of both sides (no text is read), with each row's created_at.
-select {key}, created_at
-from (
-    (select {cols} from _incoming except select {cols} from {table})
-    union all
-    (select {cols} from {table} except select {cols} from _incoming)
-)
+-- gone rows, found by one join of narrow scans of both sides (no text is read; about twice as fast as an
+-- `except` each way), with the earlier created_at of the two sides.
+select {keys}, least(s.created_at, t.created_at) as created_at
+from (select {cols} from _incoming) as s
+full join (select {cols} from {table}) as t on {on}
+where ({incoming_cols}) is distinct from ({table_cols})
