@@ -19,6 +19,7 @@ is measured in ../shared/docs/measurements.md (run: 1.1 / 4.7 / 12.9 GiB at 0.1 
 batches in two worker processes — and records whether every table and mart is identical.
 
 Run: .venv/bin/python -m bench.scale --sizes 1000000,3000000 [--compare 200000]
+(``--weekly``: the weekly job alone again on the databases built before, e.g. after a change to it.)
 (about 10 minutes per million records; districts are kept in $DEMANDLAB_SCALE_DIR, default
 /tmp/demandlab-scale, as synth-1M, synth-3M, synth-10M, and reused.)
 """
@@ -248,6 +249,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sizes", default="1000000,3000000,10000000")
     parser.add_argument("--compare", type=int, default=0, help="records of the batched-vs-whole district (0: skip)")
     parser.add_argument("--reuse", action="store_true", help="take the sizes already in the partial result as done")
+    parser.add_argument(
+        "--weekly",
+        action="store_true",
+        help="measure only the weekly job again, on the databases built before (their build figures kept from "
+        "bench/results/scale.json; the note should say which commit built them)",
+    )
     args = parser.parse_args(argv)
     root = Path(os.environ.get("DEMANDLAB_SCALE_DIR", "/tmp/demandlab-scale"))
     root.mkdir(parents=True, exist_ok=True)
@@ -256,6 +263,14 @@ def main(argv: list[str] | None = None) -> dict:
     partial = RESULTS / "scale.partial.json"
     if args.reuse and partial.exists():
         results = json.loads(partial.read_text("utf-8"))
+    if args.weekly:
+        results = json.loads((RESULTS / "scale.json").read_text("utf-8"))
+        results = {"sizes": {k: v for k, v in results["sizes"].items() if k in {_label(n) for n in sizes}}}
+        for n in sizes:
+            label = _label(n)
+            print(f"  {label} (weekly only)", flush=True)
+            db = root / "bench" / label / "demandlab.duckdb"
+            results["sizes"][label]["weekly"] = _weekly(root / f"synth-{label}", db, NEW)
     for n in sizes:
         if _label(n) in results["sizes"]:
             continue
