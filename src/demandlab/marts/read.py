@@ -209,10 +209,12 @@ def compute_hot_issues(store: Store, week: dt.date, scope=None) -> pl.DataFrame:
     settings = json.loads(store.meta("signals_settings") or "{}")
     weeks = settings.get("hot_weeks", SignalsConfig.hot_weeks)
     as_of = week_end(week)
-    records = signal_records(store).filter(pl.col("created_at") <= as_of)
+    start = as_of - dt.timedelta(weeks=weeks) if weeks else None
+    # the period and the 52 weeks before it are all a hot issue reads (not the whole database)
+    oldest = start - dt.timedelta(weeks=52) if start is not None else None
+    records = signal_records(store, start=oldest, end=as_of + dt.timedelta(microseconds=1))
     if scope is not None:
         records = scope.filter(records)
-    start = as_of - dt.timedelta(weeks=weeks) if weeks else None
     texts = signal_records(store, text=True, start=start).select("source", "record_id", "title", "text", "tokens")
     repeats = store.sql("select source, record_id, repeat_group_id from mart_repeats")
     return compute(

@@ -345,18 +345,17 @@ def _hot(
     if read.n_placed(store) == 0 or read.missing(store, {"mart_hot_issues", "mart_repeats"}):
         return [], pl.DataFrame(), pl.DataFrame()
     hot = read.hot_issues(store, week=week_start, top=8, scope=scope)
-    as_of = dt.datetime.combine(week_start + dt.timedelta(days=7), dt.time()) - dt.timedelta(microseconds=1)
-    records = read.signal_records(store).filter(pl.col("created_at") <= as_of)
     if hot.is_empty():
         return [], hot, pl.DataFrame()
-    dots = (
+    held = (
         hot.select("hot_id", "records")
         .explode("records")
         .with_columns(pl.col("records").str.split_exact(":", 1).struct.rename_fields(["source", "record_id"]))
         .unnest("records")
-        .join(records.select("source", "record_id", "created_at", "likes"), on=["source", "record_id"])
-        .sort("hot_id", "created_at", "source", "record_id")
     )
+    records = read.signal_records(store, only=held.select("source", "record_id").unique())  # not every record
+    dots = held.join(records.select("source", "record_id", "created_at", "likes"), on=["source", "record_id"])
+    dots = dots.sort("hot_id", "created_at", "source", "record_id")
     rows = [
         {**r, "example": _clip(r["examples"][0], 120) if r["examples"] else ""}
         for r in hot.drop("records").iter_rows(named=True)
