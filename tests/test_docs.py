@@ -293,6 +293,15 @@ README_FIGURES = [
         r"and signals (\d+) s \(open work",
         lambda: _recorded("scale", "sizes", "1M", "weekly", "stage_seconds", "signals"),
     ),
+    (r"see below\), and (\d+) s at\s+3,000,000", lambda: _recorded("scale", "sizes", "3M", "weekly", "wall_s")),
+    (
+        r"3,000,000 records \(marts (\d+) s",
+        lambda: _recorded("scale", "sizes", "3M", "weekly", "stage_seconds", "marts"),
+    ),
+    (
+        r"3,000,000 records \(marts \d+ s, signals (\d+) s\)",
+        lambda: _recorded("scale", "sizes", "3M", "weekly", "stage_seconds", "signals"),
+    ),
     (r"([\d.]+) MB a page instead of", lambda: _recorded("report_size", "district_report", "bytes") / 1e6),
     (
         r"MB a page instead of ([\d.]+) MB",
