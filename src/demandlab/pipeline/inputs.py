@@ -120,10 +120,6 @@ def located_compounds(store: Store) -> list[str]:
     ].to_list()
 
 
-def grid_theme_cells(store: Store) -> pl.DataFrame:
-    return store.sql(sql.text("io/grid_theme_cells"))
-
-
 def label_column(name: str) -> str:
     """A records column to learn or compare with, quoted (anything else is refused)."""
     if name not in schema.RECORD:
