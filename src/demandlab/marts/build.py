@@ -154,7 +154,8 @@ def _fingerprint(sql: str) -> str:
 
 
 def _keep_side(con: duckdb.DuckDBPyConnection, side: str, name: str, key: tuple[str, ...]) -> None:
-    """The changed rows of ``name`` (``_changed``) as they are now, narrowed to the columns :data:`BY_WEEK` reads."""
+    """Keep the changed rows of ``name`` (``_changed``) as ``side``, narrowed to the columns :data:`BY_WEEK` reads:
+    called before they are deleted (``_before``) and after they are inserted again (``_after``)."""
     if name != "mart_records":
         return
     columns = dict.fromkeys((*key, "week_start", *(c for cols, _ in BY_WEEK.values() for c in cols)))
