@@ -19,7 +19,8 @@ is measured in ../shared/docs/measurements.md (run: 1.1 / 4.7 / 12.9 GiB at 0.1 
 batches in two worker processes — and records whether every table and mart is identical.
 
 Run: .venv/bin/python -m bench.scale --sizes 1000000,3000000 [--compare 200000]
-(``--weekly``: the weekly job alone again on the databases built before, e.g. after a change to it.)
+(``--weekly``: the weekly job alone again on the databases built before, e.g. after a change to it;
+``--sizes "" --compare 200000``: only the comparison, the sizes kept as recorded.)
 (about 10 minutes per million records; districts are kept in $DEMANDLAB_SCALE_DIR, default
 /tmp/demandlab-scale, as synth-1M, synth-3M, synth-10M, and reused.)
 """
@@ -263,6 +264,8 @@ def main(argv: list[str] | None = None) -> dict:
     partial = RESULTS / "scale.partial.json"
     if args.reuse and partial.exists():
         results = json.loads(partial.read_text("utf-8"))
+    if not sizes:  # --sizes "": keep the sizes measured before (e.g. to run only --compare)
+        results = {"sizes": json.loads((RESULTS / "scale.json").read_text("utf-8"))["sizes"]}
     if args.weekly:
         results = json.loads((RESULTS / "scale.json").read_text("utf-8"))
         results = {"sizes": {k: v for k, v in results["sizes"].items() if k in {_label(n) for n in sizes}}}

@@ -302,6 +302,8 @@ README_FIGURES = [
         r"3,000,000 records \(marts \d+ s, signals (\d+) s\)",
         lambda: _recorded("scale", "sizes", "3M", "weekly", "stage_seconds", "signals"),
     ),
+    (r"identical tables \((\d+) of \d+", lambda: sum(_recorded("scale", "compare", "tables_equal").values())),
+    (r"identical tables \(\d+ of (\d+)", lambda: len(_recorded("scale", "compare", "tables_equal"))),
     (r"([\d.]+) MB a page instead of", lambda: _recorded("report_size", "district_report", "bytes") / 1e6),
     (
         r"MB a page instead of ([\d.]+) MB",
