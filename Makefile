@@ -84,7 +84,7 @@ $(UV):
 	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
 # --compile-bytecode: the packages' bytecode is written once here, so no command compiles them again
-# (about 3 s of every `demandlab` start where PYTHONDONTWRITEBYTECODE is set or site-packages is read-only)
+# (every `demandlab` start would, where PYTHONDONTWRITEBYTECODE is set or site-packages is read-only)
 $(STAMP): $(UV) uv.lock pyproject.toml
 	$(UV) sync --frozen --all-groups --compile-bytecode
 	touch $@

@@ -186,8 +186,10 @@ def _refresh_weeks(con: duckdb.DuckDBPyConnection, name: str, sql: str, changed:
         )
         con.execute(f"create or replace temp table _changed_weeks as {weeks}")
         con.execute(f"create or replace temp table build_weeks as {sql_text('io/build_weeks')}", {"lookback": lookback})
-        con.execute(f"delete from {name} where week_start in (select week_start from build_weeks where refresh)")
-        con.execute(f"delete from {name} where week_start not in (select week_start from mart_weeks)")
+        gone = "week_start not in (select week_start from mart_weeks)"  # a week whose records all went
+        con.execute(
+            f"delete from {name} where week_start in (select week_start from build_weeks where refresh) or {gone}"
+        )
         con.execute(f"insert into {name}\n{sql}")
         con.execute("drop table _changed_weeks")
     con.execute("drop table if exists build_weeks")

@@ -1,6 +1,7 @@
--- mart_grid_theme_week dense over mart_weeks for every pair it has (narrowed by the caller): the weeks the mart leaves out (no
--- record that week nor in the 8 data weeks before) put back as it would have computed them: n 0, the previous
--- week 0 and the baseline 0.0 (NULL in the first week of the data), baseline_weeks the weeks before (up to 8).
+-- mart_grid_theme_week dense over mart_weeks for every pair it has (narrowed by the caller): the weeks
+-- the mart leaves out (no record that week nor in the 8 data weeks before) put back as it would have
+-- computed them: n 0, the previous week 0 and the baseline 0.0 (NULL in the first week of the data),
+-- baseline_weeks the weeks before (up to 8).
 with cells as (
     select * from mart_grid_theme_week{where}
 ),
