@@ -9,6 +9,7 @@ import json
 
 import polars as pl
 import pytest
+from tests.conftest import shared_data
 from typer.testing import CliRunner
 
 from demandlab import marts
@@ -216,3 +217,94 @@ def test_a_matter_is_never_named_by_an_organisation():
     developer = [("某某房地产开发有限公司", ["房地产开发", "有限公司"])] * 3
     noise = [("搅拌站夜间噪音扰民", ["搅拌站", "夜间", "噪音", "扰民"])] * 3
     assert matter_names([developer, noise], [None, None], ["虚假宣传", "噪音"]) == ["虚假宣传", "搅拌站夜间噪音扰民"]
+
+
+def _matters_by_definition(records: pl.DataFrame) -> list[int]:
+    """find_matters written plainly (matter_tokens per record, scikit-learn's CountVectorizer, blocks in
+    sorted order): the definition the vectorised version must equal, in the order find_matters returns."""
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+    from demandlab.signals.matters import PLACE_SIMILARITY, PLACELESS_SIMILARITY, cluster_block, matter_tokens
+
+    records = records.sort("created_at", "source", "record_id")
+    places, tokens = records["place_key"].to_list(), records["tokens"].to_list()
+    block = [p if p is not None else f"theme:{t}" for p, t in zip(places, records["theme_id"], strict=True)]
+    docs = [matter_tokens(t and t.split(" "), p) for t, p in zip(tokens, records["place"], strict=True)]
+    useful = [i for i, d in enumerate(docs) if d]
+    counts = CountVectorizer(analyzer=lambda d: d, lowercase=False).fit_transform([docs[i] for i in useful]).tocsr()
+    distinct = sorted({tuple(sorted(docs[i])): k for k, i in enumerate(useful)}.values())
+    vectors = TfidfTransformer(sublinear_tf=True).fit(counts[distinct]).transform(counts).tocsr()
+    at = {i: k for k, i in enumerate(useful)}
+    matters, offset = [None] * records.height, 0
+    for b in sorted(set(block)):
+        rows = [i for i in range(records.height) if block[i] == b]
+        placed = records["place_key"][rows[0]] is not None
+        with_text = [i for i in rows if i in at]
+        if with_text:
+            similarity = PLACE_SIMILARITY if placed else PLACELESS_SIMILARITY
+            labels = cluster_block(vectors[[at[i] for i in with_text]], similarity)
+            for i, label in zip(with_text, labels, strict=True):
+                matters[i] = int(label) + offset
+            offset += int(np.max(labels)) + 1
+        without = [i for i in rows if i not in at]
+        if not placed:
+            for i in without:
+                matters[i], offset = offset, offset + 1
+            continue
+        for theme in sorted({records["theme_id"][i] for i in without}):
+            for i in without:
+                if records["theme_id"][i] == theme:
+                    matters[i] = offset
+            offset += 1
+    return matters
+
+
+def test_matters_equal_their_definition_on_hand_made_edge_cases():
+    start = dt.datetime(2026, 10, 20, 8)
+    texts = [
+        ("翠湖小区", "翠湖 小区 电梯 故障"),  # words of the place name say nothing about the matter
+        ("翠湖小区", "翠湖 湖 电梯 故障 故障"),  # a one-character word inside the name stays; a word twice
+        ("翠湖小区", "翠湖"),  # nothing left once the place's words are gone: grouped by theme
+        ("翠湖小区", "小区 湖"),  # only a one-character word of the name is left: it is a word
+        ("翠湖小区", None),  # no tokens at all
+        ("翠湖小区", "电梯 故障"),
+        (None, "购房 补贴 发放"),  # no place: a city-wide matter within the theme
+        (None, "购房 补贴 发放"),  # the same text again: one document for the document frequencies
+        (None, None),
+        (None, "公租房  维修"),  # two spaces: an empty word, as the space-joined tokens hold it
+        ("滨河苑", "停车 收费 上涨"),
+        ("滨河苑", "停车 收费 上涨 物业"),
+        ("滨河苑", "噪音 扰民"),
+    ]
+    rows = [
+        _record(i, f"t{i}", toks, start + dt.timedelta(hours=i), place_key=place, place=place,
+                theme_id=1 + i % 2)
+        for i, (place, toks) in enumerate(texts)
+    ]  # fmt: skip
+    records = pl.DataFrame(rows).sample(fraction=1.0, shuffle=True, seed=3)  # any input order
+    assert find_matters(records)["matter"].to_list() == _matters_by_definition(records)
+
+
+def test_matters_equal_their_definition_on_a_real_board():
+    from demandlab.text.segment import Segmenter
+
+    path = shared_data("zjboard", "messages.jsonl")
+    board = pl.read_ndjson(path, infer_schema_length=None)
+    segmenter = Segmenter()
+    texts = [f"{t}。{c}" for t, c in zip(board["title"], board["content"], strict=True)]
+    records = board.select(
+        pl.lit("zjboard").alias("source"),
+        pl.col("id").cast(pl.String).alias("record_id"),
+        pl.col("date").str.to_datetime("%Y-%m-%d").alias("created_at"),
+        pl.col("district").alias("place_key"),  # the district stands in for a place: its name's words drop out
+        pl.col("district").alias("place"),
+        pl.col("domain").rank("dense").cast(pl.Int64).alias("theme_id"),
+        pl.Series(
+            "tokens",
+            [" ".join(segmenter.tokens(text)) or None for text in texts],
+        ),
+    )
+    found = find_matters(records)
+    assert found["matter"].to_list() == _matters_by_definition(records)
+    assert 1 < found["matter"].n_unique() < records.height  # some messages share a matter, not all

@@ -46,7 +46,8 @@ def _identity(tokens: list[str]) -> list[str]:
 
 
 def matter_tokens(tokens: list[str] | None, place: str | None) -> list[str]:
-    """A record's tokens without those of its place name (翠湖, 小区 in 翠湖小区 …).
+    """A record's tokens without those of its place name (翠湖, 小区 in 翠湖小区 …): the definition; find_matters
+    computes the same for every record at once in polars.
 
     >>> matter_tokens(["伊景园", "滨河苑", "捆绑", "销售", "车位"], "伊景园滨河苑")
     ['捆绑', '销售', '车位']
@@ -103,6 +104,45 @@ def cluster_block(vectors: sp.csr_matrix, similarity: float, max_block: int = MA
     return joined[labels]
 
 
+def _token_counts(records: pl.DataFrame) -> sp.csr_matrix:
+    """How often each record (a row of ``records``) uses each token (a column, tokens in code-point order),
+    without the tokens of its place name (:func:`matter_tokens`, here in polars); canonical CSR."""
+    pairs = (
+        records.select(pl.int_range(pl.len()).alias("row"), pl.col("place").fill_null(""), pl.col("tokens"))
+        .explode("tokens")
+        .rename({"tokens": "token"})
+        .filter(pl.col("token").is_not_null())
+        .filter(~((pl.col("token").str.len_chars() >= 2) & pl.col("place").str.contains(pl.col("token"), literal=True)))
+    )
+    # the vocabulary sorted as Python sorts it (UTF-8 bytes sort in code-point order): CountVectorizer's columns
+    vocabulary = pairs.select(pl.col("token").unique().sort()).with_row_index("term")
+    terms = pairs.join(vocabulary, on="token")
+    counts = sp.coo_matrix(
+        (np.ones(terms.height, dtype=np.int64), (terms["row"].to_numpy(), terms["term"].to_numpy())),
+        shape=(records.height, vocabulary.height),
+    ).tocsr()
+    counts.sum_duplicates()
+    return counts
+
+
+def _tfidf(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """l2-normalised TF-IDF rows of ``counts``' rows that have a token, with sublinear term frequency and
+    document frequencies over distinct texts (a message sent 30 times is one document, not 30 that make
+    its own words look common)."""
+    counts = counts[np.diff(counts.indptr) > 0]
+    lengths = np.diff(counts.indptr)
+    documents = pl.DataFrame(
+        {
+            "row": np.repeat(np.arange(counts.shape[0]), lengths),
+            "term": counts.indices.astype(np.int64),
+            "n": counts.data,
+        }
+    )
+    texts = documents.group_by("row", maintain_order=True).agg("term", "n")
+    distinct = texts.unique(subset=["term", "n"], keep="first")["row"].sort().to_numpy()
+    return TfidfTransformer(sublinear_tf=True).fit(counts[distinct]).transform(counts).tocsr()
+
+
 def find_matters(records: pl.DataFrame) -> pl.DataFrame:
     """``records`` with ``block`` (the place key, else ``theme:<id>``) and ``matter`` (an integer, unique
     across blocks, numbered in order of blocks and of each matter's first record).
@@ -121,42 +161,41 @@ def find_matters(records: pl.DataFrame) -> pl.DataFrame:
         records = records.with_columns(tokens=pl.lit(None, pl.List(pl.String)))
     elif records.schema["tokens"] == pl.String:
         records = records.with_columns(pl.col("tokens").str.split(" "))
-    docs = [matter_tokens(t, p) for t, p in zip(records["tokens"].to_list(), records["place"].to_list(), strict=True)]
-    useful = np.array([bool(d) for d in docs])
-    vectors = None
-    if useful.any():
-        counts = CountVectorizer(analyzer=_identity, lowercase=False).fit_transform([d for d in docs if d]).tocsr()
-        # document frequencies over distinct texts: a message sent 30 times is one document, not 30
-        # that make its own words look common
-        distinct = sorted({tuple(sorted(d)): i for i, d in enumerate(d for d in docs if d)}.values())
-        idf = TfidfTransformer(sublinear_tf=True).fit(counts[distinct])
-        vectors = idf.transform(counts).tocsr()
+    # the records block by block (each in time order), so that each block's vectors are consecutive rows
+    placed = pl.col("place_key").is_not_null().alias("placed")
+    in_blocks = records.select(pl.int_range(pl.len()).alias("i"), "block", "place", "tokens", "theme_id", placed)
+    in_blocks = in_blocks.sort("block", "i")
+    counts = _token_counts(in_blocks)
+    useful = np.diff(counts.indptr) > 0
+    vectors = _tfidf(counts) if counts.nnz else None
     position = np.cumsum(useful) - 1  # row of each useful record in ``vectors``
-    blocks = records["block"].to_list()
-    themes = records["theme_id"].to_list()
-    placed = records["place_key"].is_not_null().to_list()
-    members: dict[str, list[int]] = {}
-    for i, block in enumerate(blocks):
-        members.setdefault(block, []).append(i)
-    matters = np.empty(records.height, dtype=np.int64)
+    bounds = (
+        in_blocks.with_row_index("at")
+        .group_by("block", maintain_order=True)
+        .agg(lo=pl.col("at").first(), hi=pl.col("at").last() + 1, placed=pl.col("placed").first())
+    )
+    themes = in_blocks["theme_id"].to_numpy()
+    matters = np.empty(in_blocks.height, dtype=np.int64)
     offset = 0
-    for block in sorted(members):
-        rows = np.array(members[block])
-        with_text = rows[useful[rows]]
+    for lo, hi, placed in bounds.select("lo", "hi", "placed").iter_rows():
+        rows = np.arange(lo, hi)
+        with_text = rows[useful[lo:hi]]
         if len(with_text):
-            similarity = PLACE_SIMILARITY if placed[rows[0]] else PLACELESS_SIMILARITY
-            labels = cluster_block(vectors[position[with_text]], similarity)
+            similarity = PLACE_SIMILARITY if placed else PLACELESS_SIMILARITY
+            labels = cluster_block(vectors[position[with_text[0]] : position[with_text[-1]] + 1], similarity)
             matters[with_text] = labels + offset
             offset += int(labels.max()) + 1
-        without = rows[~useful[rows]]
-        if not placed[rows[0]]:  # no place and no words: nothing says two of them are one matter
+        without = rows[~useful[lo:hi]]
+        if not placed:  # no place and no words: nothing says two of them are one matter
             matters[without] = np.arange(offset, offset + len(without))
             offset += len(without)
             continue
-        for theme in sorted({themes[i] for i in without}):
-            matters[[i for i in without if themes[i] == theme]] = offset
+        for theme in np.unique(themes[without]):
+            matters[without[themes[without] == theme]] = offset
             offset += 1
-    return records.with_columns(pl.Series("matter", matters, dtype=pl.Int64))
+    found = np.empty_like(matters)
+    found[in_blocks["i"].to_numpy()] = matters
+    return records.with_columns(pl.Series("matter", found, dtype=pl.Int64))
 
 
 @functools.cache
