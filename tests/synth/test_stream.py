@@ -4,6 +4,7 @@ exports split into period files when they are large."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -106,10 +107,19 @@ def test_a_grown_district_counts_and_places_its_bad_rows(grown):
 
 
 def test_any_number_of_workers_writes_the_same_bytes(tmp_path):
-    one = generate(tmp_path / "one", n_records=1_500, seed=9, end=END, weeks=80, grid_load=6)
+    told: list[tuple[str, int]] = []
+
+    @contextlib.contextmanager
+    def progress(description: str, total: int):
+        told.append((description, total))
+        yield lambda n: told.append((description, n))
+
+    one = generate(tmp_path / "one", n_records=1_500, seed=9, end=END, weeks=80, grid_load=6, progress=progress)
     two = generate(tmp_path / "two", n_records=1_500, seed=9, end=END, weeks=80, grid_load=6, workers=2)
     assert one.truth["district"]["grids"] > 120
     assert _digests(one.root) == _digests(two.root)
+    # a grown district takes long (10 million records: most of an hour): it says each week it has written
+    assert told == [("合成 synth weeks", 80)] + [("合成 synth weeks", 1)] * 80
 
 
 def test_large_exports_are_split_into_period_files(tmp_path, monkeypatch):

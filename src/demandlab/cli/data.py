@@ -67,9 +67,15 @@ def synth(
 
     started = time.perf_counter()
     try:
-        result = generate(
-            out_dir, n_records=records, seed=seed, end=dt.date.fromisoformat(end) if end else None, workers=workers
-        )
+        with progress_bars() as progress:
+            result = generate(
+                out_dir,
+                n_records=records,
+                seed=seed,
+                end=dt.date.fromisoformat(end) if end else None,
+                workers=workers,
+                progress=progress,
+            )
     except ValueError as exc:
         err.print(f"[red]synth:[/] {exc}")
         raise typer.Exit(EXIT_USAGE) from exc

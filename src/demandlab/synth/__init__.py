@@ -95,6 +95,7 @@ def generate(
     *,
     grid_load: float = GRID_LOAD,
     workers: int = 1,
+    progress=None,
 ) -> SynthResult:
     """Generate a synthetic district and its exports into ``out``.
 
@@ -109,6 +110,8 @@ def generate(
         never fewer than 120 (see the module's growth rule).
     workers : processes making the weeks of a grown district side by side (the files are the same whatever
         their number); a district of 120 grids is drawn at once in this process.
+    progress : a progress factory (:mod:`demandlab.pipeline.reports`) told of each week a grown district
+        has written; a district of 120 grids is one step.
 
     Examples
     --------
@@ -132,8 +135,13 @@ def generate(
     if n_grids > BASE_GRIDS or n_records > WHOLE_MAX_RECORDS:
         from .stream import generate_weekly
 
-        return generate_weekly(root, n_records, seed, end, weeks, n_grids, workers)
-    return _generate_whole(root, n_records, seed, end, weeks)
+        return generate_weekly(root, n_records, seed, end, weeks, n_grids, workers, progress)
+    from ..pipeline.reports import silent
+
+    with (progress or silent)("合成 synth", 1) as advance:
+        result = _generate_whole(root, n_records, seed, end, weeks)
+        advance(1)
+    return result
 
 
 def _generate_whole(root: Path, n_records: int, seed: int, end: dt.date, weeks: int) -> SynthResult:

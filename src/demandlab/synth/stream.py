@@ -263,8 +263,12 @@ def _weeks(job: WeekJob, weeks: range, workers: int) -> Iterator[WeekOutput]:
             yield done
 
 
-def generate_weekly(root: Path, n_records: int, seed: int, end: dt.date, weeks: int, n_grids: int, workers: int):
-    """Write a district of ``n_grids`` grids a week at a time into ``root`` (see :func:`demandlab.synth.generate`)."""
+def generate_weekly(
+    root: Path, n_records: int, seed: int, end: dt.date, weeks: int, n_grids: int, workers: int, progress=None
+):
+    """Write a district of ``n_grids`` grids a week at a time into ``root`` (see :func:`demandlab.synth.generate`);
+    ``progress`` (a progress factory) is told of each week written."""
+    from ..pipeline.reports import silent
     from . import SynthResult, project_truth
 
     catalog = load_catalog()
@@ -306,13 +310,15 @@ def generate_weekly(root: Path, n_records: int, seed: int, end: dt.date, weeks: 
     events: dict[str, list[str]] = {}
     tally = DemandTally(catalog, end, job.resource_categories)
     try:
-        for done in _weeks(job, range(weeks), workers):
-            for source, chunk in done.chunks.items():
-                files.append(source, done.week, chunk)
-            frames.append(done.frames)
-            for event_id, ids in done.events.items():
-                events.setdefault(event_id, []).extend(ids)
-            tally.merge(done.tally)
+        with (progress or silent)("合成 synth weeks", weeks) as advance:
+            for done in _weeks(job, range(weeks), workers):
+                for source, chunk in done.chunks.items():
+                    files.append(source, done.week, chunk)
+                frames.append(done.frames)
+                for event_id, ids in done.events.items():
+                    events.setdefault(event_id, []).extend(ids)
+                tally.merge(done.tally)
+                advance(1)
     finally:
         files.close()
         frames.close()
