@@ -203,3 +203,45 @@ def test_locating_real_messages_from_the_evidence_scan_equals_reading_again():
     once, twice = _read_once_and_twice(rows, [])
     assert_frame_equal(once, twice)
     assert once["place_key"].null_count() < rows.height  # places were found at all
+
+
+def _spans_by_alternation(names: list[str], text: str) -> list[tuple[int, int]]:
+    """Known names found by one regular expression alternating them, longest first, each character of a name
+    optionally followed by one separator: the definition KnownNames keeps (with any run of separators)."""
+    import re
+
+    ordered = sorted(set(names), key=lambda n: (-len(n), n))
+    pattern = re.compile("|".join(r"[·•・‧∙ \u3000]?".join(map(re.escape, n)) for n in ordered))
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def test_known_names_are_found_where_an_alternation_of_them_finds_them():
+    from demandlab.signals.place_grammar import KnownNames
+
+    names = ["翠湖", "翠湖花园", "湖滨", "滨河苑", "伊景园滨河苑", "花园"]
+    texts = [
+        "翠湖花园和伊景园·滨河苑的业主",  # the longest name at a position; a separator inside a name
+        "翠 湖花园门口，湖滨路口",  # a space inside; two names sharing no character
+        "伊景园滨河苑滨河苑",  # names one after another
+        "没有名字的句子",
+        "翠湖·　花园",  # a run of separators is still one name (the alternation allows one)
+    ]
+    known = KnownNames(names)
+    for text in texts[:-1]:
+        assert known.spans(text) == _spans_by_alternation(names, text), text
+    assert known.spans(texts[-1]) == [(0, 6)]
+
+
+def test_known_names_on_real_messages_are_found_where_an_alternation_of_them_finds_them():
+    from demandlab.signals.place_grammar import KnownNames
+
+    path = shared_data("zjboard", "messages.jsonl")
+    board = pl.read_ndjson(path, infer_schema_length=None)
+    texts = [f"{t}。{c}" for t, c in zip(board["title"], board["content"], strict=True)]
+    found = find_places(pl.DataFrame({"title": texts}), PlaceFinder.build())
+    names = sorted({k for k in found["place_key"].drop_nulls().to_list() if len(k) >= 2})
+    assert len(names) > 100  # the board names many places
+    known = KnownNames(names)
+    spans = [known.spans(text) for text in texts]
+    assert spans == [_spans_by_alternation(names, text) for text in texts]
+    assert sum(map(len, spans)) > len(names)

@@ -9,6 +9,9 @@ Chinese grammar and the general vocabulary of places, not any city's place names
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from ahocorasick_rs import AhoCorasick, MatchKind
 
 # single-character residential heads (伊景园滨河苑, 仰山郡, 中南闻荷府); 园, 庭, 城, 居, 里 and 湾 end too
 # many common words or rural hamlets (公园, 家庭, 县城, 邻居, 这里, 螺蛳湾组) and are only found when learned
@@ -152,9 +155,44 @@ def compound_key(name: str) -> str:
     return key.removesuffix("小区") if len(key) >= 4 else key
 
 
-def tolerant_pattern(name: str) -> str:
-    """A pattern for a known name that also matches it written with interpuncts or spaces inside."""
-    return r"[·•・‧∙ \u3000]?".join(map(re.escape, name))
+#: What people write inside a known name without parting it (伊景园·滨河苑, 伊景园 滨河苑).
+NAME_SEPARATORS = "·•・‧∙ \u3000"
+_DROP_SEPARATORS = str.maketrans("", "", NAME_SEPARATORS)
+
+
+class KnownNames:
+    """Where known names are written in a text: leftmost first, at one position the longest name, no two
+    overlapping; interpuncts and spaces (:data:`NAME_SEPARATORS`) may be written inside a name.
+
+    One Aho–Corasick automaton over all the names: built in milliseconds for thousands of names, where a
+    regular expression alternating them took about a second to compile for a 3,400-grid district, and
+    reads a text in one pass.
+
+    >>> KnownNames(["翠湖", "翠湖花园", "湖滨"]).spans("在翠湖·花园里，和湖滨路")
+    [(1, 6), (9, 11)]
+    """
+
+    def __init__(self, names: Iterable[str]):
+        self.names = tuple(names)
+        self._automaton = AhoCorasick(list(self.names), matchkind=MatchKind.LeftmostLongest)
+
+    def __reduce__(self):  # the automaton does not pickle: a copy builds its own
+        return (KnownNames, (self.names,))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, KnownNames) and other.names == self.names
+
+    def __hash__(self) -> int:
+        return hash(self.names)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each known name in ``text``, separators inside it included."""
+        stripped = text.translate(_DROP_SEPARATORS)
+        found = self._automaton.find_matches_as_indexes(stripped)
+        if len(stripped) == len(text) or not found:
+            return [(start, end) for _, start, end in found]
+        kept = [i for i, ch in enumerate(text) if ch not in NAME_SEPARATORS]
+        return [(kept[start], kept[end - 1] + 1) for _, start, end in found]
 
 
 def admin_prefix(lead: str) -> str:

@@ -85,11 +85,11 @@ from .place_grammar import (
     ROAD_WORD_AFTER,
     STOP,
     UNITS,
+    KnownNames,
     admin_prefix,
     cn_number,
     compound_key,
     normal_name,
-    tolerant_pattern,
 )
 
 KINDS = ("compound", "poi", "road")  # most to least preferred
@@ -142,7 +142,7 @@ class PlaceFinder:
     """
 
     known: tuple[str, ...]
-    known_pattern: re.Pattern | None
+    known_names: KnownNames | None
     suffix_pattern: re.Pattern
     generic: frozenset[str] = frozenset()
 
@@ -150,9 +150,9 @@ class PlaceFinder:
     def build(cls, compounds: Iterable[str] = (), generic: Iterable[str] = ()) -> PlaceFinder:
         names = {normal_name(c) for c in compounds if c}
         known = tuple(sorted({n for n in names if len(n) >= 2}, key=lambda c: (-len(c), c)))
-        known_pattern = re.compile("|".join(map(tolerant_pattern, known))) if known else None
         suffixes = sorted({*COMPOUND_SUFFIXES, *POI_SUFFIXES, *ROAD_SUFFIXES}, key=lambda s: (-len(s), s))
-        return cls(known, known_pattern, re.compile("|".join(map(re.escape, suffixes))), frozenset(generic))
+        suffix_pattern = re.compile("|".join(map(re.escape, suffixes)))
+        return cls(known, KnownNames(known) if known else None, suffix_pattern, frozenset(generic))
 
     # --- reading a name ----------------------------------------------------------------------
     @staticmethod
@@ -221,13 +221,13 @@ class PlaceFinder:
     def _scan(self, text: str) -> list[_Hit]:
         hits: list[_Hit] = []
         known_spans: list[tuple[int, int]] = []
-        if self.known_pattern is not None:
-            for m in self.known_pattern.finditer(text):
-                end = m.end() + 2 if text.startswith("小区", m.end()) else m.end()
-                known_spans.append((m.start(), end))
-                name = text[m.start() : end]
+        if self.known_names is not None:
+            for start, stop in self.known_names.spans(text):
+                end = stop + 2 if text.startswith("小区", stop) else stop
+                known_spans.append((start, end))
+                name = text[start:end]
                 place = Place("compound", name + self._building(text, end), compound_key(name))
-                hits.append(_Hit(m.start(), end, place, False))
+                hits.append(_Hit(start, end, place, False))
         for m in self.suffix_pattern.finditer(text):
             if any(a <= m.start() < b for a, b in known_spans):
                 continue
