@@ -19,8 +19,10 @@ is measured in ../shared/docs/measurements.md (run: 1.1 / 4.7 / 12.9 GiB at 0.1 
 batches in two worker processes — and records whether every table and mart is identical.
 
 Run: .venv/bin/python -m bench.scale --sizes 1000000,3000000 [--compare 200000]
+Sizes not measured by a run are kept as recorded in bench/results/scale.json; each size says when and
+by which commit it was measured (``measured``; its weekly figures too when ``--weekly`` measured them again).
 (``--weekly``: the weekly job alone again on the databases built before, e.g. after a change to it;
-``--sizes "" --compare 200000``: only the comparison, the sizes kept as recorded.)
+``--sizes "" --compare 200000``: only the comparison; ``--sizes 10000000``: add 10M to 1M and 3M.)
 (about 10 minutes per million records; districts are kept in $DEMANDLAB_SCALE_DIR, default
 /tmp/demandlab-scale, as synth-1M, synth-3M, synth-10M, and reused.)
 """
@@ -241,6 +243,12 @@ def _compare(root: Path, n: int) -> dict:
     }
 
 
+def _provenance() -> dict:
+    """When and by which commit a size was measured (sizes measured by different runs share one file)."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=_here(), capture_output=True, text=True)
+    return {"at": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit.stdout.strip() or None}
+
+
 def _exponent(small: float, large: float, ratio: float) -> float:
     return round(math.log(large / small) / math.log(ratio), 3) if small > 0 and large > 0 else float("nan")
 
@@ -254,26 +262,27 @@ def main(argv: list[str] | None = None) -> dict:
         "--weekly",
         action="store_true",
         help="measure only the weekly job again, on the databases built before (their build figures kept from "
-        "bench/results/scale.json; the note should say which commit built them)",
+        "bench/results/scale.json, with the commit that built them)",
     )
     args = parser.parse_args(argv)
     root = Path(os.environ.get("DEMANDLAB_SCALE_DIR", "/tmp/demandlab-scale"))
     root.mkdir(parents=True, exist_ok=True)
     sizes = [int(x) for x in args.sizes.split(",") if x]
-    results: dict = {"sizes": {}}
+    recorded = json.loads((RESULTS / "scale.json").read_text("utf-8")) if (RESULTS / "scale.json").exists() else {}
+    # what this run does not measure is kept as recorded (each size says when and by which commit it was measured)
+    measuring = set() if args.weekly else {_label(n) for n in sizes}
+    results: dict = {"sizes": {k: v for k, v in recorded.get("sizes", {}).items() if k not in measuring}}
+    if "compare" in recorded and not args.compare:
+        results["compare"] = recorded["compare"]
     partial = RESULTS / "scale.partial.json"
     if args.reuse and partial.exists():
         results = json.loads(partial.read_text("utf-8"))
-    if not sizes:  # --sizes "": keep the sizes measured before (e.g. to run only --compare)
-        results = {"sizes": json.loads((RESULTS / "scale.json").read_text("utf-8"))["sizes"]}
     if args.weekly:
-        results = json.loads((RESULTS / "scale.json").read_text("utf-8"))
-        results = {"sizes": {k: v for k, v in results["sizes"].items() if k in {_label(n) for n in sizes}}}
         for n in sizes:
             label = _label(n)
             print(f"  {label} (weekly only)", flush=True)
             db = root / "bench" / label / "demandlab.duckdb"
-            results["sizes"][label]["weekly"] = _weekly(root / f"synth-{label}", db, NEW)
+            results["sizes"][label]["weekly"] = {**_weekly(root / f"synth-{label}", db, NEW), "measured": _provenance()}
     for n in sizes:
         if _label(n) in results["sizes"]:
             continue
@@ -282,6 +291,7 @@ def main(argv: list[str] | None = None) -> dict:
         db, steps = _build(root, folder, n)
         weekly = _weekly(folder, db, NEW)
         results["sizes"][_label(n)] = {
+            "measured": _provenance(),
             "synth": synth,
             "steps": steps,
             "peak_gib": max(s["peak_gib"] for s in steps.values()),
