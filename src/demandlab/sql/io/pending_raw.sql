@@ -1,15 +1,17 @@
 -- What the clean stage reads: the current version of every record that has a version not yet cleaned.
 -- The current version is the most advanced one, not the last loaded: reopened before closed before
 -- responded, then the latest closed-loop time, then a 回访 answer, then the version number — so an
--- older export loaded after a newer one does not undo it.
+-- older export loaded after a newer one does not undo it. The versions are ranked on the few columns the
+-- order reads; only the chosen one is then read whole (ranking every column, texts included, sorted every
+-- version of every pending record with its texts).
 with pending as (
     select distinct r.source, r.record_id
     from restricted.raw_records as r
     anti join records as c on r.source = c.source and r.record_id = c.record_id and r.version <= c.version
 ),
 
-current_version as (
-    select r.*
+chosen as (
+    select r.source, r.record_id, r.version
     from restricted.raw_records as r
     semi join pending as p on r.source = p.source and r.record_id = p.record_id
     qualify row_number() over (
@@ -32,9 +34,10 @@ current_version as (
 ),
 
 final as (
-    select c.*
-    from current_version as c
-    anti join records as x on c.source = x.source and c.record_id = x.record_id and c.version = x.version
+    select r.*
+    from restricted.raw_records as r
+    semi join chosen as c on r.source = c.source and r.record_id = c.record_id and r.version = c.version
+    anti join records as x on r.source = x.source and r.record_id = x.record_id and r.version = x.version
 )
 
 select * from final
