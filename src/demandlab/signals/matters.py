@@ -126,9 +126,9 @@ def _token_counts(records: pl.DataFrame) -> sp.csr_matrix:
 
 
 def _tfidf(counts: sp.csr_matrix) -> sp.csr_matrix:
-    """l2-normalised TF-IDF rows of ``counts``' rows that have a token, with sublinear term frequency and
-    document frequencies over distinct texts (a message sent 30 times is one document, not 30 that make
-    its own words look common)."""
+    """One l2-normalised TF-IDF row for each row of ``counts`` that has a token, in order: sublinear term
+    frequency, document frequencies over distinct texts (a message sent 30 times is one document, not 30
+    that make its own words look common)."""
     counts = counts[np.diff(counts.indptr) > 0]
     lengths = np.diff(counts.indptr)
     documents = pl.DataFrame(

@@ -164,9 +164,9 @@ class KnownNames:
     """Where known names are written in a text: leftmost first, at one position the longest name, no two
     overlapping; interpuncts and spaces (:data:`NAME_SEPARATORS`) may be written inside a name.
 
-    One Aho–Corasick automaton over all the names: built in milliseconds for thousands of names, where a
-    regular expression alternating them took about a second to compile for a 3,400-grid district, and
-    reads a text in one pass.
+    One Aho–Corasick automaton over all the names, built in milliseconds (a regular expression alternating
+    the 3,400 names of a 3,000,000-record district took about a second to compile); a run of separators
+    inside a name is stripped with the others.
 
     >>> KnownNames(["翠湖", "翠湖花园", "湖滨"]).spans("在翠湖·花园里，和湖滨路")
     [(1, 6), (9, 11)]
