@@ -162,8 +162,8 @@ def find_matters(records: pl.DataFrame) -> pl.DataFrame:
     elif records.schema["tokens"] == pl.String:
         records = records.with_columns(pl.col("tokens").str.split(" "))
     # the records block by block (each in time order), so that each block's vectors are consecutive rows
-    placed = pl.col("place_key").is_not_null().alias("placed")
-    in_blocks = records.select(pl.int_range(pl.len()).alias("i"), "block", "place", "tokens", "theme_id", placed)
+    has_place = pl.col("place_key").is_not_null().alias("placed")
+    in_blocks = records.select(pl.int_range(pl.len()).alias("i"), "block", "place", "tokens", "theme_id", has_place)
     in_blocks = in_blocks.sort("block", "i")
     counts = _token_counts(in_blocks)
     useful = np.diff(counts.indptr) > 0
