@@ -6,7 +6,7 @@ from .mapping import Mapping, available_mappings, choose_mapping, load_mapping_f
 from .prepared import REASONS, WARNINGS, Prepared
 from .readers import IngestError, Table, read_table, read_tables
 from .repeats import derived_id, is_id_conflict
-from .validate import merge_sheets, prepare_batch
+from .validate import TablePlan, concat_prepared, merge_sheets, prepare_batch
 
 __all__ = [
     "REASONS",
@@ -16,8 +16,10 @@ __all__ = [
     "Mapping",
     "Prepared",
     "Table",
+    "TablePlan",
     "available_mappings",
     "choose_mapping",
+    "concat_prepared",
     "derived_id",
     "is_id_conflict",
     "load_mapping_file",

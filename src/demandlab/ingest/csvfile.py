@@ -35,6 +35,7 @@ from .lines import _CHUNK, _good_lines, _line_blocks, _lines_after, _scan
 from .table import ROW, BrokenRow, IngestError, Table, TableWarning, cap
 
 _SNIFF_BYTES = 1 << 20
+_READ_BATCH = 100_000  # rows DuckDB hands over at a time
 _MAX_BAD_SHARE = 0.001  # share of undecodable bytes beyond which a file is in some other encoding
 _DELIMITERS = (",", "\t", ";", "|")
 _SEP_LINE = re.compile(r"^\s*sep=(.)\s*$", re.IGNORECASE)
@@ -365,7 +366,10 @@ def _duckdb_read(path: Path, layout: _Layout) -> tuple[pl.DataFrame, dict[int, t
         )
         if len(relation.columns) != len(layout.names):
             raise _Unreadable
-        frame = relation.pl()
+        # batch by batch: DuckDB never holds the whole file as a result beside the frame built from it
+        reader = relation.to_arrow_reader(_READ_BATCH)
+        parts = [pl.from_arrow(batch) for batch in reader]
+        frame = pl.concat(parts, rechunk=False) if parts else pl.from_arrow(reader.schema.empty_table())
         rejects = con.sql(
             "select line_byte_position, error_type, csv_line from reject_errors order by line_byte_position, column_idx"
         ).fetchall()

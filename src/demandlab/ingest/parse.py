@@ -41,6 +41,8 @@ column) are converted to before the zone is dropped: every other export writes n
 (Beijing) time, and records are compared with them."""
 _OFFSET_FORMATS = ("%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M%z")
 _SERIAL_MIN, _SERIAL_MAX = 20_000, 80_000  # 1954 … 2119
+#: Values :func:`best_format` judges a column by: the first non-empty ones.
+SAMPLE_VALUES = 2_000
 
 
 def half_width(expr: pl.Expr) -> pl.Expr:
@@ -104,7 +106,7 @@ def parse_datetime(expr: pl.Expr, formats: Iterable[str] = ()) -> pl.Expr:
 
 def best_format(values: pl.Series, formats: Iterable[str] = ()) -> str | None:
     """The strftime format that reads most of a sample of ``values`` (None when none reads any)."""
-    sample = values.drop_nulls().head(2_000).str.strip_chars()
+    sample = values.drop_nulls().head(SAMPLE_VALUES).str.strip_chars()
     best, best_hits = None, 0
     for fmt in (*formats, *FAST_FORMATS):
         hits = sample.str.strptime(schema.DATETIME, fmt, strict=False).is_not_null().sum()
@@ -115,17 +117,21 @@ def best_format(values: pl.Series, formats: Iterable[str] = ()) -> str | None:
     return best
 
 
-def parse_datetime_columns(frame: pl.DataFrame, columns: list[str], formats: Iterable[str] = ()) -> pl.DataFrame:
+def parse_datetime_columns(
+    frame: pl.DataFrame, columns: list[str], formats: Iterable[str] = (), chosen: dict[str, str | None] | None = None
+) -> pl.DataFrame:
     """Parse several string columns into ``Datetime("us")`` fast.
 
     Exports write one format per column almost always: the format that reads most of a sample
     parses each whole column (all columns at once, in parallel), and only the values it could not
     read go through the slower :func:`parse_datetime`, which knows every written form.
+    ``chosen`` gives a column's fast format instead (:func:`best_format` of the whole file, for a
+    part of it).
     """
     formats = tuple(formats)
     fast = []
     for column in columns:
-        fmt = best_format(frame[column], formats)
+        fmt = chosen[column] if chosen is not None and column in chosen else best_format(frame[column], formats)
         text = pl.col(column).str.strip_chars()
         fast.append(
             text.str.strptime(schema.DATETIME, fmt, strict=False).alias(column)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -76,19 +77,37 @@ def _repeat_decisions(rows: list[tuple]) -> dict[int, tuple[str, int, str | None
     return out
 
 
-def _repeats(frame: pl.DataFrame, col_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rows repeating an id among the otherwise good rows: ``duplicate_id`` rejects, or kept under
-    a derived id with an ``id_conflict`` warning. Returns the frame and the warnings."""
-    keys = frame.select("row_number", "source", "record_id", "created_at", "title", "reason").filter(
-        pl.col("reason").is_null()
-    )
+@dataclass(frozen=True)
+class RepeatPlan:
+    """What each row repeating an id of a table is, decided once over the whole table (so a table
+    prepared in chunks decides as if whole): ``duplicates`` maps a row to the row it repeats,
+    ``conflicts`` a row to (its first row, the derived id it is kept under)."""
+
+    duplicates: dict[int, int]
+    conflicts: dict[int, tuple[int, str]]
+
+
+def repeat_plan(keys: pl.DataFrame) -> RepeatPlan:
+    """The plan for ``keys`` (``row_number, source, record_id, created_at, title`` of every row
+    that passed the other checks, any order)."""
     repeated = keys.filter(pl.struct("source", "record_id").is_duplicated())
     if repeated.height == 0:
-        return frame, _empty(WARNING_COLUMNS)
-    rows = repeated.sort("row_number").drop("reason").rows()
+        return RepeatPlan({}, {})
+    rows = repeated.sort("row_number").select("row_number", "source", "record_id", "created_at", "title").rows()
     decisions = _repeat_decisions(rows)
-    duplicates = {r: d[1] for r, d in decisions.items() if d[0] == "duplicate"}
-    conflicts = {r: d for r, d in decisions.items() if d[0] == "conflict"}
+    return RepeatPlan(
+        duplicates={r: d[1] for r, d in decisions.items() if d[0] == "duplicate"},
+        conflicts={r: (d[1], d[2]) for r, d in decisions.items() if d[0] == "conflict"},
+    )
+
+
+def apply_repeats(frame: pl.DataFrame, plan: RepeatPlan, col_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The plan applied to the rows of ``frame`` (all of a table or one chunk): ``duplicate_id``
+    rejects, or rows kept under a derived id with an ``id_conflict`` warning. Returns the frame and
+    the warnings."""
+    rows = frame["row_number"]
+    duplicates = {r: plan.duplicates[r] for r in rows.filter(rows.is_in(list(plan.duplicates))).to_list()}
+    conflicts = {r: plan.conflicts[r] for r in rows.filter(rows.is_in(list(plan.conflicts))).to_list()}
     if duplicates:
         first = pl.col("row_number").replace_strict(
             list(duplicates), list(duplicates.values()), default=None, return_dtype=pl.Int64
@@ -106,19 +125,18 @@ def _repeats(frame: pl.DataFrame, col_id: str) -> tuple[pl.DataFrame, pl.DataFra
         ).drop("__first")
     warnings = _empty(WARNING_COLUMNS)
     if conflicts:
-        original = keys.filter(pl.col("row_number").is_in(list(conflicts))).select("row_number", "record_id")
+        original = frame.filter(pl.col("row_number").is_in(list(conflicts))).select("row_number", "record_id")
         new_id = pl.col("row_number").replace_strict(
-            list(conflicts), [d[2] for d in conflicts.values()], default=None, return_dtype=pl.String
+            list(conflicts), [d[1] for d in conflicts.values()], default=None, return_dtype=pl.String
         )
         frame = frame.with_columns(pl.coalesce(new_id, "record_id").alias("record_id"))
-        first = dict(zip(conflicts, (d[1] for d in conflicts.values()), strict=True))
         warnings = pl.DataFrame(
             {
                 "row_number": original["row_number"],
                 "sheet": [None] * original.height,
                 "column_name": [col_id] * original.height,
                 "reason": ["id_conflict"] * original.height,
-                "message": [_conflict_message(col_id, f"第 {first[r]} 行") for r in original["row_number"]],
+                "message": [_conflict_message(col_id, f"第 {conflicts[r][0]} 行") for r in original["row_number"]],
                 "value": original["record_id"],
             },
             schema=WARNING_COLUMNS,

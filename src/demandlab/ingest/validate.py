@@ -35,15 +35,17 @@ changed (see :data:`WARNINGS`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from dataclasses import replace
 
 import polars as pl
 
 from .. import schema
 from .grids import GridIndex
 from .mapping import CODED, Mapping
-from .parse import blank_to_null, map_values, parse_count, parse_datetime_columns
+from .parse import SAMPLE_VALUES, best_format, blank_to_null, map_values, parse_count, parse_datetime_columns
 from .prepared import REASONS, REJECT_COLUMNS, WARNING_COLUMNS, WARNINGS, Prepared, _empty
-from .repeats import _repeats, _repeats_across_sheets, derived_id, is_id_conflict
+from .repeats import _repeats_across_sheets, apply_repeats, derived_id, is_id_conflict, repeat_plan
 from .table import REPLACEMENT, ROW, Table, cap_expr
 
 EARLIEST = dt.datetime(2000, 1, 1)
@@ -111,9 +113,10 @@ def _value_table(column: str, mapping: Mapping) -> dict[str, object]:
     return canonical | mapping.values.get(column, {})
 
 
-def _typed(frame: pl.DataFrame, mapping: Mapping) -> pl.DataFrame:
-    """Parse timestamps, counts and coded values; keep the original strings as ``<col>__text``."""
-    times = parse_datetime_columns(frame, schema.TIMESTAMPS, mapping.date_formats)
+def _typed(frame: pl.DataFrame, mapping: Mapping, chosen: dict[str, str | None] | None = None) -> pl.DataFrame:
+    """Parse timestamps (``chosen``: the file's fast formats), counts and coded values; keep the
+    original strings as ``<col>__text``."""
+    times = parse_datetime_columns(frame, schema.TIMESTAMPS, mapping.date_formats, chosen)
     exprs: list[pl.Expr | pl.Series] = []
     for column in schema.TIMESTAMPS:
         exprs += [pl.col(column).alias(f"{column}__text"), times[column]]
@@ -335,7 +338,7 @@ def _reader_warnings(table: Table, accepted_rows: pl.Series) -> pl.DataFrame:
 
 
 def prepare_batch(table: Table, mapping: Mapping, grids: GridIndex | None, now: dt.datetime) -> Prepared:
-    """Map, parse and validate one table.
+    """Map, parse and validate one table (:class:`TablePlan` in one piece).
 
     Parameters
     ----------
@@ -351,23 +354,131 @@ def prepare_batch(table: Table, mapping: Mapping, grids: GridIndex | None, now: 
     >>> prepared.rows_read == table.frame.height + len(table.broken)  # doctest: +SKIP
     True
     """
-    strings, sources, has_extra = _canonical_strings(table, mapping)
-    typed = _resolve_grids(_typed(strings, mapping), grids)
-    checked, conflicts = _repeats(_reasons(typed, sources, now), sources.get("record_id", "record_id"))
-    good = checked.filter(pl.col("reason").is_null())
-    warnings = pl.concat(
-        [_reader_warnings(table, good["row_number"]), _warnings(good, sources), conflicts], how="vertical_relaxed"
-    )
-    warnings = warnings.with_columns(pl.coalesce("sheet", pl.lit(table.sheet, pl.String)).alias("sheet"))
-    accepted = good.select(*[pl.col(c).cast(t) for c, t in {**schema.RECORD, **schema.RAW_ONLY}.items()], "row_number")
-    provided = set(sources) | {derived for derived, base in _DERIVED_FROM.items() if base in sources}
-    if has_extra:
-        provided.add("extra")
+    return concat_prepared(list(TablePlan(table, mapping, grids, now)))
+
+
+class TablePlan:
+    """One table mapped, parsed and validated ``rows`` rows at a time, with the same rows, reasons
+    and warnings as the whole table in one piece (so memory follows ``rows``, not the file).
+
+    What needs the whole table is decided first, in a pass that keeps only the keys: the fast
+    format of each time column (:func:`~demandlab.ingest.parse.best_format` on the file's first
+    non-empty values) and what each row repeating an id is (:func:`~demandlab.ingest.repeats.repeat_plan`).
+    Iterating then gives one :class:`Prepared` per chunk, in file order; a row the file made
+    unreadable and a reader's warning come with the chunk of the rows around them (a warning about
+    the whole table with the first). Each chunk is parsed twice (once for the keys); a table of at
+    most ``rows`` rows once.
+
+    Examples
+    --------
+    >>> plan = TablePlan(read_table(path), presets()["hotline_12345"], None, now, rows=100_000)  # doctest: +SKIP
+    >>> sum(part.rows_read for part in plan) == plan.rows_read  # doctest: +SKIP
+    True
+    """
+
+    def __init__(
+        self, table: Table, mapping: Mapping, grids: GridIndex | None, now: dt.datetime, rows: int | None = None
+    ) -> None:
+        self.table, self.mapping, self.grids, self.now = table, mapping, grids, now
+        height = table.frame.height
+        self.rows = max(rows or height, 1)
+        self.chosen = self._file_formats() if height > self.rows else None
+        self._whole: pl.DataFrame | None = None
+        keys = []
+        for chunk in self._chunks():
+            checked = self._checked(chunk)
+            good = checked.filter(pl.col("reason").is_null())
+            keys.append(good.select("row_number", "source", "record_id", "created_at", "title"))
+            if height <= self.rows:
+                self._whole = checked
+        #: the keys of every row that passed the checks before the repeat rule (what ids the file names)
+        self.keys = pl.concat(keys)
+        self.plan = repeat_plan(self.keys)
+
+    @property
+    def rows_read(self) -> int:
+        return self.table.frame.height + len(self.table.broken)
+
+    @property
+    def provided(self) -> frozenset[str]:
+        """Canonical columns the table carries (a later load keeps the rest)."""
+        provided = set(self.sources) | {derived for derived, base in _DERIVED_FROM.items() if base in self.sources}
+        return frozenset(provided | ({"extra"} if self.has_extra else set()))
+
+    def __iter__(self) -> Iterator[Prepared]:
+        col_id = self.sources.get("record_id", "record_id")
+        for chunk in self._chunks():
+            checked = self._whole if self._whole is not None else self._checked(chunk)
+            checked, conflicts = apply_repeats(checked, self.plan, col_id)
+            good = checked.filter(pl.col("reason").is_null())
+            warnings = pl.concat(
+                [_reader_warnings(chunk, good["row_number"]), _warnings(good, self.sources), conflicts],
+                how="vertical_relaxed",
+            )
+            warnings = warnings.with_columns(pl.coalesce("sheet", pl.lit(chunk.sheet, pl.String)).alias("sheet"))
+            accepted = good.select(
+                *[pl.col(c).cast(t) for c, t in {**schema.RECORD, **schema.RAW_ONLY}.items()], "row_number"
+            )
+            yield Prepared(
+                accepted=accepted,
+                rejects=_rejects_frame(checked, chunk),
+                warnings=warnings.sort("row_number", nulls_last=False, maintain_order=True),
+                provided=self.provided,
+            )
+
+    def _checked(self, chunk: Table) -> pl.DataFrame:
+        strings, self.sources, self.has_extra = _canonical_strings(chunk, self.mapping)
+        typed = _resolve_grids(_typed(strings, self.mapping, self.chosen), self.grids)
+        return _reasons(typed, self.sources, self.now)
+
+    def _chunks(self) -> Iterator[Table]:
+        """The table ``rows`` rows at a time; each unreadable row and reader warning goes with the
+        chunk whose rows reach past it (the last chunk takes the rest)."""
+        table, frame = self.table, self.table.frame
+        starts = range(0, max(frame.height, 1), self.rows)
+        reached = None
+        for i, start in enumerate(starts):
+            part = frame.slice(start, self.rows)
+            last = i == len(starts) - 1
+            top = None if last or part.height == 0 else part[ROW].max()
+
+            def here(row: int | None, top: int | None = top, low: int | None = reached, first: bool = i == 0) -> bool:
+                if row is None:
+                    return first
+                return (low is None or row > low) and (top is None or row <= top)
+
+            yield replace(
+                table,
+                frame=part,
+                broken=[b for b in table.broken if here(b.row)],
+                warnings=[w for w in table.warnings if here(w.row)],
+            )
+            reached = top if top is not None else reached
+
+    def _file_formats(self) -> dict[str, str | None]:
+        """Each time column's fast format, judged on the file's first non-empty values (as whole)."""
+        samples: dict[str, list[pl.Series]] = {c: [] for c in schema.TIMESTAMPS}
+        for start in range(0, self.table.frame.height, self.rows):
+            chunk = replace(self.table, frame=self.table.frame.slice(start, self.rows))
+            strings, _, _ = _canonical_strings(chunk, self.mapping)
+            for column, parts in samples.items():
+                have = sum(len(p) for p in parts)
+                if have < SAMPLE_VALUES:
+                    parts.append(strings[column].drop_nulls().head(SAMPLE_VALUES - have))
+            if all(sum(len(p) for p in parts) >= SAMPLE_VALUES for parts in samples.values()):
+                break
+        return {c: best_format(pl.concat(parts), self.mapping.date_formats) for c, parts in samples.items()}
+
+
+def concat_prepared(parts: list[Prepared]) -> Prepared:
+    """The chunks of one table as one :class:`Prepared` (file order kept)."""
+    if len(parts) == 1:
+        return parts[0]
     return Prepared(
-        accepted=accepted,
-        rejects=_rejects_frame(checked, table),
-        warnings=warnings.sort("row_number", nulls_last=False, maintain_order=True),
-        provided=frozenset(provided),
+        accepted=pl.concat([p.accepted for p in parts]),
+        rejects=pl.concat([p.rejects for p in parts]),
+        warnings=pl.concat([p.warnings for p in parts], how="vertical_relaxed"),
+        provided=parts[0].provided,
     )
 
 
@@ -411,6 +522,8 @@ __all__ = [
     "WARNINGS",
     "WARNING_COLUMNS",
     "Prepared",
+    "TablePlan",
+    "concat_prepared",
     "derived_id",
     "is_id_conflict",
     "merge_sheets",

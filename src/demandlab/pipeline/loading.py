@@ -1,7 +1,9 @@
-"""Loading one export: read and validate it (pure, :mod:`demandlab.ingest`), then land it.
+"""Loading one export: read it, validate it (pure, :mod:`demandlab.ingest`), then land it —
+``engine.batch_rows`` rows at a time (:class:`~demandlab.ingest.TablePlan`), so that beyond the
+strings read, memory follows the chunk and not the file.
 
-Personal data lands first, in the restricted file: every accepted row as a new version of its
-record unless nothing changed, and the values of rejected and warned cells. The batch exists once
+Personal data lands first, in the restricted file, in one transaction: every accepted row as a new
+version of its record unless nothing changed, and the values of rejected and warned cells. The batch exists once
 the analysts' file commits its row in ``batches`` with the rejects and warnings (without values);
 a run killed between the two commits leaves restricted rows that the next attach removes. The same
 bytes twice change nothing.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from ..ingest import (
     GridIndex,
     IngestError,
     Prepared,
+    TablePlan,
     available_mappings,
     choose_mapping,
     derived_id,
@@ -42,13 +46,15 @@ WARNING_VALUES = ("batch_id", "file_name", "sheet", "row_number", "column_name",
 
 @dataclass(frozen=True)
 class Loaded:
-    """A file read and validated, ready to land."""
+    """A file read and checked, ready to land: ``parts`` gives its prepared rows a chunk at a time."""
 
     path: Path
     digest: str
     batch_id: str
     loaded_at: dt.datetime
-    prepared: Prepared
+    parts: Iterable[Prepared]
+    keys: pl.DataFrame  # source, record_id, created_at, title of the rows that passed the checks
+    provided: frozenset[str]
     report: BatchReport
     sheets: str | None
     header_row: int
@@ -71,7 +77,8 @@ def load_file(
     mapping: str | None = None,
     sheet: str | None = None,
 ) -> BatchReport:
-    """Load one export (every sheet of a workbook that holds records).
+    """Load one export (every sheet of a workbook that holds records), ``engine.batch_rows`` rows
+    at a time: the whole file is held only as the strings read.
 
     Raises :class:`~demandlab.ingest.IngestError` when the file cannot be loaded at all; the
     database is then unchanged.
@@ -81,8 +88,7 @@ def load_file(
     if skipped:
         return skipped
     loaded = read_file(path, digest, config, grids, loaded_at, mapping, sheet)
-    loaded = replace(loaded, prepared=resolve_id_conflicts(loaded.prepared, existing_ids(store, loaded.prepared)))
-    return land(store, loaded)
+    return land(store, loaded, existing_ids(store, loaded.keys))
 
 
 def seen_before(store: Store, path: Path) -> tuple[str, BatchReport | None]:
@@ -108,49 +114,68 @@ def read_file(
     mapping: str | None,
     sheet: str | None,
 ) -> Loaded:
-    """Read, map and validate every table of ``path``: nothing is written."""
+    """Read and map every table of ``path`` and decide what needs the whole file (its keys): nothing
+    is written. One table is checked ``engine.batch_rows`` rows at a time as ``parts`` is iterated;
+    the sheets of a workbook with several are checked together (an id repeated across sheets)."""
     user_mappings = config.paths.mappings
     known = {h for m in available_mappings(user_mappings).values() for h in m.headers}
     tables = read_tables(path, sheet=sheet, known_headers=known)
-    mappings, parts = [], []
-    for table in tables:
-        chosen = choose_mapping(path, table.headers, mapping, user_mappings)
-        mappings.append(chosen.name)
-        parts.append((table.sheet, prepare_batch(table, chosen, grids, loaded_at)))
-    prepared = merge_sheets(parts)
+    mappings = [choose_mapping(path, table.headers, mapping, user_mappings) for table in tables]
+    if len(tables) == 1:
+        plan = TablePlan(tables[0], mappings[0], grids, loaded_at, config.engine.batch_rows)
+        parts: Iterable[Prepared] = plan
+        keys, provided = plan.keys, plan.provided
+    else:
+        merged = merge_sheets(
+            [(t.sheet, prepare_batch(t, m, grids, loaded_at)) for t, m in zip(tables, mappings, strict=True)]
+        )
+        parts, keys, provided = [merged], merged.accepted, merged.provided
     report = BatchReport(
         str(path),
         "loaded",
         batch_id=f"b{loaded_at:%Y%m%d%H%M%S}-{digest[:10]}",
-        mapping=", ".join(dict.fromkeys(mappings)),
+        mapping=", ".join(dict.fromkeys(m.name for m in mappings)),
         format=tables[0].format,
         encoding=tables[0].encoding,
         rows_blank=sum(t.blank_rows for t in tables),
     )
     sheets = ", ".join(t.sheet for t in tables if t.sheet) or None
-    return Loaded(path, digest, report.batch_id, loaded_at, prepared, report, sheets, tables[0].header_row)
+    keys = keys.select("source", "record_id", "created_at", "title")
+    return Loaded(path, digest, report.batch_id, loaded_at, parts, keys, provided, report, sheets, tables[0].header_row)
 
 
-def land(store: Store, loaded: Loaded) -> BatchReport:
-    """Write a validated file: personal data into the restricted file, then the batch into the analysts' file."""
-    prepared, report = loaded.prepared, loaded.report
+def land(store: Store, loaded: Loaded, existing: pl.DataFrame) -> BatchReport:
+    """Write a checked file chunk by chunk: personal data into the restricted file (one
+    transaction), then the batch into the analysts' file. ``existing``: what the database held
+    under the ids the file names before it (:func:`existing_ids`)."""
+    report = loaded.report
     tag = [pl.lit(loaded.batch_id).alias("batch_id"), pl.lit(loaded.path.name).alias("file_name")]
+    rejected, warned, accepted, unknown_rows = [], [], 0, 0
+    report.rows_read = 0
     with store.restricted_transaction() as con:
-        states, unknown = write_versions(con, prepared.accepted, prepared.provided, loaded.batch_id, loaded.loaded_at)
-        rejects = pl.concat([prepared.rejects, unknown], how="diagonal_relaxed").with_columns(tag)
-        warnings = prepared.warnings.with_columns(tag)
-        Store.insert(con, "restricted.reject_values", _only(rejects, REJECT_VALUES))
-        Store.insert(con, "restricted.warning_values", _only(warnings, WARNING_VALUES))
-    report.rows_read = prepared.rows_read
-    report.rows_accepted = prepared.accepted.height - unknown.height
+        for part in loaded.parts:
+            prepared = resolve_id_conflicts(part, existing)
+            unknown = write_versions(con, prepared.accepted, loaded.provided, loaded.batch_id, loaded.loaded_at)
+            rejects = pl.concat([prepared.rejects, unknown], how="diagonal_relaxed").with_columns(tag)
+            warnings = prepared.warnings.with_columns(tag)
+            Store.insert(con, "restricted.reject_values", _only(rejects, REJECT_VALUES))
+            Store.insert(con, "restricted.warning_values", _only(warnings, WARNING_VALUES))
+            rejected.append(rejects.drop("raw", "value", strict=False))
+            warned.append(warnings.drop("value", strict=False))
+            report.rows_read += prepared.rows_read
+            accepted += prepared.accepted.height
+            unknown_rows += unknown.height
+        new, updated = con.execute(sql.text("io/batch_versions"), [loaded.batch_id]).fetchall()[0]
+    rejects = pl.concat(rejected, how="diagonal_relaxed")
+    report.rows_accepted = accepted - unknown_rows
     report.rows_rejected = rejects.height
     report.reasons = dict(rejects.group_by("reason").len().sort("reason").iter_rows())
-    report.warnings = prepared.warnings.height
-    report.rows_new, report.rows_updated, report.rows_unchanged = states
+    report.warnings = sum(w.height for w in warned)
+    report.rows_new, report.rows_updated, report.rows_unchanged = new, updated, report.rows_accepted - new - updated
     try:
         with store.transaction() as con:
-            Store.insert(con, "rejects", rejects.drop("raw", "value", strict=False))
-            Store.insert(con, "load_warnings", warnings.drop("value", strict=False))
+            Store.insert(con, "rejects", rejects)
+            Store.insert(con, "load_warnings", pl.concat(warned, how="diagonal_relaxed"))
             con.execute(sql.text("io/insert_batch"), _batch_row(loaded))
     except BaseException:
         with contextlib.suppress(Exception):
@@ -175,11 +200,11 @@ def write_versions(
     provided: frozenset[str],
     batch_id: str,
     loaded_at: dt.datetime,
-) -> tuple[tuple[int, int, int], pl.DataFrame]:
+) -> pl.DataFrame:
     """Append each accepted row to ``raw_records`` as a new version unless nothing changed.
 
-    Returns the counts of new, updated and unchanged rows, and the rows refused because a
-    partial export named a record that was never loaded (``unknown_record``). A column the file
+    Returns the rows refused because a partial export named a record that was never loaded
+    (``unknown_record``); ``io/batch_versions`` counts the new and updated rows of the batch. A column the file
     does not carry at all keeps the value of the record's previous version (a 回访 export
     without 诉求内容 must not erase the text); where retention purged the raw rows, the
     cleaned record's value.
@@ -199,23 +224,21 @@ def write_versions(
         con.execute(sql.text("io/insert_versions", columns=columns, hash=content_hash), [batch_id, loaded_at])
     con.execute("drop table if exists _latest")
     con.execute("drop table if exists _known")
-    new, updated = con.execute(sql.text("io/batch_versions"), [batch_id]).fetchall()[0]
-    refused = unknown.select(
+    return unknown.select(
         "row_number",
         pl.lit("record_id").alias("column_name"),
         pl.lit("unknown_record").alias("reason"),
         pl.lit("编号：此前从未导入该记录，而本文件没有它的创建时间（部分导出须在完整导出之后导入）").alias("message"),
         "record_id",
     )
-    return (new, updated, accepted.height - new - updated - unknown.height), refused
 
 
-def existing_ids(store: Store, prepared: Prepared) -> pl.DataFrame:
-    """The message already loaded under each id the file names (and each id it renamed)."""
-    accepted = prepared.accepted
-    if accepted.height == 0 or accepted["title"].is_null().all():
+def existing_ids(store: Store, keys: pl.DataFrame) -> pl.DataFrame:
+    """The message already loaded under each id the file names (and each id it renamed);
+    ``keys``: source, record_id, created_at, title of the file's rows."""
+    if keys.height == 0 or keys["title"].is_null().all():
         return pl.DataFrame()
-    rows = accepted.select("source", "record_id", "created_at", "title").rows()
+    rows = keys.select("source", "record_id", "created_at", "title").rows()
     keys = pl.DataFrame(
         {"source": [r[0] for r in rows], "record_id": [original_id(r, c, t) for _, r, c, t in rows]}
     ).unique()

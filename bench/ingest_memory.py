@@ -1,0 +1,106 @@
+"""Ingest's memory: a district's largest export loaded in chunks against the same file loaded whole.
+
+``demandlab ingest`` of the 12345 export of the synthetic districts bench/scale.py builds (seed 11,
+grids, communities and streets growing with the records), each load its own process under
+``/usr/bin/time`` (peak RSS, wall and CPU seconds), into a fresh database:
+
+* anchor, ``whole``: ``engine.batch_rows`` beyond the file's rows — one chunk, which is how every
+  file was checked and landed before chunked ingest (the whole file's checked, accepted and
+  rejected rows alive at once);
+* ``chunked``: the default ``engine.batch_rows`` (100,000): the strings read are the only whole-file
+  frame; the rows are checked and landed a chunk at a time.
+
+Both databases must hold the same rows: raw versions, rejects, warnings and the values kept for them
+(a fingerprint per column: count and sum of DuckDB's hash, batch ids and load times aside).
+Claims: chunked peak below the whole file's at every size; identical tables.
+
+Run: .venv/bin/python -m bench.ingest_memory --sizes 1000000,3000000  (districts are reused from
+$DEMANDLAB_SCALE_DIR, default /tmp/demandlab-scale, or generated there: about 3 minutes per million)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import duckdb
+
+from bench._common import write_result
+from bench.scale import _cli, _label, _synth, _timed
+
+TABLES = {
+    "raw_records": "restricted.raw_records",
+    "rejects": "main.rejects",
+    "load_warnings": "main.load_warnings",
+    "reject_values": "restricted.reject_values",
+    "warning_values": "restricted.warning_values",
+}
+AUDIT = ("batch_id", "loaded_at")
+
+
+def _fingerprints(db: Path) -> dict[str, list]:
+    """Per table: its row count and, per column, the sum of DuckDB's hash of the values."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute(f"attach '{db}.restricted.duckdb' as restricted (read_only)")
+        out = {}
+        for name, table in TABLES.items():
+            columns = [c for c in con.sql(f"select * from {table} limit 0").columns if c not in AUDIT]
+            sums = ", ".join(f'sum(hash("{c}"))::varchar' for c in columns)
+            out[name] = [str(v) for v in con.sql(f"select count(*), {sums} from {table}").fetchone()]
+        counts = "select rows_read, rows_accepted, rows_rejected, rows_new, rows_updated, rows_unchanged from batches"
+        out["batch"] = [str(v) for v in con.sql(counts).fetchone()]
+        return out
+    finally:
+        con.close()
+
+
+def _load(root: Path, folder: Path, label: str, name: str, rows: int) -> tuple[dict, dict]:
+    work = root / "ingest-memory" / f"{label}-{name}"
+    if work.exists():
+        for path in work.iterdir():
+            path.unlink()
+    work.mkdir(parents=True, exist_ok=True)
+    config = work / "demandlab.toml"
+    config.write_text(f'[paths]\ndb = "demandlab.duckdb"\n[engine]\nbatch_rows = {rows}\n', "utf-8")
+    export = sorted((folder / "exports").glob("hotline_12345*.csv"))[0]
+    argv = [_cli(), "ingest", "--config", str(config), "--grids", str(folder / "grids.csv"), str(export)]
+    timed = _timed(f"{label} {name}", argv)
+    return {**timed, "batch_rows": rows}, _fingerprints(work / "demandlab.duckdb")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000000,3000000")
+    parser.add_argument("--rows", type=int, default=100_000, help="engine.batch_rows of the chunked load")
+    args = parser.parse_args(argv)
+    root = Path(os.environ.get("DEMANDLAB_SCALE_DIR", "/tmp/demandlab-scale"))
+    sizes = {}
+    for n in (int(x) for x in args.sizes.split(",") if x):
+        label = _label(n)
+        folder, _ = _synth(root, n)
+        export = sorted((folder / "exports").glob("hotline_12345*.csv"))[0]
+        whole, whole_rows = _load(root, folder, label, "whole", 10**9)
+        chunked, chunked_rows = _load(root, folder, label, "chunked", args.rows)
+        sizes[label] = {
+            "records": n,
+            "file": export.name,
+            "file_mib": round(export.stat().st_size / 2**20),
+            "rows_read": int(whole_rows["batch"][0]),
+            "rows_rejected": int(whole_rows["batch"][2]),
+            "whole": whole,
+            "chunked": chunked,
+            "peak_ratio": round(chunked["peak_gib"] / whole["peak_gib"], 3),
+            "tables_equal": {t: whole_rows[t] == chunked_rows[t] for t in (*TABLES, "batch")},
+        }
+    claims = {
+        "chunked_peak_below_whole": {k: v["chunked"]["peak_gib"] < v["whole"]["peak_gib"] for k, v in sizes.items()},
+        "tables_equal": all(all(v["tables_equal"].values()) for v in sizes.values()),
+    }
+    anchor = "the same file in one chunk (whole)"
+    return write_result("ingest_memory", {"anchor": anchor, "sizes": sizes, "claims": claims})
+
+
+if __name__ == "__main__":
+    main()
