@@ -121,7 +121,7 @@ def _load(tmp_path, name: str, batch_rows: int, files: list) -> tuple[list, dict
     return reports, tables
 
 
-def test_a_file_landed_in_chunks_writes_what_it_writes_whole(tmp_path):
+def test_a_file_landed_in_chunks_writes_what_it_writes_whole(tmp_path, caplog):
     """Against the database too: a second export repeating ids of the first (kept, renamed or
     updated), and a partial export naming a record never loaded (unknown_record)."""
     first = _csv(tmp_path, _board_rows(), "第一批.csv")
@@ -145,7 +145,10 @@ def test_a_file_landed_in_chunks_writes_what_it_writes_whole(tmp_path):
     )
     files = [(first, None), (second, None), (partial, str(survey))]
     whole_reports, whole = _load(tmp_path, "whole", 10**6, files)
-    chunked_reports, chunked = _load(tmp_path, "chunked", 2, files)
+    assert "rows checked and written" not in caplog.text
+    with caplog.at_level("INFO", logger="demandlab.pipeline"):
+        chunked_reports, chunked = _load(tmp_path, "chunked", 2, files)
+    assert "第一批.csv: 2 / 25 rows checked and written" in caplog.text  # long work says how far it is
     for name in whole:
         assert whole[name].equals(chunked[name]), name
     for a, b in zip(whole_reports, chunked_reports, strict=True):

@@ -55,6 +55,7 @@ class Loaded:
     parts: Iterable[Prepared]
     keys: pl.DataFrame  # source, record_id, created_at, title of the rows that passed the checks
     provided: frozenset[str]
+    rows: int  # rows read (the parts together)
     report: BatchReport
     sheets: str | None
     header_row: int
@@ -141,7 +142,10 @@ def read_file(
     )
     sheets = ", ".join(t.sheet for t in tables if t.sheet) or None
     keys = keys.select("source", "record_id", "created_at", "title")
-    return Loaded(path, digest, report.batch_id, loaded_at, parts, keys, provided, report, sheets, tables[0].header_row)
+    rows = sum(t.frame.height + len(t.broken) for t in tables)
+    return Loaded(
+        path, digest, report.batch_id, loaded_at, parts, keys, provided, rows, report, sheets, tables[0].header_row
+    )
 
 
 def land(store: Store, loaded: Loaded, existing: pl.DataFrame) -> BatchReport:
@@ -165,6 +169,8 @@ def land(store: Store, loaded: Loaded, existing: pl.DataFrame) -> BatchReport:
             report.rows_read += prepared.rows_read
             accepted += prepared.accepted.height
             unknown_rows += unknown.height
+            if prepared.rows_read < loaded.rows:  # a file in several chunks: say how far it is
+                log.info("%s: %d / %d rows checked and written", loaded.path.name, report.rows_read, loaded.rows)
         new, updated = con.execute(sql.text("io/batch_versions"), [loaded.batch_id]).fetchall()[0]
     rejects = pl.concat(rejected, how="diagonal_relaxed")
     report.rows_accepted = accepted - unknown_rows
