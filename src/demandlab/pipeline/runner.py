@@ -33,7 +33,7 @@ from ..ingest import GridIndex, read_registry
 from ..marts import read
 from ..marts.build import build_marts, sql_models
 from ..signals import PLACES_VERSION
-from ..signals.places import LocateContext, PlaceEvidence, learn_places, scan_places
+from ..signals.places import LocateContext, PlaceEvidence, Scanned, learn_places, locate_records, scan_places
 from ..signals.stage import SIGNAL_MARTS_ORDER, SIGNALS_VERSION
 from ..store import Store, limit_memory
 from ..text.clean import focus_column
@@ -259,7 +259,7 @@ class Pipeline:
         everything = self.store.meta("place_finder") != fingerprint
         pending = inputs.pending_places(everything)
         earlier = None if everything else PlaceEvidence.from_json(self.store.meta("place_evidence"))
-        evidence = _evidence(self.store, pending, compounds, earlier, self.config.engine.batch_rows)
+        evidence, only = _evidence(self.store, pending, compounds, earlier, self.config.engine.batch_rows)
         ctx = learn_places(None, compounds, evidence=evidence)
         cleared = not everything
 
@@ -274,7 +274,15 @@ class Pipeline:
             Store.set_meta(con, "place_finder", fingerprint)
             Store.set_meta(con, "place_evidence", evidence.to_json())
 
-        placed = self._rows("locate", ctx, pending, write, "识别地点 places", then=then)
+        if only is None:
+            placed = self._rows("locate", ctx, pending, write, "识别地点 places", then=then)
+        else:  # one batch (a week's records): located with what the evidence pass read, not read and scanned again
+            frame, scanned = only
+            with self.store.transaction() as con:
+                found = locate_records(frame, ctx, scanned)
+                write(con, found)
+                then(con)
+            placed = found.height
         return placed, everything and placed > 0
 
     def signal_records(self, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
@@ -355,14 +363,16 @@ def _replace_rows(table: str, con, out: pl.DataFrame) -> None:
 
 def _evidence(
     store: Store, pending: inputs.Query, compounds: list[str], earlier: PlaceEvidence | None, batch_rows: int
-) -> PlaceEvidence:
+) -> tuple[PlaceEvidence, tuple[pl.DataFrame, tuple[Scanned, ...]] | None]:
     """What the pending records show of each place name, batch by batch, added to what earlier records
-    showed (``meta.place_evidence``): only new records are read, and all of them before any is located."""
-    evidence = earlier
-    for batch in batches.read_batches(store, pending.sql, pending.params, batch_rows):
-        found, _ = scan_places(batch, compounds)
+    showed (``meta.place_evidence``): only new records are read, and all of them before any is located.
+    When they were one batch, also that batch and what reading it found (:func:`scan_places`)."""
+    evidence, only = earlier, None
+    for i, batch in enumerate(batches.read_batches(store, pending.sql, pending.params, batch_rows)):
+        found, scanned = scan_places(batch, compounds)
         evidence = evidence.merge(found) if evidence is not None else found
-    return evidence or PlaceEvidence()
+        only = (batch, scanned) if i == 0 else None
+    return evidence or PlaceEvidence(), only
 
 
 def peak_memory_mib() -> int:
