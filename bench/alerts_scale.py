@@ -41,8 +41,11 @@ The machine is shared: ``load`` in the result says how busy it was.
 Claims: planted surges and crowds are still found at 1M and 3M, with false alarms per thousand grid-weeks
 no higher than at 100k (new rule); the anchor's crowd false alarms grow with density.
 
-Run: .venv/bin/python -m bench.alerts_scale [dense|grown ...]   (35 minutes per 3M district the first time,
-when it is built; then about 15 minutes for all)
+Run: .venv/bin/python -m bench.alerts_scale [dense|grown ...] [--sizes=100k,1m,3m]   (35 minutes per 3M district
+the first time, when it is built; then about 15 minutes for all). The grown 1M and 3M districts are the ones
+bench/scale.py builds (same generator, seed, end and growth rule): copy ``bench/1M/demandlab.duckdb*`` and
+``models`` to ``grown/d1000k/data/``, link ``synth-1M`` as ``grown/d1000k/synth`` and touch ``done`` (3M alike)
+rather than building them again.
 """
 
 from __future__ import annotations
@@ -60,7 +63,8 @@ import polars as pl
 from scipy.stats import nbinom
 
 import demandlab as dl
-from bench._common import write_result
+from bench._common import RESULTS, write_result
+from bench.scale import _provenance
 from demandlab.config import demo_config
 from demandlab.marts import read
 from demandlab.signals import benjamini_hochberg, surge_alerts
@@ -255,18 +259,30 @@ def _claims(results: dict) -> dict:
     return claims
 
 
-def main(scenarios: list[str] | None = None) -> Path:
-    results: dict = {}
+def main(scenarios: list[str] | None = None, sizes: list[str] | None = None) -> Path:
+    """Measure ``scenarios`` (default: all) at ``sizes`` (names of :data:`SIZES`, default: all); what a run
+    does not measure is kept as recorded, and ``measured`` says when and by which commit each scenario's
+    sizes were."""
+    recorded = RESULTS / "alerts_scale.json"
+    # a scenario this run does not measure is kept as recorded (its note says when)
+    before = json.loads(recorded.read_text("utf-8")) if recorded.exists() else {}
+    results: dict = before.get("scenarios", {})
+    measured: dict = before.get("measured", {})
     for scenario in scenarios or list(SCENARIOS):
-        results[scenario] = {}
+        results.setdefault(scenario, {})
         for name, n in SIZES.items():
+            if sizes and name not in sizes:
+                continue
+            measured.setdefault(scenario, {})[name] = _provenance()
             print(f"{scenario} {name} …", flush=True)
             results[scenario][name] = measure(scenario, n)
             print(json.dumps(results[scenario][name]["new"], ensure_ascii=False)[:300], flush=True)
     claims = {scenario: _claims(found) for scenario, found in results.items()}
     note = "dense 1M and 3M districts as built by the generator at 6cb466b (before the growth rule), see docstring"
-    return write_result("alerts_scale", {"scenarios": results, "claims": claims, "note": note})
+    return write_result("alerts_scale", {"scenarios": results, "measured": measured, "claims": claims, "note": note})
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or None)
+    args = [a for a in sys.argv[1:] if not a.startswith("--sizes=")]
+    chosen = [a.split("=", 1)[1].split(",") for a in sys.argv[1:] if a.startswith("--sizes=")]
+    main(args or None, chosen[0] if chosen else None)

@@ -245,7 +245,8 @@ def _compare(root: Path, n: int) -> dict:
 
 def _provenance() -> dict:
     """When and by which commit a size was measured (sizes measured by different runs share one file)."""
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=_here(), capture_output=True, text=True)
+    # "-dirty": the tree held changes the commit does not (what was measured is then the commit and those)
+    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=_here(), capture_output=True, text=True)
     return {"at": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit.stdout.strip() or None}
 
 

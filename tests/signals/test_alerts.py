@@ -128,6 +128,20 @@ def test_many_people_on_one_matter_at_a_quiet_place_within_days_is_a_crowd_alert
     assert "此处平时7天约1.0人" in alert["evidence"]
 
 
+def test_a_crowd_is_judged_among_its_streets_places_not_the_whole_districts():
+    """Five people in five days at a quiet compound, beside 300 quiet compounds of another street: among all
+    301 places the week is not improbable enough (q 0.086); among its own street's one it is (q = p)."""
+    rows = _quiet_weeks("翠湖") + [r for i in range(300) for r in _quiet_weeks(f"小区{i:03d}")]
+    rows += [(f"r{i}", i % 5, f"c{i}", "翠湖", 1, "G1") for i in range(5)]
+    streets = pl.DataFrame({"place_key": ["翠湖", *(f"小区{i:03d}" for i in range(300))]}).with_columns(
+        family=pl.when(pl.col("place_key") == "翠湖").then(pl.lit("东湖街道")).otherwise(pl.lit("西湖街道"))
+    )
+    model = CrowdModel(min_people=5, days=7)
+    assert crowd_alerts(_records(rows), model).is_empty()
+    alert = crowd_alerts(_records(rows), model, families=streets).row(0, named=True)
+    assert alert["place"] == "翠湖" and alert["n_people"] == 5 and alert["q_value"] == pytest.approx(alert["p_value"])
+
+
 def test_a_busy_place_at_its_usual_level_is_no_crowd_however_many_people():
     """The fixed rule (≥ 5 people in 7 days) alerts a compound that always has a dozen; its own baseline does not."""
     rng = np.random.default_rng(4)
@@ -251,6 +265,40 @@ def test_benjamini_hochberg_counts_the_untested_hypotheses():
     p = np.array([0.001, 0.008])
     assert benjamini_hochberg(p, m=8) == pytest.approx([0.008, 0.032])
     assert benjamini_hochberg(p) == pytest.approx([0.002, 0.008])
+
+
+def _two_streets(jump: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A street of 10 quiet grids, one of them jumping to ``jump`` records in week 20, beside a street of 1,500."""
+    rng = np.random.default_rng(5)
+    counts = {(f"A{i:02d}", 1): rng.poisson(0.5, len(WEEKS)).tolist() for i in range(10)}
+    counts |= {(f"B{i:04d}", 1): rng.poisson(0.5, len(WEEKS)).tolist() for i in range(1500)}
+    counts[("A00", 1)] = [0, 1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, jump, 0, 0, 0, 1, 0, 0, 1, 0, 0]
+    streets = pl.DataFrame({"grid_id": [g for g, _ in counts], "family": [f"{g[0]}街道" for g, _ in counts]})
+    return _cells(counts), streets
+
+
+def test_a_surge_is_judged_among_its_streets_series_not_the_whole_districts():
+    """Benjamini–Hochberg over a week's series: among 1,510 a jump to 6 in a quiet grid is not enough (q 0.025),
+    among its own street's 10 it is (q 0.00017); the other street's 1,500 grids stay quiet either way."""
+    cells, streets = _two_streets(6)
+    district = score_surges(cells)
+    by_street = score_surges(cells, families=streets)
+    week = (pl.col("grid_id") == "A00") & (pl.col("week_start") == WEEKS[20])
+    assert district.filter(week)["p_value"].item() == by_street.filter(week)["p_value"].item()
+    assert not district.filter(week)["is_alert"].item() and by_street.filter(week)["is_alert"].item()
+    assert by_street["is_alert"].sum() == 1 and district["is_alert"].sum() == 0
+    # a p-value a street's family lets through is one it tests against its own series looked at: q = p × m / rank
+    p = by_street.filter(week)["p_value"].item()
+    assert by_street.filter(week)["q_value"].item() == pytest.approx(p * 10)
+
+
+def test_one_family_for_every_grid_is_the_district_and_an_unnamed_grid_is_in_a_family_of_its_own_kind():
+    cells, streets = _two_streets(6)
+    district = score_surges(cells)
+    assert_frame_equal(score_surges(cells, families=streets.with_columns(family=pl.lit("全区"))), district)
+    # the quiet street's grids named, the jumping street's not: those form one family (m = 10) apart from B's
+    unnamed = score_surges(cells, families=streets.filter(pl.col("family") == "B街道"))
+    assert_frame_equal(unnamed, score_surges(cells, families=streets))
 
 
 def test_one_contact_raising_one_matter_again_and_again_is_a_repeat_caller():

@@ -98,3 +98,21 @@ def test_every_signal_mart_after_an_update_equals_a_computation_from_scratch(upd
     for name in SIGNAL_MARTS_ORDER:
         assert again[name].height == updated["marts"][name].height, name
         assert again[name].equals(updated["marts"][name]), name
+
+
+def test_surges_and_crowds_are_corrected_within_their_street(updated):
+    """The families of the multiple-testing correction: each grid's street from the registry, each place's the
+    street most of its records are in — over all records, so the update above and the pass from scratch agree."""
+    store = updated["store"]
+    keys = signal_pass.read.place_keys(store)
+    grids, places = signal_pass.families(store, keys)
+    registry = dict(store.sql("select grid_id, street from grids").iter_rows())
+    assert grids.height >= len(registry) and all(registry[g] == f for g, f in grids.iter_rows() if g in registry)
+    assert grids["family"].n_unique() > 1 and places["place_key"].is_unique().all()
+    counted = store.sql(
+        "select p.place_key, p.place_kind, m.street from record_places p join mart_records m using (source, record_id)"
+        " where p.place_key is not null and m.street is not null"
+    ).join(keys, on=["place_key", "place_kind"])
+    for unified, family in places.sample(20, seed=1, with_replacement=True).iter_rows():
+        streets = counted.filter(pl.col("unified") == unified)["street"].value_counts().sort("count", descending=True)
+        assert streets["count"][0] == streets.filter(pl.col("street") == family)["count"][0]

@@ -79,7 +79,7 @@ def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Prog
                 first = max(min(first, earliest - dt.timedelta(days=earliest.weekday())), first_data)
             if ctx.since is not None:
                 outputs.signal_weeks_forgotten(con, first)
-            _weeks(store, ctx, keys, first, progress)
+            _weeks(store, ctx, keys, first, progress, families(store, keys))
             _repeat_callers(store, ctx, keys, regrouped)
             _hot(store, ctx, keys)
         outputs.signals(con, settings)
@@ -119,8 +119,32 @@ def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame) -> pl.DataFr
                                                                    "created_at": pl.Datetime("us")})  # fmt: skip
 
 
-def _weeks(store: Store, ctx: SignalsContext, keys: pl.DataFrame, first: dt.date, progress: Progress) -> None:
-    """Surge tests, surge and crowd alerts of the weeks from ``first``, a block of weeks at a time."""
+def families(store: Store, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each grid's street and each (unified) place's street: the families surges and 多人同诉 are
+    corrected for multiple testing in (a place's: the street most of its records are in, ties by name)."""
+    grids = store.sql(sql.text("io/signal_grid_streets"))
+    counts = store.sql(sql.text("io/signal_place_streets"))
+    places = (
+        counts.join(keys, on=["place_key", "place_kind"], how="inner")
+        .group_by("unified", "street")
+        .agg(pl.col("n").sum())
+        .sort(["unified", "n", "street"], descending=[False, True, False])
+        .unique("unified", keep="first", maintain_order=True)
+        .select(place_key="unified", family="street")
+    )
+    return grids, places
+
+
+def _weeks(
+    store: Store,
+    ctx: SignalsContext,
+    keys: pl.DataFrame,
+    first: dt.date,
+    progress: Progress,
+    streets: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+) -> None:
+    """Surge tests, surge and crowd alerts of the weeks from ``first``, a block of weeks at a time;
+    ``streets``: :func:`families` (None: the district is one family)."""
     back = lookback(ctx)
     blocks = week_blocks(first, ctx.last_week)
     lookback_alerts = sql.text("io/signal_lookback_alerts")
@@ -141,6 +165,8 @@ def _weeks(store: Store, ctx: SignalsContext, keys: pl.DataFrame, first: dt.date
                 surge_previous=store.sql(
                     lookback_alerts, {"kind": "surge", "first": start - dt.timedelta(weeks=1), "until": start}
                 ),
+                grid_families=streets[0] if streets else None,
+                place_families=streets[1] if streets else None,
             )
             scored = score_block(inputs, ctx)
             alerted = surge_cells_to_read(scored)

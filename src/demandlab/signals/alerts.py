@@ -128,6 +128,7 @@ def score_surges(
     model: SurgeModel = SurgeModel(),
     history: pl.DataFrame | None = None,
     start: dt.date | None = None,
+    families: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Test every grid × theme × week cell with records; returns those cells with the test's figures.
 
@@ -136,9 +137,10 @@ def score_surges(
     its last. ``history``: the scores of the ``window`` weeks before (grid_id, theme_id, week_start,
     n, expected, is_alert, as :func:`score_surges` returned them), so that a run over the recent weeks
     gives what a run over everything gives. ``start``: the first week of the data (default: the
-    first in ``cells`` and ``history``). Adds ``baseline`` (mean of the cleaned trailing window),
-    ``expected`` (the predictive mean after the district's movement), ``dispersion`` (the theme's φ),
-    ``p_value``, ``q_value``, ``tested`` and ``is_alert``.
+    first in ``cells`` and ``history``). ``families``: grid_id, family (its street), what the tests
+    are corrected for multiple testing within (None: the district). Adds ``baseline`` (mean of the
+    cleaned trailing window), ``expected`` (the predictive mean after the district's movement),
+    ``dispersion`` (the theme's φ), ``p_value``, ``q_value``, ``tested`` and ``is_alert``.
     """
     series = ["grid_id", "theme_id"]
     rows = cells.filter(pl.col("n") > 0).select(*series, "week_start", pl.col("n").alias("y"))
@@ -155,7 +157,8 @@ def score_surges(
     first, last = rows["week_start"].min(), rows["week_start"].max()
     if start is None:
         start = min(first, past["week_start"].min()) if past is not None else first
-    scored = weekly_tests(rows, series, "grid_id", "theme_id", mondays(first, last), start, model.baseline(), past)
+    weeks = mondays(first, last)
+    scored = weekly_tests(rows, series, "grid_id", "theme_id", weeks, start, model.baseline(), past, families)
     return _scored(scored.rename({"y": "n"}))
 
 

@@ -119,6 +119,7 @@ def crowd_alerts(
     first_week: dt.date | None = None,
     start: dt.date | None = None,
     previous: pl.DataFrame | None = None,
+    families: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Alerts of kind ``crowd`` (多人同诉): a place × theme whose distinct people within ``days`` days ending
     in an ISO week reach ``min_people`` and are improbably many against its own trailing weeks (see the
@@ -133,7 +134,9 @@ def crowd_alerts(
     in ``records``); ``start``: the first week of the data (default: the first in ``records``).
     ``previous``: alert_id, week_start, theme_id, expected, weeks_running of the crowd alerts stored for the
     weeks before ``first_week``, so that a run over the recent weeks gives what a run over everything
-    gives (alerted weeks count at their expected value; runs go on counting).
+    gives (alerted weeks count at their expected value; runs go on counting). ``families``: place_key,
+    family (the place's street), what the tests are corrected for multiple testing within (None: the
+    district).
     """
     cols = ["place_key", "theme_id"]
     if records.is_empty():
@@ -147,7 +150,7 @@ def crowd_alerts(
     if model.relative:
         history = _crowd_history(counts.filter(pl.col("week_start") < first_week), previous, days)
         weeks = mondays(first_week, last_week)
-        tested = weekly_tests(rows, cols, "place_key", "theme_id", weeks, start, model.baseline(), history)
+        tested = weekly_tests(rows, cols, "place_key", "theme_id", weeks, start, model.baseline(), history, families)
         hits = tested.filter("is_alert").with_columns(pl.col("baseline") * (days / 7))
     else:
         hits = rows.filter(pl.col("eligible") & (pl.col("value") >= model.min_people))

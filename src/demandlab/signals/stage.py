@@ -57,7 +57,7 @@ SURGE_SCORE_COLUMNS: dict[str, pl.DataType] = {
 # 3: a matter is never named by an organisation (房地产开发有限公司 → its theme)
 # 4: surges and 多人同诉 against each series' own baseline with over-dispersion and false-discovery control;
 #    only grid × theme weeks with records in mart_surge_scores
-SIGNALS_VERSION = "4"
+SIGNALS_VERSION = "5"
 
 #: The marts the signals stage writes, in the order it writes them.
 SIGNAL_MARTS_ORDER = ("mart_alerts", "mart_repeats", "mart_hot_issues", "mart_surge_scores")
@@ -148,7 +148,9 @@ class WeekInputs:
     set, :func:`.people.with_people`); ``cell_records``: the records of a set of cells, asked for by
     :func:`surge_cells_to_read`; ``surge_history``: ``mart_surge_scores`` of the surge lookback;
     ``crowd_previous``: the crowd alerts of the crowd lookback (alert_id, week_start, expected,
-    weeks_running); ``surge_previous``: the surge alerts of the week before ``first``.
+    weeks_running); ``surge_previous``: the surge alerts of the week before ``first``;
+    ``grid_families`` (grid_id, family) and ``place_families`` (place_key, family): the street each
+    grid and place is corrected for multiple testing in (None: the district).
     """
 
     first: dt.date
@@ -158,6 +160,8 @@ class WeekInputs:
     surge_history: pl.DataFrame | None = None
     crowd_previous: pl.DataFrame | None = None
     surge_previous: pl.DataFrame | None = None
+    grid_families: pl.DataFrame | None = None
+    place_families: pl.DataFrame | None = None
 
 
 @dataclass
@@ -170,7 +174,8 @@ def score_block(inputs: WeekInputs, ctx: SignalsContext) -> pl.DataFrame:
     """The surge test of the block's cells (global: every grid × theme of each week together)."""
     start = ctx.start or inputs.cells["week_start"].min()
     cells = inputs.cells.filter(pl.col("week_start").is_between(inputs.first, inputs.last))
-    return score_surges(cells, ctx.surge_model(), history=inputs.surge_history, start=start)
+    return score_surges(cells, ctx.surge_model(), history=inputs.surge_history, start=start,
+                        families=inputs.grid_families)  # fmt: skip
 
 
 def weekly_signals(inputs: WeekInputs, ctx: SignalsContext, scored: pl.DataFrame | None = None) -> WeekSignals:
@@ -189,6 +194,7 @@ def weekly_signals(inputs: WeekInputs, ctx: SignalsContext, scored: pl.DataFrame
         first_week=inputs.first,
         start=start,
         previous=inputs.crowd_previous,
+        families=inputs.place_families,
     )
     alerts = pl.concat([surges, crowds], how="vertical")
     return WeekSignals(_sorted_alerts(alerts), scored.select(SURGE_SCORE_COLUMNS.keys()).cast(SURGE_SCORE_COLUMNS))
