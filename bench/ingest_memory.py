@@ -1,7 +1,8 @@
 """Ingest's memory: a district's largest export loaded in chunks against the same file loaded whole.
 
-``demandlab ingest`` of the 12345 export of the synthetic districts bench/scale.py builds (seed 11,
-grids, communities and streets growing with the records), each load its own process under
+``demandlab ingest`` of the largest 12345 export (a district of several years writes one a year) of
+the synthetic districts bench/scale.py builds (seed 11, grids, communities and streets growing with
+the records), each load its own process under
 ``/usr/bin/time`` (peak RSS, wall and CPU seconds), into a fresh database:
 
 * anchor, ``whole``: ``engine.batch_rows`` beyond the file's rows — one chunk, which is how every
@@ -48,9 +49,9 @@ def _fingerprints(db: Path) -> dict[str, list]:
         for name, table in TABLES.items():
             columns = [c for c in con.sql(f"select * from {table} limit 0").columns if c not in AUDIT]
             sums = ", ".join(f'sum(hash("{c}"))::varchar' for c in columns)
-            out[name] = [str(v) for v in con.sql(f"select count(*), {sums} from {table}").fetchone()]
+            out[name] = [str(v) for v in con.execute(f"select count(*), {sums} from {table}").fetchone()]
         counts = "select rows_read, rows_accepted, rows_rejected, rows_new, rows_updated, rows_unchanged from batches"
-        out["batch"] = [str(v) for v in con.sql(counts).fetchone()]
+        out["batch"] = [str(v) for v in con.execute(counts).fetchone()]
         return out
     finally:
         con.close()
@@ -64,7 +65,7 @@ def _load(root: Path, folder: Path, label: str, name: str, rows: int) -> tuple[d
     work.mkdir(parents=True, exist_ok=True)
     config = work / "demandlab.toml"
     config.write_text(f'[paths]\ndb = "demandlab.duckdb"\n[engine]\nbatch_rows = {rows}\n', "utf-8")
-    export = sorted((folder / "exports").glob("hotline_12345*.csv"))[0]
+    export = max((folder / "exports").glob("hotline_12345*.csv"), key=lambda p: p.stat().st_size)
     argv = [_cli(), "ingest", "--config", str(config), "--grids", str(folder / "grids.csv"), str(export)]
     timed = _timed(f"{label} {name}", argv)
     return {**timed, "batch_rows": rows}, _fingerprints(work / "demandlab.duckdb")
@@ -80,7 +81,7 @@ def main(argv: list[str] | None = None) -> dict:
     for n in (int(x) for x in args.sizes.split(",") if x):
         label = _label(n)
         folder, _ = _synth(root, n)
-        export = sorted((folder / "exports").glob("hotline_12345*.csv"))[0]
+        export = max((folder / "exports").glob("hotline_12345*.csv"), key=lambda p: p.stat().st_size)
         whole, whole_rows = _load(root, folder, label, "whole", 10**9)
         chunked, chunked_rows = _load(root, folder, label, "chunked", args.rows)
         sizes[label] = {
