@@ -225,7 +225,11 @@ README_FIGURES = [
         lambda: _recorded("themes_scale", "compare_100k", "demandlab", "fit_seconds"),
     ),
     (r"against BERTopic's (\d+) s", lambda: _recorded("themes_scale", "compare_100k", "bertopic", "fit_seconds")),
-    (r"with no false surge alert in ([\d,]+) grid", lambda: _recorded("signals_quality", "synthetic", "cells")),
+    (r"with \d+ false surge alerts in ([\d,]+) grid", lambda: _recorded("signals_quality", "synthetic", "cells")),
+    (
+        r"with (\d+) false surge alerts in [\d,]+ grid",
+        lambda: _recorded("signals_quality", "synthetic", "demandlab", "false_surge_alerts"),
+    ),
     (
         r"finds (\d+) % of the surge weeks",
         lambda: 100 * _recorded("signals_quality", "synthetic", "anchor_plain_poisson", "surge_week_recall"),
