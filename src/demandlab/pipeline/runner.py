@@ -274,15 +274,7 @@ class Pipeline:
             Store.set_meta(con, "place_finder", fingerprint)
             Store.set_meta(con, "place_evidence", evidence.to_json())
 
-        if only is None:
-            placed = self._rows("locate", ctx, pending, write, "识别地点 places", then=then)
-        else:  # one batch (a week's records): located with what the evidence pass read, not read and scanned again
-            frame, scanned = only
-            with self.store.transaction() as con:
-                found = locate_records(frame, ctx, scanned)
-                write(con, found)
-                then(con)
-            placed = found.height
+        placed = _locate(self, ctx, pending, only, write, then)
         return placed, everything and placed > 0
 
     def signal_records(self, text: bool = False, start: dt.datetime | None = None) -> pl.DataFrame:
@@ -359,6 +351,20 @@ class Pipeline:
 
 def _replace_rows(table: str, con, out: pl.DataFrame) -> None:
     outputs.replace_rows(con, table, out)
+
+
+def _locate(pipe: Pipeline, ctx: LocateContext, pending: inputs.Query, only, write, then) -> int:
+    """The locate stage over the pending records; when they were one batch (a week's records, ``only``:
+    the batch and what the evidence pass found in it), located with what that pass read and scanned
+    rather than read and scanned again."""
+    if only is None:
+        return pipe._rows("locate", ctx, pending, write, "识别地点 places", then=then)
+    frame, scanned = only
+    with pipe.store.transaction() as con:
+        found = locate_records(frame, ctx, scanned)
+        write(con, found)
+        then(con)
+    return found.height
 
 
 def _evidence(
