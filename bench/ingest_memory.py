@@ -15,20 +15,22 @@ Both databases must hold the same rows: raw versions, rejects, warnings and the 
 (a fingerprint per column: count and sum of DuckDB's hash, batch ids and load times aside).
 Claims: chunked peak below the whole file's at every size; identical tables.
 
-Run: .venv/bin/python -m bench.ingest_memory --sizes 1000000,3000000  (districts are reused from
+Run: .venv/bin/python -m bench.ingest_memory --sizes 1000000,3000000  (sizes not measured are kept as recorded;
+``--sizes 10000000`` adds 10M; districts are reused from
 $DEMANDLAB_SCALE_DIR, default /tmp/demandlab-scale, or generated there: about 3 minutes per million)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from pathlib import Path
 
 import duckdb
 
-from bench._common import write_result
-from bench.scale import _cli, _label, _synth, _timed
+from bench._common import RESULTS, write_result
+from bench.scale import _cli, _label, _provenance, _synth, _timed
 
 TABLES = {
     "raw_records": "restricted.raw_records",
@@ -77,7 +79,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--rows", type=int, default=100_000, help="engine.batch_rows of the chunked load")
     args = parser.parse_args(argv)
     root = Path(os.environ.get("DEMANDLAB_SCALE_DIR", "/tmp/demandlab-scale"))
-    sizes = {}
+    recorded = RESULTS / "ingest_memory.json"
+    # sizes this run does not measure are kept as recorded (each says when and by which commit it was measured)
+    sizes = json.loads(recorded.read_text("utf-8"))["sizes"] if recorded.exists() else {}
     for n in (int(x) for x in args.sizes.split(",") if x):
         label = _label(n)
         folder, _ = _synth(root, n)
@@ -85,6 +89,7 @@ def main(argv: list[str] | None = None) -> dict:
         whole, whole_rows = _load(root, folder, label, "whole", 10**9)
         chunked, chunked_rows = _load(root, folder, label, "chunked", args.rows)
         sizes[label] = {
+            "measured": _provenance(),
             "records": n,
             "file": export.name,
             "file_mib": round(export.stat().st_size / 2**20),

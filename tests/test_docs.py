@@ -287,9 +287,9 @@ README_FIGURES = [
     (r"On (\d+) synthetic districts that plant two projects", lambda: _recorded("review_quality", "districts")),
     (r"in the inbox the whole run takes (\d+) s", lambda: _recorded("weekly_scale", "million", "seconds")),
     (r"and report\s+peaks at ([\d.]+) GiB", lambda: _recorded("scale", "sizes", "1M", "peak_gib")),
-    (r"GiB\) and ([\d.]+) GiB at 3,000,000 records", lambda: _recorded("scale", "sizes", "3M", "peak_gib")),
+    (r"GiB\) and ([\d.]+) GiB at\s+3,000,000 records", lambda: _recorded("scale", "sizes", "3M", "peak_gib")),
     (
-        r"new records is not yet proportional to the week: (\d+) s",
+        r"new records is not yet proportional to\s+the week: (\d+) s",
         lambda: _recorded("scale", "sizes", "1M", "weekly", "wall_s"),
     ),
     (r"of which marts (\d+) s", lambda: _recorded("scale", "sizes", "1M", "weekly", "stage_seconds", "marts")),
@@ -297,7 +297,7 @@ README_FIGURES = [
         r"and signals (\d+) s \(open work",
         lambda: _recorded("scale", "sizes", "1M", "weekly", "stage_seconds", "signals"),
     ),
-    (r"see below\), and (\d+) s at\s+3,000,000", lambda: _recorded("scale", "sizes", "3M", "weekly", "wall_s")),
+    (r"see below\), and (\d+) s\s+at\s+3,000,000", lambda: _recorded("scale", "sizes", "3M", "weekly", "wall_s")),
     (
         r"3,000,000 records \(marts (\d+) s",
         lambda: _recorded("scale", "sizes", "3M", "weekly", "stage_seconds", "marts"),
