@@ -307,6 +307,12 @@ README_FIGURES = [
         lambda: _recorded("scale", "sizes", "3M", "weekly", "stage_seconds", "signals"),
     ),
     (r"largest 12345\s+export \(([\d,]+) rows\)", lambda: _recorded("ingest_memory", "sizes", "3M", "rows_read")),
+    (r"district's largest export, ([\d,]+) rows", lambda: _recorded("ingest_memory", "sizes", "10M", "rows_read")),
+    (r"rows, now loads at ([\d.]+) GiB", lambda: _recorded("ingest_memory", "sizes", "10M", "chunked", "peak_gib")),
+    (
+        r"now loads at [\d.]+ GiB instead of ([\d.]+) GiB",
+        lambda: _recorded("ingest_memory", "sizes", "10M", "whole", "peak_gib"),
+    ),
     (r"rows\) peaks at ([\d.]+) GiB instead", lambda: _recorded("ingest_memory", "sizes", "3M", "chunked", "peak_gib")),
     (r"instead of ([\d.]+) GiB\s+in one piece", lambda: _recorded("ingest_memory", "sizes", "3M", "whole", "peak_gib")),
     (r"([\d,]+) grids, \d+ streets; built once", lambda: _recorded("scale", "sizes", "10M", "grids")),
