@@ -129,8 +129,12 @@ def test_a_file_landed_in_chunks_writes_what_it_writes_whole(tmp_path, caplog):
         tmp_path,
         [
             "M2,2025/3/1 9:05:00,电梯停运,电梯停运,G1,2025-03-02 09:00,满意,13800000002",  # M2 updated
+            "M5,2025/3/3 8:00:00,积水严重,积水严重,G2,,,",  # M5 updated (same time, new title): keeps M5
             "M6,2026/2/2 9:00:00,另一件事,另一件事,G1,,,",  # M6 is another message already loaded: derived id
             "N3,2025/4/4 10:00:00,第3件事,第3件事,G3,2025-05-04 12:00,满意,",  # unchanged
+            # M5 once more: in the file another message than the row above (renamed), though its title is
+            # the one loaded before; the row above holds M5, so this one keeps its derived id
+            "M5,2026/5/5 8:00:00,积水,积水,G2,,,",
             "Z9,2025/3/9 9:00:00,新的一件,新的一件,G1,,,",
         ],
         "第二批.csv",
@@ -162,9 +166,13 @@ def test_a_file_landed_in_chunks_writes_what_it_writes_whole(tmp_path, caplog):
         assert (a.rows_new, a.rows_updated, a.rows_unchanged) == (b.rows_new, b.rows_updated, b.rows_unchanged)
         assert b.rows_read == b.rows_accepted + b.rows_rejected
     assert [r.reasons.get("unknown_record") for r in chunked_reports] == [None, None, 1]
-    assert chunked_reports[1].rows_new == 2 and chunked_reports[1].rows_updated == 1
+    assert chunked_reports[1].rows_new == 3 and chunked_reports[1].rows_updated == 2
     assert chunked_reports[1].rows_unchanged == 1
-    assert whole["warnings"].filter(pl.col("reason") == "id_conflict").height == 2
+    assert whole["warnings"].filter(pl.col("reason") == "id_conflict").height == 3
+    # each M5 row of the second file is its own record, one version each: nothing vanishes
+    m5 = chunked["raw"].filter(pl.col("record_id").str.starts_with("M5")).select("record_id", "title", "version")
+    assert m5.rows() == [("M5", "积水", 1), ("M5", "积水严重", 2), (m5["record_id"][2], "积水", 1)]
+    assert m5["record_id"][2].startswith("M5~")
 
 
 def _real_table(path, mapping: str | None = None):

@@ -79,26 +79,53 @@ def _repeat_decisions(rows: list[tuple]) -> dict[int, tuple[str, int, str | None
 
 @dataclass(frozen=True)
 class RepeatPlan:
-    """What each row repeating an id of a table is, decided once over the whole table (so a table
-    prepared in chunks decides as if whole): ``duplicates`` maps a row to the row it repeats,
-    ``conflicts`` a row to (its first row, the derived id it is kept under)."""
+    """What each row of a chunk repeating an id is: ``duplicates`` maps a row to the row it
+    repeats, ``conflicts`` a row to (the first row under its id, the derived id it is kept under)."""
 
     duplicates: dict[int, int]
     conflicts: dict[int, tuple[int, str]]
 
 
-def repeat_plan(keys: pl.DataFrame) -> RepeatPlan:
-    """The plan for ``keys`` (``row_number, source, record_id, created_at, title`` of every row
-    that passed the other checks, any order)."""
-    repeated = keys.filter(pl.struct("source", "record_id").is_duplicated())
-    if repeated.height == 0:
-        return RepeatPlan({}, {})
-    rows = repeated.sort("row_number").select("row_number", "source", "record_id", "created_at", "title").rows()
-    decisions = _repeat_decisions(rows)
-    return RepeatPlan(
-        duplicates={r: d[1] for r, d in decisions.items() if d[0] == "duplicate"},
-        conflicts={r: (d[1], d[2]) for r, d in decisions.items() if d[0] == "conflict"},
-    )
+class Repeats:
+    """The repeat rule over a table read in chunks, in file order: each chunk is decided against the
+    rows kept so far (the keys of every row kept under each id), so the chunks decide what the whole
+    table in one piece decides — a row's fate depends only on the rows before it.
+
+    Examples
+    --------
+    >>> keys = pl.DataFrame({"row_number": [2, 3], "source": ["a", "a"], "record_id": ["1", "1"],
+    ...                      "created_at": [dt.datetime(2025, 1, 1)] * 2, "title": ["灯", "灯"]})
+    >>> Repeats().decide(keys).duplicates
+    {3: 2}
+    """
+
+    _KEYS = ("row_number", "source", "record_id", "created_at", "title")
+
+    def __init__(self) -> None:
+        self._kept: pl.DataFrame | None = None
+
+    def decide(self, keys: pl.DataFrame) -> RepeatPlan:
+        """The plan for one chunk: ``keys`` holds ``row_number, source, record_id, created_at, title``
+        of its rows that passed the other checks, all after the rows of earlier chunks."""
+        keys = keys.select(self._KEYS)
+        kept = self._kept if self._kept is not None else keys.clear()
+        on = ["source", "record_id"]
+        ids = pl.concat(
+            [keys.filter(pl.struct(on).is_duplicated()).select(on), keys.join(kept, on=on, how="semi").select(on)]
+        ).unique()
+        plan = RepeatPlan({}, {})
+        if ids.height:
+            earlier = kept.join(ids, on=on, how="semi")
+            current = keys.join(ids, on=on, how="semi")
+            decisions = _repeat_decisions(pl.concat([earlier, current]).sort("row_number").rows())
+            rows = set(current["row_number"].to_list())
+            plan = RepeatPlan(
+                duplicates={r: d[1] for r, d in decisions.items() if d[0] == "duplicate" and r in rows},
+                conflicts={r: (d[1], d[2]) for r, d in decisions.items() if d[0] == "conflict" and r in rows},
+            )
+            keys = keys.filter(~pl.col("row_number").is_in(list(plan.duplicates)))
+        self._kept = keys if self._kept is None else self._kept.vstack(keys)
+        return plan
 
 
 def apply_repeats(frame: pl.DataFrame, plan: RepeatPlan, col_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:

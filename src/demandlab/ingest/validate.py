@@ -45,7 +45,7 @@ from .grids import GridIndex
 from .mapping import CODED, Mapping
 from .parse import SAMPLE_VALUES, best_format, blank_to_null, map_values, parse_count, parse_datetime_columns
 from .prepared import REASONS, REJECT_COLUMNS, WARNING_COLUMNS, WARNINGS, Prepared, _empty
-from .repeats import _repeats_across_sheets, apply_repeats, derived_id, is_id_conflict, repeat_plan
+from .repeats import Repeats, _repeats_across_sheets, apply_repeats, derived_id, is_id_conflict
 from .table import REPLACEMENT, ROW, Table, cap_expr
 
 EARLIEST = dt.datetime(2000, 1, 1)
@@ -63,29 +63,40 @@ _DERIVED_FROM = {
 
 
 # --- mapping and typing ------------------------------------------------------------------------
-def _canonical_strings(table: Table, mapping: Mapping) -> tuple[pl.DataFrame, dict[str, str], bool]:
-    """Canonical columns as stripped strings (null when blank), where each came from, and whether
-    the file has columns no mapping names (kept in ``extra``)."""
+def _column_sources(headers: list[str], mapping: Mapping) -> tuple[dict[str, str], list[str]]:
+    """Where each canonical column comes from (a header, headers joined by ``+``, or ``(constant)``)
+    and the headers no mapping names (kept in ``extra``)."""
+    sources = dict(mapping.resolve(headers))
+    for canonical, (combined, _) in mapping.combine.items():
+        present = [h for h in combined if h in headers]
+        if present and canonical not in sources:
+            sources[canonical] = "+".join(present)
+    for canonical in mapping.constants:
+        sources.setdefault(canonical, "(constant)")
+    used = set(mapping.resolve(headers).values()) | {h for hs, _ in mapping.combine.values() for h in hs}
+    return sources, [h for h in headers if h not in used]
+
+
+def _canonical_strings(table: Table, mapping: Mapping, only: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """Canonical columns as stripped strings (null when blank), unmapped values as ``extra``;
+    ``only``: just these canonical columns (no ``extra``)."""
     frame = table.frame
     found = mapping.resolve(table.headers)
     exprs = [blank_to_null(pl.col(header)).alias(canonical) for canonical, header in found.items()]
-    sources = dict(found)
     for canonical, (headers, sep) in mapping.combine.items():
         present = [h for h in headers if h in frame.columns]
         if present and canonical not in found:
             joined = pl.concat_str([pl.col(h) for h in present], separator=sep, ignore_nulls=True)
             exprs.append(blank_to_null(joined).alias(canonical))
-            sources[canonical] = "+".join(present)
-    for canonical, value in mapping.constants.items():
-        if canonical not in sources:
-            exprs.append(pl.lit(value, pl.String).alias(canonical))
-            sources[canonical] = "(constant)"
-    used = set(found.values()) | {h for hs, _ in mapping.combine.values() for h in hs}
-    extra_cols = [h for h in table.headers if h not in used]
-    out = frame.select(pl.col(ROW).alias("row_number"), *exprs, _extra(extra_cols))
+    named = {e.meta.output_name() for e in exprs}
+    exprs += [pl.lit(v, pl.String).alias(c) for c, v in mapping.constants.items() if c not in named]
     wanted = [*schema.RECORD, "contact", "room", "grid_raw"]
-    missing = [pl.lit(None, pl.String).alias(c) for c in wanted if c not in out.columns]
-    return out.with_columns(missing), sources, bool(extra_cols)
+    if only is not None:
+        exprs, wanted = [e for e in exprs if e.meta.output_name() in only], list(only)
+    else:
+        exprs.append(_extra(_column_sources(table.headers, mapping)[1]))
+    out = frame.select(pl.col(ROW).alias("row_number"), *exprs)
+    return out.with_columns([pl.lit(None, pl.String).alias(c) for c in wanted if c not in out.columns])
 
 
 def _extra(columns: list[str]) -> pl.Expr:
@@ -361,13 +372,12 @@ class TablePlan:
     """One table mapped, parsed and validated ``rows`` rows at a time, with the same rows, reasons
     and warnings as the whole table in one piece (so memory follows ``rows``, not the file).
 
-    What needs the whole table is decided first, in a pass that keeps only the keys: the fast
-    format of each time column (:func:`~demandlab.ingest.parse.best_format` on the file's first
-    non-empty values) and what each row repeating an id is (:func:`~demandlab.ingest.repeats.repeat_plan`).
-    Iterating then gives one :class:`Prepared` per chunk, in file order; a row the file made
-    unreadable and a reader's warning come with the chunk of the rows around them (a warning about
-    the whole table with the first). Each chunk is parsed twice (once for the keys); a table of at
-    most ``rows`` rows once.
+    Each chunk is read once. What needs more than the chunk: the fast format of each time column,
+    chosen first on the file's first non-empty values (:func:`~demandlab.ingest.parse.best_format`),
+    and the repeat rule, which decides each chunk against the keys of the rows kept before it
+    (:class:`~demandlab.ingest.repeats.Repeats`). Iterating gives one :class:`Prepared` per chunk,
+    in file order; a row the file made unreadable and a reader's warning come with the chunk of the
+    rows around them (a warning about the whole table with the first).
 
     Examples
     --------
@@ -382,18 +392,9 @@ class TablePlan:
         self.table, self.mapping, self.grids, self.now = table, mapping, grids, now
         height = table.frame.height
         self.rows = max(rows or height, 1)
+        self.sources, unmapped = _column_sources(table.headers, mapping)
+        self.has_extra = bool(unmapped)
         self.chosen = self._file_formats() if height > self.rows else None
-        self._whole: pl.DataFrame | None = None
-        keys = []
-        for chunk in self._chunks():
-            checked = self._checked(chunk)
-            good = checked.filter(pl.col("reason").is_null())
-            keys.append(good.select("row_number", "source", "record_id", "created_at", "title"))
-            if height <= self.rows:
-                self._whole = checked
-        #: the keys of every row that passed the checks before the repeat rule (what ids the file names)
-        self.keys = pl.concat(keys)
-        self.plan = repeat_plan(self.keys)
 
     @property
     def rows_read(self) -> int:
@@ -407,9 +408,13 @@ class TablePlan:
 
     def __iter__(self) -> Iterator[Prepared]:
         col_id = self.sources.get("record_id", "record_id")
+        repeats = Repeats()
         for chunk in self._chunks():
-            checked = self._whole if self._whole is not None else self._checked(chunk)
-            checked, conflicts = apply_repeats(checked, self.plan, col_id)
+            strings = _canonical_strings(chunk, self.mapping)
+            typed = _resolve_grids(_typed(strings, self.mapping, self.chosen), self.grids)
+            checked = _reasons(typed, self.sources, self.now)
+            keys = checked.filter(pl.col("reason").is_null())
+            checked, conflicts = apply_repeats(checked, repeats.decide(keys), col_id)
             good = checked.filter(pl.col("reason").is_null())
             warnings = pl.concat(
                 [_reader_warnings(chunk, good["row_number"]), _warnings(good, self.sources), conflicts],
@@ -425,11 +430,6 @@ class TablePlan:
                 warnings=warnings.sort("row_number", nulls_last=False, maintain_order=True),
                 provided=self.provided,
             )
-
-    def _checked(self, chunk: Table) -> pl.DataFrame:
-        strings, self.sources, self.has_extra = _canonical_strings(chunk, self.mapping)
-        typed = _resolve_grids(_typed(strings, self.mapping, self.chosen), self.grids)
-        return _reasons(typed, self.sources, self.now)
 
     def _chunks(self) -> Iterator[Table]:
         """The table ``rows`` rows at a time; each unreadable row and reader warning goes with the
@@ -460,7 +460,7 @@ class TablePlan:
         samples: dict[str, list[pl.Series]] = {c: [] for c in schema.TIMESTAMPS}
         for start in range(0, self.table.frame.height, self.rows):
             chunk = replace(self.table, frame=self.table.frame.slice(start, self.rows))
-            strings, _, _ = _canonical_strings(chunk, self.mapping)
+            strings = _canonical_strings(chunk, self.mapping, only=tuple(samples))
             for column, parts in samples.items():
                 have = sum(len(p) for p in parts)
                 if have < SAMPLE_VALUES:

@@ -53,7 +53,6 @@ class Loaded:
     batch_id: str
     loaded_at: dt.datetime
     parts: Iterable[Prepared]
-    keys: pl.DataFrame  # source, record_id, created_at, title of the rows that passed the checks
     provided: frozenset[str]
     rows: int  # rows read (the parts together)
     report: BatchReport
@@ -88,8 +87,7 @@ def load_file(
     digest, skipped = seen_before(store, path)
     if skipped:
         return skipped
-    loaded = read_file(path, digest, config, grids, loaded_at, mapping, sheet)
-    return land(store, loaded, existing_ids(store, loaded.keys))
+    return land(store, read_file(path, digest, config, grids, loaded_at, mapping, sheet))
 
 
 def seen_before(store: Store, path: Path) -> tuple[str, BatchReport | None]:
@@ -115,9 +113,9 @@ def read_file(
     mapping: str | None,
     sheet: str | None,
 ) -> Loaded:
-    """Read and map every table of ``path`` and decide what needs the whole file (its keys): nothing
-    is written. One table is checked ``engine.batch_rows`` rows at a time as ``parts`` is iterated;
-    the sheets of a workbook with several are checked together (an id repeated across sheets)."""
+    """Read and map every table of ``path``: nothing is written. One table is checked
+    ``engine.batch_rows`` rows at a time as ``parts`` is iterated; the sheets of a workbook with
+    several are checked together (an id repeated across sheets)."""
     user_mappings = config.paths.mappings
     known = {h for m in available_mappings(user_mappings).values() for h in m.headers}
     tables = read_tables(path, sheet=sheet, known_headers=known)
@@ -125,12 +123,12 @@ def read_file(
     if len(tables) == 1:
         plan = TablePlan(tables[0], mappings[0], grids, loaded_at, config.engine.batch_rows)
         parts: Iterable[Prepared] = plan
-        keys, provided = plan.keys, plan.provided
+        provided = plan.provided
     else:
         merged = merge_sheets(
             [(t.sheet, prepare_batch(t, m, grids, loaded_at)) for t, m in zip(tables, mappings, strict=True)]
         )
-        parts, keys, provided = [merged], merged.accepted, merged.provided
+        parts, provided = [merged], merged.provided
     report = BatchReport(
         str(path),
         "loaded",
@@ -141,24 +139,23 @@ def read_file(
         rows_blank=sum(t.blank_rows for t in tables),
     )
     sheets = ", ".join(t.sheet for t in tables if t.sheet) or None
-    keys = keys.select("source", "record_id", "created_at", "title")
     rows = sum(t.frame.height + len(t.broken) for t in tables)
-    return Loaded(
-        path, digest, report.batch_id, loaded_at, parts, keys, provided, rows, report, sheets, tables[0].header_row
-    )
+    return Loaded(path, digest, report.batch_id, loaded_at, parts, provided, rows, report, sheets, tables[0].header_row)
 
 
-def land(store: Store, loaded: Loaded, existing: pl.DataFrame) -> BatchReport:
+def land(store: Store, loaded: Loaded) -> BatchReport:
     """Write a checked file chunk by chunk: personal data into the restricted file (one
-    transaction), then the batch into the analysts' file. ``existing``: what the database held
-    under the ids the file names before it (:func:`existing_ids`)."""
+    transaction), then the batch into the analysts' file. Each chunk's ids are compared with what
+    the database held under them before this file (:func:`existing_ids`)."""
     report = loaded.report
     tag = [pl.lit(loaded.batch_id).alias("batch_id"), pl.lit(loaded.path.name).alias("file_name")]
     rejected, warned, accepted, unknown_rows = [], [], 0, 0
+    released: set[tuple[str, str]] = set()  # plain ids a row of the file gave up to a record loaded before
     report.rows_read = 0
     with store.restricted_transaction() as con:
         for part in loaded.parts:
-            prepared = resolve_id_conflicts(part, existing)
+            existing = existing_ids(con, part.accepted, loaded.batch_id)
+            prepared = resolve_id_conflicts(part, existing, released)
             unknown = write_versions(con, prepared.accepted, loaded.provided, loaded.batch_id, loaded.loaded_at)
             rejects = pl.concat([prepared.rejects, unknown], how="diagonal_relaxed").with_columns(tag)
             warnings = prepared.warnings.with_columns(tag)
@@ -239,28 +236,35 @@ def write_versions(
     )
 
 
-def existing_ids(store: Store, keys: pl.DataFrame) -> pl.DataFrame:
-    """The message already loaded under each id the file names (and each id it renamed);
-    ``keys``: source, record_id, created_at, title of the file's rows."""
-    if keys.height == 0 or keys["title"].is_null().all():
+def existing_ids(con: duckdb.DuckDBPyConnection, accepted: pl.DataFrame, batch_id: str) -> pl.DataFrame:
+    """The message loaded before batch ``batch_id`` under each id of ``accepted`` (a chunk of the
+    batch: source, record_id, created_at, title); a derived id counts as the id it derives from."""
+    if accepted.height == 0 or accepted["title"].is_null().all():
         return pl.DataFrame()
-    rows = keys.select("source", "record_id", "created_at", "title").rows()
-    keys = pl.DataFrame(
-        {"source": [r[0] for r in rows], "record_id": [original_id(r, c, t) for _, r, c, t in rows]}
-    ).unique()
-    with registered(store.con, "_keys", keys):
-        return store.sql(sql.text("io/existing_ids"))
+    keys = accepted.select("source", "record_id")
+    derived = accepted.filter(pl.col("record_id").str.contains("~", literal=True))
+    if derived.height:  # only an id with a ~ can be one the file derived
+        rows = derived.select("source", "record_id", "created_at", "title").rows()
+        originals = pl.DataFrame(
+            {"source": [r[0] for r in rows], "record_id": [original_id(r, c, t) for _, r, c, t in rows]},
+            schema={"source": pl.String, "record_id": pl.String},
+        )
+        keys = pl.concat([keys, originals])
+    with registered(con, "_keys", keys.unique()):
+        return con.sql(sql.text("io/existing_ids"), params=[batch_id]).pl()
 
 
-def resolve_id_conflicts(prepared: Prepared, existing: pl.DataFrame) -> Prepared:
+def resolve_id_conflicts(prepared: Prepared, existing: pl.DataFrame, released: set[tuple[str, str]]) -> Prepared:
     """Apply the one-id-two-messages rule (:func:`~demandlab.ingest.is_id_conflict`) against what is
     already loaded (``existing``: source, record_id, created_at, title, batch_id, row_number), not
     only inside the file.
 
-    Whoever already holds a plain id keeps it: a row that repeats that message takes the plain id
-    (even where the file itself renamed it because an earlier row of the file took the id), and a
-    row with another title and time is kept under its derived id with an ``id_conflict`` warning
-    naming the row it collided with — instead of silently replacing that record.
+    Whoever already holds a plain id keeps it: a row with another title and time than the record
+    loaded under its id is kept under its derived id with an ``id_conflict`` warning naming that
+    record — instead of silently replacing it. The plain id it leaves (``released``, kept across the
+    chunks of a file) goes to the first later row of the file that repeats the loaded message, which
+    the file itself had renamed; while a row of the file holds the plain id, a row the file renamed
+    keeps its derived id (two rows the file tells apart never become one record).
     """
     if existing.height == 0:
         return prepared
@@ -274,12 +278,18 @@ def resolve_id_conflicts(prepared: Prepared, existing: pl.DataFrame) -> Prepared
         if before is None:
             ids.append(record_id)
         elif not is_id_conflict(before[0], before[1], created, title):
-            ids.append(original)
-            if record_id != original:  # the file renamed it, but it is the record already loaded
+            if record_id == original:
+                ids.append(record_id)
+            elif (source, original) in released:  # the file renamed it, but it is the record already loaded
+                released.discard((source, original))
+                ids.append(original)
                 dropped.add((row, original))
+            else:  # the plain id is another row's of this file
+                ids.append(record_id)
         else:
             ids.append(derived_id(original, created, title))
             if record_id == original:
+                released.add((source, original))
                 where = f"批次 {before[2]}" + (f" 第 {before[3]} 行" if before[3] is not None else "")
                 message = (
                     f"编号与此前导入的另一条记录（{where}）相同，但标题和创建时间都不同：本行另存为新编号 {ids[-1]}"
