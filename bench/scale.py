@@ -245,9 +245,16 @@ def _compare(root: Path, n: int) -> dict:
 
 def _provenance() -> dict:
     """When and by which commit a size was measured (sizes measured by different runs share one file)."""
-    # "-dirty": the tree held changes the commit does not (what was measured is then the commit and those)
-    commit = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=_here(), capture_output=True, text=True)
-    return {"at": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit.stdout.strip() or None}
+
+    # "-dirty": the tree held changes the commit does not (what was measured is then the commit and those);
+    # results recorded under bench/results by an earlier benchmark of the same session do not count
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=_here(), capture_output=True, text=True).stdout.strip()
+
+    commit = git("describe", "--always")
+    if commit and git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)bench/results"):
+        commit += "-dirty"
+    return {"at": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit or None}
 
 
 def _exponent(small: float, large: float, ratio: float) -> float:

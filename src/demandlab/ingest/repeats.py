@@ -99,7 +99,7 @@ class Repeats:
     {3: 2}
     """
 
-    _KEYS = ("row_number", "source", "record_id", "created_at", "title")
+    KEYS = ("row_number", "source", "record_id", "created_at", "title")
 
     def __init__(self) -> None:
         self._kept: pl.DataFrame | None = None
@@ -107,7 +107,7 @@ class Repeats:
     def decide(self, keys: pl.DataFrame) -> RepeatPlan:
         """The plan for one chunk: ``keys`` holds ``row_number, source, record_id, created_at, title``
         of its rows that passed the other checks, all after the rows of earlier chunks."""
-        keys = keys.select(self._KEYS)
+        keys = keys.select(self.KEYS)
         kept = self._kept if self._kept is not None else keys.clear()
         on = ["source", "record_id"]
         ids = pl.concat(

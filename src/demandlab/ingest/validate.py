@@ -413,7 +413,7 @@ class TablePlan:
             strings = _canonical_strings(chunk, self.mapping)
             typed = _resolve_grids(_typed(strings, self.mapping, self.chosen), self.grids)
             checked = _reasons(typed, self.sources, self.now)
-            keys = checked.filter(pl.col("reason").is_null())
+            keys = checked.select(*Repeats.KEYS, "reason").filter(pl.col("reason").is_null())
             checked, conflicts = apply_repeats(checked, repeats.decide(keys), col_id)
             good = checked.filter(pl.col("reason").is_null())
             warnings = pl.concat(
