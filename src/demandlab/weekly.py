@@ -11,8 +11,9 @@
 4. loads the grid registry when one is configured, ingests the inbox — one file at a time: a
    file that fails for any reason stays in the inbox with ``<name>.error.txt`` and the others are
    loaded; files move to the archive only after their batch committed, and a move that fails
-   is retried next time without loading again — and runs every stage incrementally (each stage
-   one transaction, so a run killed at any point leaves the database as it was before that stage);
+   is retried next time without loading again — and runs every stage incrementally (a run killed
+   at any point leaves each stage's work whole or not begun, or for a rows stage the batches it
+   committed, which the next run completes);
 5. writes the district report (and one per street when asked; a street with no records that
    week is skipped with a note) for the week, atomically, under names that cannot leave the
    reports folder;

@@ -175,6 +175,37 @@ def test_a_file_landed_in_chunks_writes_what_it_writes_whole(tmp_path, caplog):
     assert m5["record_id"][2].startswith("M5~")
 
 
+def test_a_file_that_fails_after_a_commit_leaves_nothing(tmp_path, monkeypatch):
+    """The restricted rows commit every few chunks; a file that fails after such a commit leaves no
+    row of it anywhere, and loads whole when tried again."""
+    from demandlab.pipeline import batches, loading
+
+    path = _csv(tmp_path, _board_rows())
+    cfg = Config(paths=PathsConfig(db=tmp_path / "d.duckdb"), engine=EngineConfig(batch_rows=2))
+    write, calls = loading.write_versions, []
+
+    def fails(con, *args):
+        calls.append(1)
+        if len(calls) == batches.COMMIT_BATCHES + 1:
+            committed = con.cursor().execute("select count(*) from restricted.raw_records").fetchone()[0]
+            assert committed > 0  # another connection sees the chunks committed so far
+            raise OSError("disk full")
+        return write(con, *args)
+
+    with dl.connect(cfg.paths.db) as store:
+        pipe = dl.Pipeline(store, cfg)
+        monkeypatch.setattr(loading, "write_versions", fails)
+        with pytest.raises(OSError):
+            pipe.ingest(path)
+        for table in ("restricted.raw_records", "restricted.reject_values", "restricted.warning_values", "batches"):
+            assert store.scalar(f"select count(*) from {table}") == 0, table
+        monkeypatch.setattr(loading, "write_versions", write)
+        assert pipe.ingest(path).status == "loaded"
+        assert store.scalar("select count(*) from restricted.raw_records") == store.scalar(
+            "select rows_new from batches"
+        )
+
+
 def _real_table(path, mapping: str | None = None):
     known = {h for m in available_mappings().values() for h in m.headers}
     table = read_table(path, known_headers=known)

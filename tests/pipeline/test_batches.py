@@ -92,6 +92,46 @@ def test_a_fit_learns_from_a_fixed_sample_and_every_record_is_assigned(small_dis
     assert inputs.fit_tokens(store, start, 10**6).height == n
 
 
+def test_a_stage_stopped_between_commits_is_finished_by_the_next_run(small_district, whole_and_batched, tmp_path):
+    """A rows stage commits every COMMIT_BATCHES batches (DuckDB holds uncommitted rows outside its
+    memory limit): stopped after that, it keeps what it committed, and the next run does the rest,
+    with what an uninterrupted run writes."""
+    from demandlab.stages import STAGES
+
+    root = tmp_path / "stopped"
+    cfg = demo_config(root / "data", root / "reports")
+    salt = tmp_path.parent / "salt"
+    salt.write_text("a fixed salt for the comparison\n", encoding="ascii")
+    cfg = dataclasses.replace(
+        cfg, privacy=dataclasses.replace(cfg.privacy, salt_file=salt), engine=EngineConfig(batch_rows=150)
+    )
+    cfg = dataclasses.replace(cfg, text=dataclasses.replace(cfg.text, workers=1))
+    store = dl.connect(cfg.paths.db)
+    pipe = dl.Pipeline(store, cfg, now=lambda: dt.datetime(2026, 11, 16, 9))
+    pipe.load_grids(small_district.registry)
+    for path in small_district.export_paths:
+        pipe.ingest(path)
+    stage, calls = STAGES["clean"], []
+
+    def stops(batch, ctx):
+        calls.append(batch.height)
+        if len(calls) == batches.COMMIT_BATCHES + 2:
+            raise KeyboardInterrupt  # as a kill would, between two commits
+        return stage.fn(batch, ctx)
+
+    STAGES["clean"] = dataclasses.replace(stage, fn=stops)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            pipe.clean()
+    finally:
+        STAGES["clean"] = stage
+    assert store.count("records") == batches.COMMIT_BATCHES * 150  # the committed batches, not the one after
+    pipe.clean()
+    whole, _ = whole_and_batched
+    assert whole.count("records") > (batches.COMMIT_BATCHES + 2) * 150
+    assert _sorted(store, "records").equals(_sorted(whole, "records"))
+
+
 def test_the_pool_keeps_the_order_and_equals_one_process():
     raw = pl.DataFrame(
         {

@@ -1,7 +1,8 @@
 """The pipeline: a thin runner over pure stages (:mod:`demandlab.stages`).
 
 * :mod:`.runner` — :class:`Pipeline`: for each stage, read its input, build its context, call the
-  pure function, write its output in one transaction, time and report it;
+  pure function, write its output (one transaction, or committed every few batches for a rows stage),
+  time and report it;
 * :mod:`.inputs` / :mod:`.outputs` — what stages read and how frames land (SQL in ``sql/io``);
 * :mod:`.contexts` — the plain-data contexts stages run with;
 * :mod:`.loading` / :mod:`.inbox` — loading one export, and the inbox of files to load;

@@ -3,10 +3,16 @@
 A rows stage (:mod:`demandlab.stages`) gives the same rows whatever the split. So the runner reads
 a stage's input as Arrow record batches of ``batch_rows`` rows through a cursor of its own (DuckDB
 streams the query; the cursor sees the database as it was when the stage began, whatever the
-stage's transaction has written since), runs the stage on each batch — in ``workers`` worker
-processes (:mod:`._rows_worker`) when there is more than one batch — and writes each batch's
-output, in the order read, inside the stage's one transaction. The output equals one call over
-every row (``tests/pipeline/test_batches.py``); a crash leaves the database as before the stage.
+stage has written since), runs the stage on each batch — in ``workers`` worker processes
+(:mod:`._rows_worker`) when there is more than one batch — and writes each batch's output, in the
+order read. The output equals one call over every row (``tests/pipeline/test_batches.py``).
+
+The writes commit every :data:`COMMIT_BATCHES` batches: DuckDB holds a transaction's uncommitted
+rows outside its ``memory_limit``, so a stage in one transaction grew with the stage (clean at ten
+million records passed 8 GiB). Every rows stage is incremental — its input is what it has not yet
+written — so a stage killed between commits keeps the batches it committed and the next run does
+the rest; the output equals an uninterrupted run's. A stage with a ``then`` (what must commit with
+all its rows: the place evidence) stays one transaction.
 
 Batches travel to the workers as Arrow IPC and the context once, pickled: the contract of
 :mod:`demandlab.stages` (plain data; the segmenter and the model are rebuilt once per process).
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
 import io
 import pickle
 import queue
@@ -32,6 +39,8 @@ from ..store import Store
 from .reports import Progress
 
 OK, ERROR = b"\x00", b"\x01"
+#: A rows stage without ``then`` commits its writes every this many batches (see the module's docstring).
+COMMIT_BATCHES = 5
 _LENGTH = struct.Struct(">Q")
 
 
@@ -142,6 +151,13 @@ class RowsPool:
                 yield pending.popleft().result()
 
 
+def commit_so_far(con: Any) -> None:
+    """Inside :meth:`Store.transaction`: commit what it wrote so far and go on in a new transaction
+    (a long stage whose work is incremental; DuckDB holds uncommitted rows outside its memory limit)."""
+    con.execute("commit")
+    con.execute("begin transaction")
+
+
 def read_batches(store: Store, query: str, params: list | None, batch_rows: int) -> Iterator[pl.DataFrame]:
     """The rows of ``query`` as frames of at most ``batch_rows`` rows, streamed through a cursor of its own."""
     cursor = store.con.cursor()
@@ -169,11 +185,11 @@ def run_rows(
     then: Callable[[Any], None] | None = None,
 ) -> int:
     """Run the rows stage ``stage`` over the rows of ``query`` batch by batch; ``write(con, out)`` lands each
-    batch's output inside one transaction. Returns the number of rows written.
+    batch's output, committed every :data:`COMMIT_BATCHES` batches. Returns the number of rows written.
 
     ``workers`` > 1 runs the batches in that many worker processes when there is more than one batch,
-    else they run in this process. ``then(con)`` runs last inside the same transaction (what must commit with
-    the rows: the place evidence they gave).
+    else they run in this process. ``then(con)`` runs last, and then the whole stage is one transaction
+    (what must commit with the rows: the place evidence they gave).
     """
     from ..stages import STAGES
 
@@ -193,18 +209,17 @@ def run_rows(
     written = 0
     with progress(label, total) as advance, store.transaction() as con:
         if workers > 1 and total > 2 * batch_rows:  # a worker costs a second to start: worth it from 3 batches
-            with RowsPool(stage, ctx, min(workers, -(-total // batch_rows))) as pool:
-                outputs = pool.map(frames())
-                for out in outputs:
-                    write(con, out)
-                    written += out.height
-                    advance(heights.popleft())
+            pool = RowsPool(stage, ctx, min(workers, -(-total // batch_rows)))
         else:
-            for frame in frames():
-                out = fn(frame, ctx)
+            pool = None
+        with pool or contextlib.nullcontext():
+            outputs = pool.map(frames()) if pool else (fn(frame, ctx) for frame in frames())
+            for done, out in enumerate(outputs, start=1):
                 write(con, out)
                 written += out.height
                 advance(heights.popleft())
+                if then is None and done % COMMIT_BATCHES == 0:
+                    commit_so_far(con)
         if then is not None:
             then(con)
     return written

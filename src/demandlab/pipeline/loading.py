@@ -2,11 +2,11 @@
 ``engine.batch_rows`` rows at a time (:class:`~demandlab.ingest.TablePlan`), so that beyond the
 strings read, memory follows the chunk and not the file.
 
-Personal data lands first, in the restricted file, in one transaction: every accepted row as a new
-version of its record unless nothing changed, and the values of rejected and warned cells. The batch exists once
-the analysts' file commits its row in ``batches`` with the rejects and warnings (without values);
-a run killed between the two commits leaves restricted rows that the next attach removes. The same
-bytes twice change nothing.
+Personal data lands first, in the restricted file (committed every few chunks): every accepted row
+as a new version of its record unless nothing changed, and the values of rejected and warned cells.
+The batch exists once the analysts' file commits its row in ``batches`` with the rejects and warnings
+(without values); until then its restricted rows belong to no batch, and a run killed before leaves
+rows that the next attach removes. The same bytes twice change nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from ..ingest import (
     read_tables,
 )
 from ..store import Store, quote, registered
+from .batches import COMMIT_BATCHES, commit_so_far
 from .reports import BatchReport, log
 
 #: What the restricted file keeps of a reject (the original row and the offending value) and of a warning.
@@ -144,38 +145,43 @@ def read_file(
 
 
 def land(store: Store, loaded: Loaded) -> BatchReport:
-    """Write a checked file chunk by chunk: personal data into the restricted file (one
-    transaction), then the batch into the analysts' file. Each chunk's ids are compared with what
-    the database held under them before this file (:func:`existing_ids`)."""
+    """Write a checked file chunk by chunk: personal data into the restricted file (committed every
+    :data:`~.batches.COMMIT_BATCHES` chunks), then the batch into the analysts' file in one
+    transaction. Until that commits, the restricted rows belong to no batch: a failure removes them,
+    and after a kill the next attach does. Each chunk's ids are compared with what the database held
+    under them before this file (:func:`existing_ids`)."""
     report = loaded.report
     tag = [pl.lit(loaded.batch_id).alias("batch_id"), pl.lit(loaded.path.name).alias("file_name")]
     rejected, warned, accepted, unknown_rows = [], [], 0, 0
     released: set[tuple[str, str]] = set()  # plain ids a row of the file gave up to a record loaded before
     report.rows_read = 0
-    with store.restricted_transaction() as con:
-        for part in loaded.parts:
-            existing = existing_ids(con, part.accepted, loaded.batch_id)
-            prepared = resolve_id_conflicts(part, existing, released)
-            unknown = write_versions(con, prepared.accepted, loaded.provided, loaded.batch_id, loaded.loaded_at)
-            rejects = pl.concat([prepared.rejects, unknown], how="diagonal_relaxed").with_columns(tag)
-            warnings = prepared.warnings.with_columns(tag)
-            Store.insert(con, "restricted.reject_values", _only(rejects, REJECT_VALUES))
-            Store.insert(con, "restricted.warning_values", _only(warnings, WARNING_VALUES))
-            rejected.append(rejects.drop("raw", "value", strict=False))
-            warned.append(warnings.drop("value", strict=False))
-            report.rows_read += prepared.rows_read
-            accepted += prepared.accepted.height
-            unknown_rows += unknown.height
-            if prepared.rows_read < loaded.rows:  # a file in several chunks: say how far it is
-                log.info("%s: %d / %d rows checked and written", loaded.path.name, report.rows_read, loaded.rows)
-        new, updated = con.execute(sql.text("io/batch_versions"), [loaded.batch_id]).fetchall()[0]
-    rejects = pl.concat(rejected, how="diagonal_relaxed")
-    report.rows_accepted = accepted - unknown_rows
-    report.rows_rejected = rejects.height
-    report.reasons = dict(rejects.group_by("reason").len().sort("reason").iter_rows())
-    report.warnings = sum(w.height for w in warned)
-    report.rows_new, report.rows_updated, report.rows_unchanged = new, updated, report.rows_accepted - new - updated
     try:
+        with store.restricted_transaction() as con:
+            for done, part in enumerate(loaded.parts, start=1):
+                existing = existing_ids(con, part.accepted, loaded.batch_id)
+                prepared = resolve_id_conflicts(part, existing, released)
+                unknown = write_versions(con, prepared.accepted, loaded.provided, loaded.batch_id, loaded.loaded_at)
+                rejects = pl.concat([prepared.rejects, unknown], how="diagonal_relaxed").with_columns(tag)
+                warnings = prepared.warnings.with_columns(tag)
+                Store.insert(con, "restricted.reject_values", _only(rejects, REJECT_VALUES))
+                Store.insert(con, "restricted.warning_values", _only(warnings, WARNING_VALUES))
+                rejected.append(rejects.drop("raw", "value", strict=False))
+                warned.append(warnings.drop("value", strict=False))
+                report.rows_read += prepared.rows_read
+                accepted += prepared.accepted.height
+                unknown_rows += unknown.height
+                if prepared.rows_read < loaded.rows:  # a file in several chunks: say how far it is
+                    log.info("%s: %d / %d rows checked and written", loaded.path.name, report.rows_read, loaded.rows)
+                if done % COMMIT_BATCHES == 0:
+                    commit_so_far(con)
+            new, updated = con.execute(sql.text("io/batch_versions"), [loaded.batch_id]).fetchall()[0]
+        rejects = pl.concat(rejected, how="diagonal_relaxed")
+        report.rows_accepted = accepted - unknown_rows
+        report.rows_rejected = rejects.height
+        report.reasons = dict(rejects.group_by("reason").len().sort("reason").iter_rows())
+        report.warnings = sum(w.height for w in warned)
+        report.rows_new, report.rows_updated = new, updated
+        report.rows_unchanged = report.rows_accepted - new - updated
         with store.transaction() as con:
             Store.insert(con, "rejects", rejects)
             Store.insert(con, "load_warnings", pl.concat(warned, how="diagonal_relaxed"))

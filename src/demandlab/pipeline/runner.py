@@ -2,8 +2,9 @@
 
 For each stage it reads the input (:mod:`.inputs`), builds the context (:mod:`.contexts`), calls
 the pure stage function (:mod:`demandlab.stages`) and writes the output (:mod:`.outputs`) in one
-transaction, so a crash leaves the database as it was before the stage. Every stage is
-incremental: it works only on what changed since it last ran.
+transaction, so a crash leaves the database as it was before the stage — except the rows stages,
+which commit every few batches (:mod:`.batches`). Every stage is incremental: it works only on what
+changed since it last ran, so the next run completes what a crash left.
 
 >>> import demandlab as dl
 >>> pipe = dl.Pipeline(dl.connect(":memory:"))
