@@ -1,4 +1,4 @@
-"""The signals step: what each part of it reads, the pure stage it calls, what it writes, in one transaction.
+"""The signals step: what each part of it reads, the pure stage it calls, what it writes.
 
 :meth:`demandlab.Pipeline.signals` calls :func:`run_signals` after locating places. A **full pass**
 (``ctx.since`` None: the settings, the theme model or the places changed) creates the signal marts
@@ -16,6 +16,10 @@ costs what the week costs:
 * ``mart_hot_issues``: as of the latest week, from the records of ``hot_weeks`` (the year before
   counted per place and theme in SQL, not read).
 
+An update is one transaction. A full pass commits after each block (DuckDB holds a transaction's
+uncommitted rows outside its memory limit): it first notes ``signals_since = all``, so a pass
+stopped midway is done again whole by the next run, and the settings are noted last.
+
 Memory is that of a block of weeks (:data:`~demandlab.signals.stage.BLOCK_WEEKS` and the lookback),
 of one part of the people, or of the hot issues' period, never of the whole database.
 """
@@ -24,7 +28,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 
 import polars as pl
 
@@ -50,6 +56,7 @@ from ..signals.stage import (
 )
 from ..store import Store, registered
 from . import outputs
+from .batches import commit_so_far
 from .reports import Progress, silent
 
 #: The signal marts and their columns, in the order they are written.
@@ -68,29 +75,39 @@ def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Prog
     first_data, last_data = store.con.execute("select min(week_start), max(week_start) from mart_records").fetchone()
     ctx = replace(ctx, start=first_data, last_week=last_data)
     with store.transaction() as con:
+        step: Callable[[], None] = _one_transaction
         if ctx.since is None:
             outputs.signal_tables(con, SIGNAL_COLUMNS)
+            # a full pass commits block by block (DuckDB holds uncommitted rows outside its memory limit);
+            # stopped midway, it is done again whole by the next run
+            Store.set_meta(con, "signals_since", "all")
+            step = partial(commit_so_far, con)
         if first_data is not None:
             keys = read.place_keys(store)
-            regrouped = _repeats(store, ctx, keys)
+            regrouped = _repeats(store, ctx, keys, step)
             first = ctx.first_week()
             if regrouped.height:  # people counted by group: the weeks of records whose group changed
                 earliest = regrouped["created_at"].min().date()
                 first = max(min(first, earliest - dt.timedelta(days=earliest.weekday())), first_data)
             if ctx.since is not None:
                 outputs.signal_weeks_forgotten(con, first)
-            _weeks(store, ctx, keys, first, progress, families(store, keys))
-            _repeat_callers(store, ctx, keys, regrouped)
+            _weeks(store, ctx, keys, first, progress, families(store, keys), step)
+            _repeat_callers(store, ctx, keys, regrouped, step)
             _hot(store, ctx, keys)
         outputs.signals(con, settings)
+
+
+def _one_transaction() -> None:
+    """The ``step`` of an update: nothing commits before the end."""
 
 
 def _week_start(moment: dt.date) -> dt.datetime:
     return dt.datetime.combine(moment, dt.time())
 
 
-def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame) -> pl.DataFrame:
-    """Bring ``mart_repeats`` up to date; returns the records whose group changed (source, record_id, created_at)."""
+def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callable[[], None]) -> pl.DataFrame:
+    """Bring ``mart_repeats`` up to date, calling ``step`` after each block; returns the records whose group
+    changed (source, record_id, created_at)."""
     window = dt.timedelta(days=ctx.config.repeat_window_days)
     if ctx.since is not None:
         starts: list[dt.datetime | None] = [ctx.since]
@@ -110,6 +127,7 @@ def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame) -> pl.DataFr
         )
         groups = repeat_groups(previous if since is not None else None, texts, since, ctx)
         outputs.repeat_groups(store.con, groups, previous)
+        step()
         if ctx.since is not None:
             before = previous.select(*schema.KEY, "created_at", old="repeat_group_id")
             after = groups.select(*schema.KEY, "created_at", new="repeat_group_id")
@@ -142,9 +160,10 @@ def _weeks(
     first: dt.date,
     progress: Progress,
     streets: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+    step: Callable[[], None] | None = None,
 ) -> None:
-    """Surge tests, surge and crowd alerts of the weeks from ``first``, a block of weeks at a time;
-    ``streets``: :func:`families` (None: the district is one family)."""
+    """Surge tests, surge and crowd alerts of the weeks from ``first``, a block of weeks at a time, calling
+    ``step`` after each; ``streets``: :func:`families` (None: the district is one family)."""
     back = lookback(ctx)
     blocks = week_blocks(first, ctx.last_week)
     lookback_alerts = sql.text("io/signal_lookback_alerts")
@@ -180,6 +199,7 @@ def _weeks(
             found = weekly_signals(inputs, ctx, scored)
             outputs.signal_rows(store.con, "mart_surge_scores", found.surge_scores)
             outputs.signal_rows(store.con, "mart_alerts", found.alerts)
+            (step or _one_transaction)()
             advance(1)
 
 
@@ -207,8 +227,11 @@ def _held(store: Store, records: pl.DataFrame) -> pl.DataFrame:
         return store.sql(sql.text("io/signal_alerts_holding"), {"kind": "repeat_caller"})
 
 
-def _repeat_callers(store: Store, ctx: SignalsContext, keys: pl.DataFrame, regrouped: pl.DataFrame) -> None:
-    """一人多诉: every person a part at a time (full pass), else the people the changes touched."""
+def _repeat_callers(
+    store: Store, ctx: SignalsContext, keys: pl.DataFrame, regrouped: pl.DataFrame, step: Callable[[], None]
+) -> None:
+    """一人多诉: every person a part at a time (full pass, ``step`` after each), else the people the changes
+    touched."""
     if ctx.since is None:
         people = touched_people(store.sql(sql.text("io/signal_people")))
         total = store.scalar("select count(*) from mart_records where contact_key is not null") or 0
@@ -217,6 +240,7 @@ def _repeat_callers(store: Store, ctx: SignalsContext, keys: pl.DataFrame, regro
         for _, part in people.partition_by("_part", as_dict=True).items():
             alerts = repeat_caller_stage(with_people(_person_records(store, part.drop("_part"), keys)), ctx)
             outputs.repeat_caller_alerts(store.con, alerts, [])
+            step()
         return
     fresh = read.signal_records(store, start=ctx.since, keys=keys).select(schema.KEY)
     changed = pl.concat([fresh, regrouped.select(schema.KEY)]).unique()
