@@ -66,14 +66,15 @@ _DERIVED_FROM = {
 def _column_sources(headers: list[str], mapping: Mapping) -> tuple[dict[str, str], list[str]]:
     """Where each canonical column comes from (a header, headers joined by ``+``, or ``(constant)``)
     and the headers no mapping names (kept in ``extra``)."""
-    sources = dict(mapping.resolve(headers))
+    found = mapping.resolve(headers)
+    sources = dict(found)
     for canonical, (combined, _) in mapping.combine.items():
         present = [h for h in combined if h in headers]
         if present and canonical not in sources:
             sources[canonical] = "+".join(present)
     for canonical in mapping.constants:
         sources.setdefault(canonical, "(constant)")
-    used = set(mapping.resolve(headers).values()) | {h for hs, _ in mapping.combine.values() for h in hs}
+    used = set(found.values()) | {h for hs, _ in mapping.combine.values() for h in hs}
     return sources, [h for h in headers if h not in used]
 
 

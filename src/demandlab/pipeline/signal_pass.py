@@ -70,6 +70,10 @@ SIGNAL_COLUMNS = {
 PEOPLE_PART = 1_000_000
 
 
+def _one_transaction() -> None:
+    """The ``step`` of an update: nothing commits before the end."""
+
+
 def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Progress = silent) -> None:
     """Bring the signal marts up to date (see the module docstring); ``settings`` are noted with them."""
     first_data, last_data = store.con.execute("select min(week_start), max(week_start) from mart_records").fetchone()
@@ -78,9 +82,7 @@ def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Prog
         step: Callable[[], None] = _one_transaction
         if ctx.since is None:
             outputs.signal_tables(con, SIGNAL_COLUMNS)
-            # a full pass commits block by block (DuckDB holds uncommitted rows outside its memory limit);
-            # stopped midway, it is done again whole by the next run
-            Store.set_meta(con, "signals_since", "all")
+            Store.set_meta(con, "signals_since", "all")  # stopped midway, the next run passes again whole
             step = partial(commit_so_far, con)
         if first_data is not None:
             keys = read.place_keys(store)
@@ -95,10 +97,6 @@ def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Prog
             _repeat_callers(store, ctx, keys, regrouped, step)
             _hot(store, ctx, keys)
         outputs.signals(con, settings)
-
-
-def _one_transaction() -> None:
-    """The ``step`` of an update: nothing commits before the end."""
 
 
 def _week_start(moment: dt.date) -> dt.datetime:
@@ -160,7 +158,7 @@ def _weeks(
     first: dt.date,
     progress: Progress,
     streets: tuple[pl.DataFrame, pl.DataFrame] | None = None,
-    step: Callable[[], None] | None = None,
+    step: Callable[[], None] = _one_transaction,
 ) -> None:
     """Surge tests, surge and crowd alerts of the weeks from ``first``, a block of weeks at a time, calling
     ``step`` after each; ``streets``: :func:`families` (None: the district is one family)."""
@@ -199,7 +197,7 @@ def _weeks(
             found = weekly_signals(inputs, ctx, scored)
             outputs.signal_rows(store.con, "mart_surge_scores", found.surge_scores)
             outputs.signal_rows(store.con, "mart_alerts", found.alerts)
-            (step or _one_transaction)()
+            step()
             advance(1)
 
 
