@@ -19,6 +19,9 @@
 -- The as-of time is the latest record's created_at, so a rebuild of the same data gives the same marts.
 -- theme_label is set on theme rows and iso_week on rows grouped by week (NULL on the others: a label
 -- that does not apply is left out, not picked at random); each is the one value of its group.
+-- Written for speed over millions of records (bench/marts_speed.py): counts as count(case when … then 1 end),
+-- which DuckDB aggregates faster than count(*) filter (where …), and each duration's median and p90 from one
+-- quantile_cont over a list of both (one sort of the values, not two).
 with as_of as (
     select max(created_at) as as_of from mart_records
 ),
@@ -63,33 +66,31 @@ grouped as (
         week_start,
         case when grouping(week_start) = 0 then min(iso_week) end as iso_week,
         count(*) as n,
-        count(*) filter (where accepted_at is not null) as n_accepted,
-        count(*) filter (where accepted_at is not null and responded_at is not null) as n_responded,
-        count(*) filter (where accepted_at is null) as response_unknown,
-        count(*) filter (where is_closed) as n_closed,
-        count(*) filter (where is_closed and resolved is not null) as n_resolution_known,
-        count(*) filter (where is_closed and resolved) as n_resolved,
-        count(*) filter (where is_closed and resolved is null) as resolution_unknown,
-        count(*) filter (where satisfaction in ('satisfied', 'basic', 'dissatisfied')) as n_surveyed,
-        count(*) filter (where satisfaction in ('satisfied', 'basic')) as n_satisfied,
-        count(*) filter (where satisfaction = 'not_surveyed') as n_not_surveyed,
-        count(*) filter (where satisfaction is null) as satisfaction_unknown,
-        count(*) filter (where due_at is not null and (is_closed or due_at < as_of)) as n_due,
-        count(*) filter (where due_at is not null and is_closed and closed_at <= due_at) as n_ontime,
-        count(*) filter (where due_at is null) as ontime_unknown,
-        count(*) filter (where is_closed and resolved_level is not null) as n_level_known,
-        count(*) filter (where is_closed and resolved_level = 'grid') as n_closed_in_grid,
-        count(*) filter (where is_closed and resolved_level is null) as level_unknown,
-        count(*) filter (where reopen_count is not null or status = 'reopened') as n_reopen_known,
-        count(*) filter (where reopen_count > 0 or status = 'reopened') as n_reopened,
-        count(*) filter (where reopen_count is null and status is distinct from 'reopened') as reopen_unknown,
-        case when count(due_at) > 0 then count(*) filter (where not is_closed and due_at < as_of) end as overdue_open,
-        count(*) filter (where not is_closed) as n_open,
-        median(hours_to_respond) as hours_to_respond_median,
-        quantile_cont(hours_to_respond, 0.9) as hours_to_respond_p90,
-        median(hours_to_close) as hours_to_close_median,
-        quantile_cont(hours_to_close, 0.9) as hours_to_close_p90,
-        count(*) filter (where respond_hours_raw < 0 or (close_hours_raw < 0 and is_closed)) as duration_invalid
+        count(case when accepted_at is not null then 1 end) as n_accepted,
+        count(case when accepted_at is not null and responded_at is not null then 1 end) as n_responded,
+        count(case when accepted_at is null then 1 end) as response_unknown,
+        count(case when is_closed then 1 end) as n_closed,
+        count(case when is_closed and resolved is not null then 1 end) as n_resolution_known,
+        count(case when is_closed and resolved then 1 end) as n_resolved,
+        count(case when is_closed and resolved is null then 1 end) as resolution_unknown,
+        count(case when satisfaction in ('satisfied', 'basic', 'dissatisfied') then 1 end) as n_surveyed,
+        count(case when satisfaction in ('satisfied', 'basic') then 1 end) as n_satisfied,
+        count(case when satisfaction = 'not_surveyed' then 1 end) as n_not_surveyed,
+        count(case when satisfaction is null then 1 end) as satisfaction_unknown,
+        count(case when due_at is not null and (is_closed or due_at < as_of) then 1 end) as n_due,
+        count(case when due_at is not null and is_closed and closed_at <= due_at then 1 end) as n_ontime,
+        count(case when due_at is null then 1 end) as ontime_unknown,
+        count(case when is_closed and resolved_level is not null then 1 end) as n_level_known,
+        count(case when is_closed and resolved_level = 'grid' then 1 end) as n_closed_in_grid,
+        count(case when is_closed and resolved_level is null then 1 end) as level_unknown,
+        count(case when reopen_count is not null or status = 'reopened' then 1 end) as n_reopen_known,
+        count(case when reopen_count > 0 or status = 'reopened' then 1 end) as n_reopened,
+        count(case when reopen_count is null and status is distinct from 'reopened' then 1 end) as reopen_unknown,
+        case when count(due_at) > 0 then count(case when not is_closed and due_at < as_of then 1 end) end as overdue_open,
+        count(case when not is_closed then 1 end) as n_open,
+        quantile_cont(hours_to_respond, [0.5, 0.9]) as respond_quantiles,
+        quantile_cont(hours_to_close, [0.5, 0.9]) as close_quantiles,
+        count(case when respond_hours_raw < 0 or (close_hours_raw < 0 and is_closed) then 1 end) as duration_invalid
     from durations
     group by grouping sets (
         (),
@@ -105,7 +106,12 @@ grouped as (
 
 final as (
     select
-        *,
+        * exclude (respond_quantiles, close_quantiles, duration_invalid),
+        respond_quantiles[1] as hours_to_respond_median,
+        respond_quantiles[2] as hours_to_respond_p90,
+        close_quantiles[1] as hours_to_close_median,
+        close_quantiles[2] as hours_to_close_p90,
+        duration_invalid,
         n_responded / nullif(n_accepted, 0) as response_rate,
         n_resolved / nullif(n_resolution_known, 0) as resolution_rate,
         n_satisfied / nullif(n_surveyed, 0) as satisfaction_rate,
