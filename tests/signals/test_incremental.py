@@ -14,8 +14,10 @@ import polars as pl
 import pytest
 
 import demandlab as dl
+from demandlab import sql
 from demandlab.config import demo_config
-from demandlab.pipeline import runner, signal_pass
+from demandlab.pipeline import contexts, runner, signal_pass
+from demandlab.signals.repeats import find_repeats, fitted_tfidf
 from demandlab.signals.stage import SIGNAL_MARTS_ORDER
 
 TIME, ID = "来电时间", "工单编号"
@@ -147,3 +149,41 @@ def test_a_full_pass_stopped_midway_is_done_again_whole(updated):
     again = _marts(store)
     for name in SIGNAL_MARTS_ORDER:
         assert again[name].equals(updated["marts"][name]), name
+
+
+def test_without_a_model_a_large_database_compares_repeats_block_by_block(updated):
+    """Without a theme model the TF-IDF of repeats is fitted on the records. Up to REPEATS_AT_ONCE records they are
+    compared all at once; above, the TF-IDF is fitted on a sample of that many and the records are compared a block
+    of weeks at a time, as with the model (every record's tokens at once took 3 M records to 6.9 GiB). The groups
+    equal one comparison of every record with that TF-IDF."""
+    store, pipe = updated["store"], updated["pipe"]
+    real_read, reads = signal_pass.read.signal_records, []
+
+    def spy(store_, text=False, start=None, **kw):
+        if text == "tokens":
+            reads.append((start, kw.get("end")))
+        return real_read(store_, text, start, **kw)
+
+    ctx = contexts.signals(pipe.config, None, None)  # a full pass with no model
+    cap = store.count("mart_records") // 10
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(signal_pass.read, "signal_records", spy)
+        signal_pass.run_signals(store, ctx, "no model")
+        assert reads == [(None, None)]  # a small database: all at once, as before
+        reads.clear()
+        patch.setattr(signal_pass, "REPEATS_AT_ONCE", cap)
+        signal_pass.run_signals(store, ctx, "no model")
+    assert len(reads) > 3 and all(start is not None for start, _ in reads)  # block by block
+    sample = store.sql(sql.text("io/repeat_fit_sample"), {"n": cap})["tokens"]
+    assert sample.len() == cap and sample.n_unique() > cap // 2
+    settings = pipe.config.signals
+    expected = find_repeats(
+        real_read(store, "tokens"),
+        threshold=settings.repeat_similarity,
+        window_days=settings.repeat_window_days,
+        vectorize=fitted_tfidf(sample.to_list()),
+    )
+    got = store.sql("select * from mart_repeats order by repeat_group_id, created_at, source, record_id")
+    assert got.height > 10 and got.equals(expected)
+    pipe.signals()  # the settings noted differ: a full pass with the model, as the module's other tests found it
+    assert _marts(store)["mart_repeats"].equals(updated["marts"]["mart_repeats"])

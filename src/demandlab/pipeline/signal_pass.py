@@ -21,7 +21,8 @@ uncommitted rows outside its memory limit): it first notes ``signals_since = all
 stopped midway is done again whole by the next run, and the settings are noted last.
 
 Memory is that of a block of weeks (:data:`~demandlab.signals.stage.BLOCK_WEEKS` and the lookback),
-of one part of the people, or of the hot issues' period, never of the whole database.
+of one part of the people, or of the hot issues' period, never of the whole database (without a theme
+model, repeats read at most :data:`REPEATS_AT_ONCE` records at once or a sample of that many).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from ..marts import read
 from ..signals.alerts import ALERT_COLUMNS
 from ..signals.hot import HOT_COLUMNS, week_end
 from ..signals.people import with_people
-from ..signals.repeats import REPEAT_COLUMNS
+from ..signals.repeats import REPEAT_COLUMNS, fitted_tfidf
 from ..signals.stage import (
     SURGE_SCORE_COLUMNS,
     SignalsContext,
@@ -68,6 +69,10 @@ SIGNAL_COLUMNS = {
 }
 #: Records of people read at once on a full pass (一人多诉 is computed a part of the people at a time).
 PEOPLE_PART = 1_000_000
+#: Without a theme model, a full pass compares the repeats of up to this many records at once with a TF-IDF
+#: fitted on them; a larger database is compared block by block with a TF-IDF fitted on a sample of this many
+#: (``io/repeat_fit_sample``), as an update is (every record's tokens at once took 3 M records to 6.9 GiB).
+REPEATS_AT_ONCE = 200_000
 
 
 def _one_transaction() -> None:
@@ -107,12 +112,16 @@ def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callab
     """Bring ``mart_repeats`` up to date, calling ``step`` after each block; returns the records whose group
     changed (source, record_id, created_at)."""
     window = dt.timedelta(days=ctx.config.repeat_window_days)
+    vectorize = None  # the model's TF-IDF
     if ctx.since is not None:
         starts: list[dt.datetime | None] = [ctx.since]
-    elif ctx.model is None:  # a TF-IDF fitted on the records compared: all of them at once
-        starts = [None]
+    elif ctx.model is None and store.count("mart_records") <= REPEATS_AT_ONCE:
+        starts = [None]  # a TF-IDF fitted on the records compared: all of them at once
     else:  # block by block, each from the groups the blocks before found (what an update does)
         starts = [_week_start(first) for first, _ in week_blocks(ctx.start, ctx.last_week)]
+        if ctx.model is None:  # no model: a TF-IDF fitted on a sample, fixed for every block
+            sample = store.sql(sql.text("io/repeat_fit_sample"), {"n": REPEATS_AT_ONCE})["tokens"]
+            vectorize = fitted_tfidf(sample.to_list())
     changed = []
     for i, since in enumerate(starts):
         end = starts[i + 1] if i + 1 < len(starts) else None
@@ -123,7 +132,7 @@ def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callab
             if since is not None
             else pl.DataFrame(schema=REPEAT_COLUMNS)
         )
-        groups = repeat_groups(previous if since is not None else None, texts, since, ctx)
+        groups = repeat_groups(previous if since is not None else None, texts, since, ctx, vectorize)
         outputs.repeat_groups(store.con, groups, previous)
         step()
         if ctx.since is not None:

@@ -3,8 +3,9 @@
 Records are compared only inside blocks of one theme at one place (the place found in the text
 when there is one, else the grid), and only with records at most ``window_days`` apart. Within a
 block the similarity is the cosine of TF-IDF vectors over the records' tokens (scikit-learn's
-``TfidfVectorizer`` on the segmented tokens, fitted once over all records compared, sublinear
-term frequency); a pair at or above ``threshold`` is a repeat. Pairs are joined into groups by
+``TfidfVectorizer`` on the segmented tokens, sublinear term frequency: fitted once over all records
+compared, or fixed — the theme model's, or :func:`fitted_tfidf` on a sample where there is no model);
+a pair at or above ``threshold`` is a repeat. Pairs are joined into groups by
 connected components (scipy), so A~B and B~C put A, B and C in one group even when A and C
 differ more.
 
@@ -46,6 +47,26 @@ _BATCH = 20_000  # rows of small blocks compared in one product
 
 def _identity(tokens: list[str]) -> list[str]:
     return tokens
+
+
+def _tfidf(joined: bool) -> TfidfVectorizer:
+    """The TF-IDF records are compared with when no fixed one is given: over space-joined tokens or token lists."""
+    options = {"token_pattern": r"[^ ]+", "lowercase": False} if joined else {"analyzer": _identity}
+    # every word counts, those of one record too: without them two different messages that share
+    # only their common words look identical
+    return TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **options)
+
+
+def fitted_tfidf(documents: list[str]) -> Callable[[list], object]:
+    """A fixed vectoriser for :func:`find_repeats` and :func:`update_repeats`: the TF-IDF fitted on
+    ``documents`` (space-joined tokens), transforming the records compared. Where there is no theme model,
+    the signals fit it on a sample of the records, so repeats are compared block by block as with the model.
+
+    >>> vectorize = fitted_tfidf(["电梯 故障 困人", "电梯 故障", "楼道 堆物"])
+    >>> vectorize(["电梯 故障 维修"]).shape
+    (1, 5)
+    """
+    return _tfidf(True).fit(documents).transform
 
 
 def find_repeats(
@@ -91,10 +112,7 @@ def find_repeats(
     if base.height < 2:
         return empty
     if vectorize is None:
-        options = {"token_pattern": r"[^ ]+", "lowercase": False} if joined else {"analyzer": _identity}
-        # every word counts, those of one record too: without them two different messages that share
-        # only their common words look identical
-        vectorize = TfidfVectorizer(sublinear_tf=True, dtype=np.float32, **options).fit_transform
+        vectorize = _tfidf(joined).fit_transform
     try:
         matrix = vectorize(base["tokens"].to_list()).tocsr()
     except ValueError:  # no token occurs twice: nothing can repeat

@@ -27,6 +27,7 @@ discoveries across the week) and hot issues need all series of a week (global).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -234,17 +235,22 @@ def repeats_stage(records: pl.DataFrame, ctx: SignalsContext) -> pl.DataFrame:
 
 
 def repeat_groups(
-    previous: pl.DataFrame | None, texts: pl.DataFrame, since: dt.datetime | None, ctx: SignalsContext
+    previous: pl.DataFrame | None,
+    texts: pl.DataFrame,
+    since: dt.datetime | None,
+    ctx: SignalsContext,
+    vectorize: Callable[[list], object] | None = None,
 ) -> pl.DataFrame:
     """The repeat groups after the records created from ``since`` on: ``previous`` (every row of every group
     with a member created from ``since`` − ``repeat_window_days`` on, none when ``since`` is None) brought up
-    to date with ``texts`` (the records with tokens from then on). Returns the rows of the groups touched."""
+    to date with ``texts`` (the records with tokens from then on). Returns the rows of the groups touched.
+    ``vectorize``: a fixed TF-IDF where there is no model (default: :meth:`SignalsContext.vectorize`)."""
     cfg = ctx.config
     records = texts.drop("title", "text", strict=False)
     if since is None or previous is None:
         return repeats_stage(records, ctx)
     options = {"threshold": cfg.repeat_similarity, "window_days": cfg.repeat_window_days}
-    return update_repeats(previous, records, since, vectorize=ctx.vectorize(), **options)
+    return update_repeats(previous, records, since, vectorize=vectorize or ctx.vectorize(), **options)
 
 
 def touched_people(changed: pl.DataFrame) -> pl.DataFrame:
