@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import io
@@ -130,6 +131,42 @@ def test_a_stage_stopped_between_commits_is_finished_by_the_next_run(small_distr
     whole, _ = whole_and_batched
     assert whole.count("records") > (batches.COMMIT_BATCHES + 2) * 150
     assert _sorted(store, "records").equals(_sorted(whole, "records"))
+
+
+@pytest.mark.parametrize(("rows", "counted"), [(50, False), (200, False), (300, True), (1_000, True)])
+def test_a_stage_of_fewer_batches_than_the_pool_needs_reads_its_input_once(tmp_path, rows, counted):
+    """A week's records are one batch: the stage's input (a join over every record) is read once, not
+    counted first; from POOL_BATCHES batches on it is counted, to show progress. Either way every row is
+    written once, in order, and the progress total is the number of rows."""
+    from demandlab.stages import STAGES
+
+    store = dl.connect(tmp_path / "db.duckdb")
+    store.con.execute("create table seen (i bigint)")
+    real_scalar, queries, totals = store.scalar, [], []
+
+    def scalar(query, params=None):
+        queries.append(query)
+        return real_scalar(query, params)
+
+    @contextlib.contextmanager
+    def progress(label, total):
+        totals.append(total)
+        yield lambda n: None
+
+    STAGES["_echo"] = dataclasses.replace(STAGES["clean"], fn=lambda batch, ctx: batch)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(store, "scalar", scalar)
+            written = batches.run_rows(
+                store, "_echo", None, f"select i from range({rows}) t(i) order by i", None,
+                lambda con, out: con.execute("insert into seen select * from out"),
+                label="echo", progress=progress, batch_rows=100,
+            )  # fmt: skip
+    finally:
+        del STAGES["_echo"]
+    assert written == rows and totals == [rows]
+    assert any("count(*)" in q for q in queries) == counted
+    assert store.sql("select i from seen")["i"].to_list() == list(range(rows))
 
 
 def test_the_pool_keeps_the_order_and_equals_one_process():

@@ -4,7 +4,7 @@ A rows stage (:mod:`demandlab.stages`) gives the same rows whatever the split. S
 a stage's input as Arrow record batches of ``batch_rows`` rows through a cursor of its own (DuckDB
 streams the query; the cursor sees the database as it was when the stage began, whatever the
 stage has written since), runs the stage on each batch — in ``workers`` worker processes
-(:mod:`._rows_worker`) when there is more than one batch — and writes each batch's output, in the
+(:mod:`._rows_worker`) from :data:`POOL_BATCHES` batches on — and writes each batch's output, in the
 order read. The output equals one call over every row (``tests/pipeline/test_batches.py``).
 
 The writes commit every :data:`COMMIT_BATCHES` batches: DuckDB holds a transaction's uncommitted
@@ -24,6 +24,7 @@ import collections
 import concurrent.futures
 import contextlib
 import io
+import itertools
 import pickle
 import queue
 import struct
@@ -41,6 +42,8 @@ from .reports import Progress
 OK, ERROR = b"\x00", b"\x01"
 #: A rows stage without ``then`` commits its writes every this many batches (see the module's docstring).
 COMMIT_BATCHES = 5
+#: Batches from which a rows stage runs in worker processes (a worker costs a second to start).
+POOL_BATCHES = 3
 _LENGTH = struct.Struct(">Q")
 
 
@@ -187,39 +190,41 @@ def run_rows(
     """Run the rows stage ``stage`` over the rows of ``query`` batch by batch; ``write(con, out)`` lands each
     batch's output, committed every :data:`COMMIT_BATCHES` batches. Returns the number of rows written.
 
-    ``workers`` > 1 runs the batches in that many worker processes when there is more than one batch,
-    else they run in this process. ``then(con)`` runs last, and then the whole stage is one transaction
-    (what must commit with the rows: the place evidence they gave).
+    ``workers`` > 1 runs the batches in that many worker processes when there are :data:`POOL_BATCHES` or
+    more, else they run in this process; fewer are read once (no count first). ``then(con)`` runs last, and
+    then the whole stage is one transaction (what must commit with the rows: the place evidence they gave).
     """
     from ..stages import STAGES
 
-    total = store.scalar(f"select count(*) from ({query})", params) or 0
-    if total == 0:
-        if then is not None:
-            with store.transaction() as con:
+    with contextlib.closing(read_batches(store, query, params, batch_rows)) as reader:
+        head = list(itertools.islice(reader, POOL_BATCHES))  # a week's records are one batch: no count read
+        if not head:
+            if then is not None:
+                with store.transaction() as con:
+                    then(con)
+            return 0
+        # counted (the query run again) only when there are more batches than read ahead, to show progress
+        many = len(head) == POOL_BATCHES
+        total = store.scalar(f"select count(*) from ({query})", params) if many else sum(f.height for f in head)
+        fn, heights = STAGES[stage].fn, collections.deque()
+
+        def frames() -> Iterator[pl.DataFrame]:
+            for frame in itertools.chain(head, reader):
+                heights.append(frame.height)
+                yield frame
+
+        written = 0
+        with progress(label, total) as advance, store.transaction() as con:
+            # a worker costs a second to start: worth it from POOL_BATCHES batches
+            pool = RowsPool(stage, ctx, min(workers, -(-total // batch_rows))) if workers > 1 and many else None
+            with pool or contextlib.nullcontext():
+                outputs = pool.map(frames()) if pool else (fn(frame, ctx) for frame in frames())
+                for done, out in enumerate(outputs, start=1):
+                    write(con, out)
+                    written += out.height
+                    advance(heights.popleft())
+                    if then is None and done % COMMIT_BATCHES == 0:
+                        commit_so_far(con)
+            if then is not None:
                 then(con)
-        return 0
-    fn, heights = STAGES[stage].fn, collections.deque()
-
-    def frames() -> Iterator[pl.DataFrame]:
-        for frame in read_batches(store, query, params, batch_rows):
-            heights.append(frame.height)
-            yield frame
-
-    written = 0
-    with progress(label, total) as advance, store.transaction() as con:
-        if workers > 1 and total > 2 * batch_rows:  # a worker costs a second to start: worth it from 3 batches
-            pool = RowsPool(stage, ctx, min(workers, -(-total // batch_rows)))
-        else:
-            pool = None
-        with pool or contextlib.nullcontext():
-            outputs = pool.map(frames()) if pool else (fn(frame, ctx) for frame in frames())
-            for done, out in enumerate(outputs, start=1):
-                write(con, out)
-                written += out.height
-                advance(heights.popleft())
-                if then is None and done % COMMIT_BATCHES == 0:
-                    commit_so_far(con)
-        if then is not None:
-            then(con)
     return written
