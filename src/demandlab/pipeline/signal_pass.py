@@ -266,11 +266,11 @@ def _hot(store: Store, ctx: SignalsContext, keys: pl.DataFrame) -> None:
     weeks = ctx.config.hot_weeks
     as_of = week_end(ctx.last_week)
     start = as_of - dt.timedelta(weeks=weeks) if weeks else None
-    people = with_people(read.signal_records(store, start=start, groups=True, keys=keys))
+    period = read.signal_records(store, True, start, groups=True, keys=keys)  # the period read once, with texts
+    people = with_people(period.drop("title", "text", "tokens"))
+    texts = period.select(*schema.KEY, "created_at", "title", "text", "tokens")
+    del period
     past = read.signal_place_counts(store, start - dt.timedelta(weeks=52), start, keys) if weeks else None
-    texts = read.signal_records(store, True, start, keys=keys).select(
-        *schema.KEY, "created_at", "title", "text", "tokens"
-    )
     outputs.hot_issues(store.con, hot_stage(people, texts, None, ctx, past))
 
 
