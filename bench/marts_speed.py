@@ -8,9 +8,10 @@ it is here, alternately, ``--rounds`` times each, and checks that both give the 
 and types, no row of one missing from the other).
 
 Anchor: ``82577f5`` (the models before ``mart_kpi`` counted with ``count(case …)`` and took its median and
-p90 from one list quantile, and before ``mart_focus`` took its ``all`` rows from ``mart_kpi``). Claims: every table identical; no changed model slower than the anchor by more
-than 5 % (an unchanged one is timed as a control of the noise); the marts rebuilt whole on every run (all
-but the week-kept ``mart_grid_theme_week``) faster as a whole.
+p90 from one list quantile, and before ``mart_focus`` took its ``all`` rows from ``mart_kpi``). Claims: every
+table identical; no changed model slower than the anchor by more than 5 % (an unchanged one is timed as a
+control of the noise); the marts rebuilt whole on every run (all but the week-kept ``mart_grid_theme_week``)
+faster as a whole.
 
 Database: bench/scale.py's 1M district ($DEMANDLAB_SCALE_DIR/bench/1M/demandlab.duckdb, built by
 ``python -m bench.scale --sizes 1000000``), or ``--db``; it is opened read-only.
