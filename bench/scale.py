@@ -21,7 +21,9 @@ batches in two worker processes — and records whether every table and mart is 
 Run: .venv/bin/python -m bench.scale --sizes 1000000,3000000 [--compare 200000]
 Sizes not measured by a run are kept as recorded in bench/results/scale.json; each size says when and
 by which commit it was measured (``measured``; its weekly figures too when ``--weekly`` measured them again).
-(``--weekly``: the weekly job alone again on the databases built before, e.g. after a change to it;
+(``--weekly``: the weekly job alone again on the databases built before, e.g. after a change to it; with
+``--anchor REF [--rounds N]`` the weekly job of commit REF's code runs beside it, alternately, on copies of the
+same database, and is recorded as the size's ``weekly.anchor``;
 ``--sizes "" --compare 200000``: only the comparison; ``--sizes 10000000``: add 10M to 1M and 3M.)
 (about 10 minutes per million records; districts are kept in $DEMANDLAB_SCALE_DIR, default
 /tmp/demandlab-scale, as synth-1M, synth-3M, synth-10M, and reused.)
@@ -153,7 +155,7 @@ def _new_week(folder: Path, out: Path, n: int) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _weekly(folder: Path, db: Path, n: int) -> dict:
+def _weekly(folder: Path, db: Path, n: int, env: dict | None = None) -> dict:
     site = db.parent / "weekly"
     shutil.rmtree(site, ignore_errors=True)
     (site / "data" / "inbox").mkdir(parents=True)
@@ -173,7 +175,7 @@ def _weekly(folder: Path, db: Path, n: int) -> dict:
     out = _timed(
         "weekly",
         [_cli(), "weekly", "--config", str(site / "demandlab.toml"), "--week", week],
-        env={"DEMANDLAB_NOW": f"{monday_after}T06:00:00"},
+        env={"DEMANDLAB_NOW": f"{monday_after}T06:00:00", **(env or {})},
         cwd=site,
     )
     summary = json.loads((site / "reports" / week / "run-summary.json").read_text("utf-8"))
@@ -257,6 +259,35 @@ def _provenance() -> dict:
     return {"at": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit or None}
 
 
+def _anchor_src(ref: str, into: Path) -> Path:
+    """The ``src`` folder of commit ``ref`` (``git archive``), to run the weekly job of that code."""
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", ref, "src"], cwd=_here(), capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into / "src"
+
+
+def _weekly_against(folder: Path, db: Path, anchor: Path, ref: str, rounds: int) -> dict:
+    """The weekly job of this checkout and of the anchor's code, alternately, ``rounds`` times each, on copies of
+    one database: this checkout's run of median wall time, with the anchor's median beside it."""
+    here, there = [], []
+    for _ in range(rounds):
+        there.append(_weekly(folder, db, NEW, env={"PYTHONPATH": str(anchor)}))
+        here.append(_weekly(folder, db, NEW))
+
+    def median_run(runs: list[dict]) -> dict:
+        return sorted(runs, key=lambda r: r["wall_s"])[(len(runs) - 1) // 2]
+
+    walls = [r["wall_s"] for r in here]
+    return {
+        **median_run(here),
+        "rounds": rounds,
+        "wall_s_runs": walls,
+        "anchor": {"commit": ref, **median_run(there), "wall_s_runs": [r["wall_s"] for r in there]},
+    }
+
+
 def _exponent(small: float, large: float, ratio: float) -> float:
     return round(math.log(large / small) / math.log(ratio), 3) if small > 0 and large > 0 else float("nan")
 
@@ -272,6 +303,11 @@ def main(argv: list[str] | None = None) -> dict:
         help="measure only the weekly job again, on the databases built before (their build figures kept from "
         "bench/results/scale.json, with the commit that built them)",
     )
+    parser.add_argument(
+        "--anchor",
+        help="with --weekly: the commit whose weekly job runs beside this checkout's, alternately (e.g. 82577f5)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="with --anchor: runs of each")
     args = parser.parse_args(argv)
     root = Path(os.environ.get("DEMANDLAB_SCALE_DIR", "/tmp/demandlab-scale"))
     root.mkdir(parents=True, exist_ok=True)
@@ -286,11 +322,16 @@ def main(argv: list[str] | None = None) -> dict:
     if args.reuse and partial.exists():
         results = json.loads(partial.read_text("utf-8"))
     if args.weekly:
+        anchor = _anchor_src(args.anchor, root / "anchor") if args.anchor else None
         for n in sizes:
             label = _label(n)
             print(f"  {label} (weekly only)", flush=True)
-            db = root / "bench" / label / "demandlab.duckdb"
-            results["sizes"][label]["weekly"] = {**_weekly(root / f"synth-{label}", db, NEW), "measured": _provenance()}
+            db, folder = root / "bench" / label / "demandlab.duckdb", root / f"synth-{label}"
+            if anchor is None:
+                weekly = _weekly(folder, db, NEW)
+            else:
+                weekly = _weekly_against(folder, db, anchor, args.anchor, args.rounds)
+            results["sizes"][label]["weekly"] = {**weekly, "measured": _provenance()}
     for n in sizes:
         if _label(n) in results["sizes"]:
             continue
