@@ -133,6 +133,70 @@ def test_a_stage_stopped_between_commits_is_finished_by_the_next_run(small_distr
     assert _sorted(store, "records").equals(_sorted(whole, "records"))
 
 
+def _pipe(root, district, batch_rows: int) -> dl.Pipeline:
+    cfg = demo_config(root / "data", root / "reports")
+    salt = root.parent / "salt"
+    salt.write_text("a fixed salt for the comparison\n", encoding="ascii")
+    cfg = dataclasses.replace(
+        cfg,
+        privacy=dataclasses.replace(cfg.privacy, salt_file=salt),
+        engine=EngineConfig(batch_rows=batch_rows),
+        text=dataclasses.replace(cfg.text, workers=1),
+    )
+    pipe = dl.Pipeline(dl.connect(cfg.paths.db), cfg, now=lambda: dt.datetime(2026, 11, 16, 9))
+    pipe.load_grids(district.registry)
+    return pipe
+
+
+@pytest.mark.parametrize("everything", [False, True])
+def test_locate_stopped_between_commits_is_finished_by_the_next_run(small_district, tmp_path, everything):
+    """Locate commits every COMMIT_BATCHES batches too (one transaction over every record of ten million held them
+    all outside DuckDB's memory limit). It notes its place evidence before the first: stopped, the next run locates
+    the rest with the same evidence; a relocation of every record (a first run, or the registry's compounds changed)
+    has not noted its place finder yet, so it is done again whole. Either way the places equal an uninterrupted
+    run's. ``everything``: the stopped locate is the first; else it locates a second export after a first."""
+    from demandlab.stages import STAGES
+
+    *first, last = small_district.export_paths
+    runs = {}
+    for name in ("stopped", "straight"):
+        pipe = _pipe(tmp_path / name, small_district, batch_rows=40)
+        for path in first if not everything else small_district.export_paths:
+            pipe.ingest(path)
+        pipe.clean()
+        if not everything:
+            pipe.locate()
+            pipe.ingest(last)
+            pipe.clean()
+        pending = inputs.pending_places(everything).read(pipe.store).height
+        assert pending > (batches.COMMIT_BATCHES + 2) * 40
+        stage, calls = STAGES["locate"], []
+
+        def stops(batch, ctx, stage=stage, calls=calls):
+            calls.append(batch.height)
+            if len(calls) == batches.COMMIT_BATCHES + 2:
+                raise KeyboardInterrupt  # as a kill would, between two commits
+            return stage.fn(batch, ctx)
+
+        if name == "stopped":
+            finder, before = pipe.store.meta("place_finder"), pipe.store.count("record_places")
+            STAGES["locate"] = dataclasses.replace(stage, fn=stops)
+            try:
+                with pytest.raises(KeyboardInterrupt):
+                    pipe.locate()
+            finally:
+                STAGES["locate"] = stage
+            assert pipe.store.meta("place_finder") == finder  # noted with the last rows only
+            assert pipe.store.count("record_places") - before == batches.COMMIT_BATCHES * 40  # what was committed
+            noted = pipe.store.meta("place_evidence")  # before any record was located: what the rest is located with
+        placed, relocated = pipe.locate()
+        assert relocated == (everything and placed > 0)
+        runs[name] = (_sorted(pipe.store, "record_places"), pipe.store.meta("place_evidence"))
+        pipe.store.close()
+    assert runs["stopped"][0].height > 0 and runs["stopped"][0].equals(runs["straight"][0])
+    assert runs["stopped"][1] == runs["straight"][1] == noted
+
+
 @pytest.mark.parametrize(("rows", "counted"), [(50, False), (200, False), (300, True), (1_000, True)])
 def test_a_stage_of_fewer_batches_than_the_pool_needs_reads_its_input_once(tmp_path, rows, counted):
     """A week's records are one batch: the stage's input (a join over every record) is read once, not

@@ -11,8 +11,8 @@ The writes commit every :data:`COMMIT_BATCHES` batches: DuckDB holds a transacti
 rows outside its ``memory_limit``, so a stage in one transaction grew with the stage (clean at ten
 million records passed 8 GiB). Every rows stage is incremental — its input is what it has not yet
 written — so a stage killed between commits keeps the batches it committed and the next run does
-the rest; the output equals an uninterrupted run's. A stage with a ``then`` (what must commit with
-all its rows: the place evidence) stays one transaction.
+the rest; the output equals an uninterrupted run's. A stage's ``then`` (locate's: the place finder it
+used, which a stopped relocation of every record must not note) commits with its last batches.
 
 Batches travel to the workers as Arrow IPC and the context once, pickled: the contract of
 :mod:`demandlab.stages` (plain data; the segmenter and the model are rebuilt once per process).
@@ -40,7 +40,7 @@ from ..store import Store
 from .reports import Progress
 
 OK, ERROR = b"\x00", b"\x01"
-#: A rows stage without ``then`` commits its writes every this many batches (see the module's docstring).
+#: A rows stage commits its writes every this many batches (see the module's docstring).
 COMMIT_BATCHES = 5
 #: Batches from which a rows stage runs in worker processes (a worker costs a second to start).
 POOL_BATCHES = 3
@@ -191,8 +191,8 @@ def run_rows(
     batch's output, committed every :data:`COMMIT_BATCHES` batches. Returns the number of rows written.
 
     ``workers`` > 1 runs the batches in that many worker processes when there are :data:`POOL_BATCHES` or
-    more, else they run in this process; fewer are read once (no count first). ``then(con)`` runs last, and
-    then the whole stage is one transaction (what must commit with the rows: the place evidence they gave).
+    more, else they run in this process; fewer are read once (no count first). ``then(con)`` runs last, in the
+    transaction of the last batches (what must not commit before every row: locate's place finder).
     """
     from ..stages import STAGES
 
@@ -223,7 +223,7 @@ def run_rows(
                     write(con, out)
                     written += out.height
                     advance(heights.popleft())
-                    if then is None and done % COMMIT_BATCHES == 0:
+                    if done % COMMIT_BATCHES == 0:
                         commit_so_far(con)
             if then is not None:
                 then(con)

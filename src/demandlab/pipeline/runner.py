@@ -76,8 +76,8 @@ class Pipeline:
     # --- one rows stage: read, run, write, batch by batch -------------------------------------
     def _rows(self, stage: str, ctx, query: inputs.Query, write: str | Callable, label: str, then=None) -> int:
         """Run the rows stage ``stage`` over ``query`` in batches (:func:`.batches.run_rows`); its rows replace
-        those of table ``write`` with the same record key (or ``write(con, out)`` lands them), in one transaction.
-        Returns the number of rows written."""
+        those of table ``write`` with the same record key (or ``write(con, out)`` lands them), committed every few
+        batches. Returns the number of rows written."""
         write = partial(_replace_rows, write) if isinstance(write, str) else write
         engine, workers = self.config.engine, contexts.workers(self.config)
         run = partial(batches.run_rows, label=label, progress=self.progress, batch_rows=engine.batch_rows)
@@ -273,8 +273,12 @@ class Pipeline:
 
         def then(con) -> None:
             Store.set_meta(con, "place_finder", fingerprint)
-            Store.set_meta(con, "place_evidence", evidence.to_json())
 
+        # the evidence is noted before any record is located, as its rows commit every few batches: a stage
+        # stopped midway is finished by the next run with the same evidence (the pending records' part of it
+        # noted again changes nothing), and a relocation of every record is done again whole
+        with self.store.transaction() as con:
+            Store.set_meta(con, "place_evidence", evidence.to_json())
         placed = _locate(self, ctx, pending, only, write, then)
         return placed, everything and placed > 0
 
