@@ -270,7 +270,8 @@ def _anchor_src(ref: str, into: Path) -> Path:
 
 def _weekly_against(folder: Path, db: Path, anchor: Path, ref: str, rounds: int) -> dict:
     """The weekly job of this checkout and of the anchor's code, alternately, ``rounds`` times each, on copies of
-    one database: this checkout's run of median wall time, with the anchor's median beside it."""
+    one database: this checkout's run of median wall time (of an even number, the faster of the middle two), with
+    the anchor's beside it."""
     here, there = [], []
     for _ in range(rounds):
         there.append(_weekly(folder, db, NEW, env={"PYTHONPATH": str(anchor)}))
