@@ -274,11 +274,7 @@ class Pipeline:
         def then(con) -> None:
             Store.set_meta(con, "place_finder", fingerprint)
 
-        # the evidence is noted before any record is located, as its rows commit every few batches: a stage
-        # stopped midway is finished by the next run with the same evidence (the pending records' part of it
-        # noted again changes nothing), and a relocation of every record is done again whole
-        with self.store.transaction() as con:
-            Store.set_meta(con, "place_evidence", evidence.to_json())
+        _note_evidence(self.store, evidence)
         placed = _locate(self, ctx, pending, only, write, then)
         return placed, everything and placed > 0
 
@@ -356,6 +352,14 @@ class Pipeline:
 
 def _replace_rows(table: str, con, out: pl.DataFrame) -> None:
     outputs.replace_rows(con, table, out)
+
+
+def _note_evidence(store: Store, evidence: PlaceEvidence) -> None:
+    """Note the place evidence before any record is located, as locate's rows commit every few batches: a stage
+    stopped midway is finished by the next run with the same evidence (the pending records' part of it noted
+    again changes nothing), and a relocation of every record (its place finder not yet noted) is done again."""
+    with store.transaction() as con:
+        Store.set_meta(con, "place_evidence", evidence.to_json())
 
 
 def _locate(pipe: Pipeline, ctx: LocateContext, pending: inputs.Query, only, write, then) -> int:
