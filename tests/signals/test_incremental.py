@@ -17,6 +17,7 @@ import demandlab as dl
 from demandlab import sql
 from demandlab.config import demo_config
 from demandlab.pipeline import contexts, runner, signal_pass
+from demandlab.signals import stage
 from demandlab.signals.repeats import find_repeats, fitted_tfidf
 from demandlab.signals.stage import SIGNAL_MARTS_ORDER
 
@@ -67,7 +68,7 @@ def updated(district, tmp_path_factory):
     blocks, fresh, since = [], [], []
     real_blocks, real_tables, real_run = signal_pass.week_blocks, signal_pass.outputs.signal_tables, runner.run_signals
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(signal_pass, "week_blocks", lambda *a, **k: blocks.append(a) or real_blocks(*a, **k))
+        patch.setattr(signal_pass, "week_blocks", lambda *a, **k: blocks.append(a[:2]) or real_blocks(*a, **k))
         patch.setattr(signal_pass.outputs, "signal_tables", lambda *a: fresh.append(1) or real_tables(*a))
         patch.setattr(runner, "run_signals", lambda store, ctx, *a: since.append(ctx.since) or real_run(store, ctx, *a))
         pipe.run()
@@ -99,6 +100,25 @@ def test_every_signal_mart_after_an_update_equals_a_computation_from_scratch(upd
     again = _marts(store)
     for name in SIGNAL_MARTS_ORDER:
         assert again[name].height == updated["marts"][name].height, name
+        assert again[name].equals(updated["marts"][name]), name
+
+
+def test_blocks_of_one_week_give_what_blocks_of_thirteen_give(updated, monkeypatch):
+    """A dense district computes its weeks in smaller blocks (stage.block_weeks): the marts must not change.
+    Blocks of one week here (BLOCK_RECORDS below the busiest week) against the 13 weeks the district gets."""
+    store, pipe = updated["store"], updated["pipe"]
+    busiest = store.scalar("select max(n) from (select count(*) n from mart_records group by week_start)")
+    assert stage.block_weeks(busiest) == stage.BLOCK_WEEKS  # the district's own blocks: 13 weeks
+    sizes, real_blocks = [], signal_pass.week_blocks
+    monkeypatch.setattr(stage, "BLOCK_RECORDS", busiest - 1)
+    monkeypatch.setattr(signal_pass, "week_blocks", lambda first, last, weeks: sizes.append(weeks) or real_blocks(
+        first, last, weeks))  # fmt: skip
+    with store.transaction() as con:
+        con.execute("insert or replace into meta values ('signals_since', 'all')")
+    pipe.signals()
+    assert sizes and set(sizes) == {1}  # repeats and weeks, block by block, one week each
+    again = _marts(store)
+    for name in SIGNAL_MARTS_ORDER:
         assert again[name].equals(updated["marts"][name]), name
 
 

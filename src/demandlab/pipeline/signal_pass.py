@@ -20,7 +20,8 @@ An update is one transaction. A full pass commits after each block (DuckDB holds
 uncommitted rows outside its memory limit): it first notes ``signals_since = all``, so a pass
 stopped midway is done again whole by the next run, and the settings are noted last.
 
-Memory is that of a block of weeks (:data:`~demandlab.signals.stage.BLOCK_WEEKS` and the lookback),
+Memory is that of a block of weeks (:data:`~demandlab.signals.stage.BLOCK_WEEKS`, fewer in a dense district:
+:func:`~demandlab.signals.stage.block_weeks`; and the lookback),
 of one part of the people, or of the hot issues' period, never of the whole database (without a theme
 model, repeats read at most :data:`REPEATS_AT_ONCE` records at once or a sample of that many).
 """
@@ -45,6 +46,7 @@ from ..signals.stage import (
     SURGE_SCORE_COLUMNS,
     SignalsContext,
     WeekInputs,
+    block_weeks,
     hot_stage,
     lookback,
     repeat_caller_stage,
@@ -81,8 +83,8 @@ def _one_transaction() -> None:
 
 def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Progress = silent) -> None:
     """Bring the signal marts up to date (see the module docstring); ``settings`` are noted with them."""
-    first_data, last_data = store.con.execute("select min(week_start), max(week_start) from mart_records").fetchone()
-    ctx = replace(ctx, start=first_data, last_week=last_data)
+    first_data, last_data, busiest = store.con.execute(sql.text("io/signal_weeks")).fetchone()
+    ctx = replace(ctx, start=first_data, last_week=last_data, block_weeks=block_weeks(busiest or 0))
     with store.transaction() as con:
         step: Callable[[], None] = _one_transaction
         if ctx.since is None:
@@ -118,7 +120,7 @@ def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callab
     elif ctx.model is None and store.count("mart_records") <= REPEATS_AT_ONCE:
         starts = [None]  # a TF-IDF fitted on the records compared: all of them at once
     else:  # block by block, each from the groups the blocks before found (what an update does)
-        starts = [_week_start(first) for first, _ in week_blocks(ctx.start, ctx.last_week)]
+        starts = [_week_start(first) for first, _ in week_blocks(ctx.start, ctx.last_week, ctx.block_weeks)]
         if ctx.model is None:  # no model: a TF-IDF fitted on a sample, fixed for every block
             sample = store.sql(sql.text("io/repeat_fit_sample"), {"n": REPEATS_AT_ONCE})["tokens"]
             vectorize = fitted_tfidf(sample.to_list())
@@ -172,7 +174,7 @@ def _weeks(
     """Surge tests, surge and crowd alerts of the weeks from ``first``, a block of weeks at a time, calling
     ``step`` after each; ``streets``: :func:`families` (None: the district is one family)."""
     back = lookback(ctx)
-    blocks = week_blocks(first, ctx.last_week)
+    blocks = week_blocks(first, ctx.last_week, ctx.block_weeks)
     lookback_alerts = sql.text("io/signal_lookback_alerts")
     with progress("预警 alerts", len(blocks)) as advance:
         for start, last in blocks:

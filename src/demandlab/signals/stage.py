@@ -65,6 +65,10 @@ SIGNAL_MARTS_ORDER = ("mart_alerts", "mart_repeats", "mart_hot_issues", "mart_su
 
 #: Weeks computed together on a full pass: memory is that of a block and its lookback, not of the data.
 BLOCK_WEEKS = 13
+#: Records a block of weeks holds at most (its weeks × the busiest week's records), down to one week: in a
+#: dense district (10 M records in two years: 107,000 a week) 13 weeks and their lookback took the signals
+#: step to 9 GiB; blocks of 4 weeks to 5.2 GiB at 1.5× the time. A block's results do not depend on its size.
+BLOCK_RECORDS = 500_000
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class SignalsContext:
     since: dt.datetime | None = None
     last_week: dt.date | None = None
     start: dt.date | None = None
+    block_weeks: int = BLOCK_WEEKS  # weeks per block (:func:`block_weeks`)
 
     def surge_model(self) -> SurgeModel:
         cfg = self.config
@@ -127,6 +132,16 @@ class Lookback:
 def lookback(ctx: SignalsContext) -> Lookback:
     crowd = ctx.crowd_model()
     return Lookback(surge_weeks=ctx.config.surge_window, crowd_weeks=crowd.window + crowd.gap)
+
+
+def block_weeks(busiest: int, records: int | None = None) -> int:
+    """Weeks per block when the busiest week holds ``busiest`` records: :data:`BLOCK_WEEKS`, fewer in a dense
+    district, so that a block holds at most ``records`` (:data:`BLOCK_RECORDS`), and at least one week.
+
+    >>> block_weeks(10_700), block_weeks(107_000), block_weeks(900_000)
+    (13, 4, 1)
+    """
+    return max(1, min(BLOCK_WEEKS, (BLOCK_RECORDS if records is None else records) // max(busiest, 1)))
 
 
 def week_blocks(first: dt.date, last: dt.date, weeks: int = BLOCK_WEEKS) -> list[tuple[dt.date, dt.date]]:
@@ -357,6 +372,7 @@ def texts_start(records: pl.DataFrame, ctx: SignalsContext) -> dt.datetime | Non
 
 
 __all__ = [
+    "BLOCK_RECORDS",
     "BLOCK_WEEKS",
     "SIGNALS_VERSION",
     "SIGNAL_MARTS_ORDER",
@@ -365,6 +381,7 @@ __all__ = [
     "SignalsContext",
     "WeekInputs",
     "WeekSignals",
+    "block_weeks",
     "compute_signals",
     "crowd_stage",
     "hot_stage",
