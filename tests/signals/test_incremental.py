@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -18,6 +19,8 @@ from demandlab import sql
 from demandlab.config import demo_config
 from demandlab.pipeline import contexts, runner, signal_pass
 from demandlab.signals import stage
+from demandlab.signals.hot import week_end
+from demandlab.signals.people import with_people
 from demandlab.signals.repeats import find_repeats, fitted_tfidf
 from demandlab.signals.stage import SIGNAL_MARTS_ORDER
 
@@ -122,6 +125,39 @@ def test_blocks_of_one_week_give_what_blocks_of_thirteen_give(updated, monkeypat
         assert again[name].equals(updated["marts"][name]), name
 
 
+def test_hot_issues_read_only_their_examples_texts_and_give_what_the_whole_texts_give(updated):
+    """The signals step reads the hot issues' period with tokens alone and the title and text of the examples'
+    records afterwards (signal_pass.record_texts): the hot issues equal those of the period read whole, and
+    mart_hot_issues holds them."""
+    store, pipe = updated["store"], updated["pipe"]
+    keys = signal_pass.read.place_keys(store)
+    first, last = store.con.execute("select min(week_start), max(week_start) from mart_records").fetchall()[0]
+    current = pipe.current_model()
+    ctx = contexts.signals(pipe.config, current[1] if current else None, None)
+    ctx = replace(ctx, start=first, last_week=last)
+    start = week_end(last) - dt.timedelta(weeks=ctx.config.hot_weeks)
+    period = signal_pass.read.signal_records(store, True, start, groups=True, keys=keys)
+    people = with_people(period.drop("title", "text", "tokens"))
+    past = signal_pass.read.signal_place_counts(store, start - dt.timedelta(weeks=52), start, keys)
+    whole = stage.hot_stage(people, period.select("source", "record_id", "created_at", "title", "text", "tokens"),
+                            None, ctx, past)  # fmt: skip
+    asked = []
+
+    def text_of(records: pl.DataFrame) -> pl.DataFrame:
+        asked.append(records.height)
+        return signal_pass.record_texts(store, records)
+
+    alone = stage.hot_stage(people, period.select("source", "record_id", "created_at", "tokens"), None, ctx, past,
+                            text_of)  # fmt: skip
+    assert whole.height > 5 and whole["examples"].list.len().min() > 0
+    assert alone.equals(whole)
+    assert len(asked) == 1 and 0 < asked[0] < period.height  # the examples' records only, read once
+    stored = store.sql("select * from mart_hot_issues order by rank")
+    assert stored.select("hot_id", "matter", "examples").equals(
+        whole.sort("rank").select("hot_id", "matter", "examples")
+    )
+
+
 def test_surges_and_crowds_are_corrected_within_their_street(updated):
     """The families of the multiple-testing correction: each grid's street from the registry, each place's the
     street most of its records are in — over all records, so the update above and the pass from scratch agree."""
@@ -180,7 +216,7 @@ def test_without_a_model_a_large_database_compares_repeats_block_by_block(update
     real_read, reads = signal_pass.read.signal_records, []
 
     def spy(store_, text=False, start=None, **kw):
-        if text == "tokens":
+        if text == "tokens" and not kw.get("groups"):  # the repeats' reads (hot issues read with groups)
             reads.append((start, kw.get("end")))
         return real_read(store_, text, start, **kw)
 

@@ -83,7 +83,7 @@ def _one_transaction() -> None:
 
 def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Progress = silent) -> None:
     """Bring the signal marts up to date (see the module docstring); ``settings`` are noted with them."""
-    first_data, last_data, busiest = store.con.execute(sql.text("io/signal_weeks")).fetchone()
+    first_data, last_data, busiest = store.con.execute(sql.text("io/signal_weeks")).fetchall()[0]
     ctx = replace(ctx, start=first_data, last_week=last_data, block_weeks=block_weeks(busiest or 0))
     with store.transaction() as con:
         step: Callable[[], None] = _one_transaction
@@ -268,12 +268,18 @@ def _hot(store: Store, ctx: SignalsContext, keys: pl.DataFrame) -> None:
     weeks = ctx.config.hot_weeks
     as_of = week_end(ctx.last_week)
     start = as_of - dt.timedelta(weeks=weeks) if weeks else None
-    period = read.signal_records(store, True, start, groups=True, keys=keys)  # the period read once, with texts
-    people = with_people(period.drop("title", "text", "tokens"))
-    texts = period.select(*schema.KEY, "created_at", "title", "text", "tokens")
+    period = read.signal_records(store, "tokens", start, groups=True, keys=keys)  # read once; titles and texts:
+    people = with_people(period.drop("tokens"))  # only the examples' (record_texts)
+    texts = period.select(*schema.KEY, "created_at", "tokens")
     del period
     past = read.signal_place_counts(store, start - dt.timedelta(weeks=52), start, keys) if weeks else None
-    outputs.hot_issues(store.con, hot_stage(people, texts, None, ctx, past))
+    outputs.hot_issues(store.con, hot_stage(people, texts, None, ctx, past, partial(record_texts, store)))
+
+
+def record_texts(store: Store, records: pl.DataFrame) -> pl.DataFrame:
+    """Title and text of ``records`` (source, record_id) from ``mart_records``."""
+    with registered(store.con, "_keys", records.select(schema.KEY)):
+        return store.sql(sql.text("io/record_texts"))
 
 
 __all__ = ["SIGNAL_COLUMNS", "run_signals"]

@@ -36,7 +36,7 @@ from ..config import SignalsConfig
 from ..themes.assign import model_from_bytes
 from .alerts import ALERT_COLUMNS, SurgeModel, mondays, repeat_caller_alerts, score_surges, surge_alerts
 from .crowd import CrowdModel, crowd_alerts, crowd_counts
-from .hot import hot_issues, latest_week_end
+from .hot import TextReader, hot_issues, latest_week_end
 from .people import with_people
 from .repeats import REPEAT_COLUMNS, find_repeats, update_repeats
 
@@ -293,9 +293,11 @@ def hot_stage(
     repeats: pl.DataFrame | None,
     ctx: SignalsContext,
     past: pl.DataFrame | None = None,
+    text_of: TextReader | None = None,
 ) -> pl.DataFrame:
     """Hot issues as of the end of the latest week (global). ``people``: records (with ``person_key``), those
-    of the period at least; ``texts``: title, text, tokens from :func:`hot_start`; ``past``: the year before
+    of the period at least; ``texts``: title, text, tokens from :func:`hot_start` (or tokens alone, with
+    ``text_of`` reading the examples' title and text: :func:`.hot.hot_issues`); ``past``: the year before
     the period counted (:func:`.hot.place_counts`) when ``people`` hold only the period."""
     cfg = ctx.config
     begin = hot_start(people, ctx)
@@ -307,6 +309,7 @@ def hot_stage(
         texts=hot_texts,
         repeats=repeats,
         past=past,
+        text_of=text_of,
     )
 
 
