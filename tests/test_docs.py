@@ -293,11 +293,8 @@ README_FIGURES = [
         lambda: _recorded("scale", "sizes", "1M", "weekly", "wall_s"),
     ),
     (r"in the same run: ([\d.]+) s\)", lambda: _recorded("scale", "sizes", "1M", "weekly", "anchor", "wall_s")),
-    (r"and ([\d.]+) s at\s+10,000,000 \(", lambda: _recorded("scale", "sizes", "10M", "weekly", "wall_s")),
-    (
-        r"10,000,000 \(([\d.]+) s\), of which",
-        lambda: _recorded("scale", "sizes", "10M", "weekly", "anchor", "wall_s"),
-    ),
+    (r"and ([\d.]+) s at\s+10,000,000, of which", lambda: _recorded("scale", "sizes", "10M", "weekly", "wall_s")),
+    (r"against 30 s \(peak ([\d.]+) GiB", lambda: _recorded("scale", "sizes", "10M", "weekly", "peak_gib")),
     (
         r"of which marts (\d+) s and signals",
         lambda: _recorded("scale", "sizes", "10M", "weekly", "stage_seconds", "marts"),
@@ -307,7 +304,7 @@ README_FIGURES = [
         lambda: _recorded("scale", "sizes", "10M", "weekly", "stage_seconds", "signals"),
     ),
     (
-        r"\(3,000,000 records:\s+(\d+) s, measured before",
+        r"3,000,000 records:\s+(\d+) s, measured before",
         lambda: _recorded("scale", "sizes", "3M", "weekly", "wall_s"),
     ),
     (
@@ -332,6 +329,8 @@ README_FIGURES = [
     (r"ingest peaks at ([\d.]+) GiB \(9.17", lambda: _recorded("scale", "sizes", "10M", "steps", "ingest", "peak_gib")),
     (r"clean at\s+([\d.]+) GiB \(10.24", lambda: _recorded("scale", "sizes", "10M", "steps", "clean", "peak_gib")),
     (r"the build at ([\d.]+) GiB in the signals step", lambda: _recorded("scale", "sizes", "10M", "peak_gib")),
+    (r"the step\s+takes ([\d,]+) s\.", lambda: _recorded("scale", "sizes", "10M", "steps", "signals", "wall_s")),
+    (r"grows with exponent ([\d.]+) \(goal", lambda: _recorded("scale", "claims", "peak_rss_exponent_1m_to_10m")),
     (r"identical tables \((\d+) of \d+", lambda: sum(_recorded("scale", "compare", "tables_equal").values())),
     (r"identical tables \(\d+ of (\d+)", lambda: len(_recorded("scale", "compare", "tables_equal"))),
     (r"([\d.]+) MB a page instead of", lambda: _recorded("report_size", "district_report", "bytes") / 1e6),
