@@ -310,8 +310,8 @@ def hot_issues(
     the period counted by :func:`place_counts`, when ``records`` hold only the period: the same result
     as passing those records, without reading them. ``text_of`` (keys → source, record_id, title, text), when
     neither ``records`` nor ``texts`` hold title and text: reads them for the examples' groups only (the
-    signals step reads the period's tokens alone; title and text of a 13-week period at 10 M records took
-    1.4 GiB more) — the same result as passing them.
+    signals step reads the period's tokens alone, as title and text are most of what the period weighs) —
+    the same result as passing them.
     """
     if records.is_empty():
         return pl.DataFrame(schema=HOT_COLUMNS)

@@ -65,10 +65,9 @@ SIGNAL_MARTS_ORDER = ("mart_alerts", "mart_repeats", "mart_hot_issues", "mart_su
 
 #: Weeks computed together on a full pass: memory is that of a block and its lookback, not of the data.
 BLOCK_WEEKS = 13
-#: Records a block of weeks holds at most (its weeks × the busiest week's records), down to one week. In a
-#: dense district (10 M records in two years: 107,000 a week) a 13-week block and its lookback took the
-#: process to 7.6 GiB, 5 weeks to 5.4 GiB at 1.5× the time, 3 weeks to 4.7–5.0 at 2× (26 weeks probed); the
-#: build's signals step went from 9.27 to 6.46 GiB with 4. A block's results do not depend on its size.
+#: Records a block of weeks holds at most (its weeks × the busiest week's records), down to one week. At
+#: 10 M records (107,000 a week) 13-week blocks and their lookback took the build's signals step to 9.27 GiB
+#: (82577f5), 4-week blocks to 6.46 (bench/results/scale.json). A block's results do not depend on its size.
 BLOCK_RECORDS = 500_000
 
 
@@ -135,14 +134,14 @@ def lookback(ctx: SignalsContext) -> Lookback:
     return Lookback(surge_weeks=ctx.config.surge_window, crowd_weeks=crowd.window + crowd.gap)
 
 
-def block_weeks(busiest: int, records: int | None = None) -> int:
+def block_weeks(busiest: int) -> int:
     """Weeks per block when the busiest week holds ``busiest`` records: :data:`BLOCK_WEEKS`, fewer in a dense
-    district, so that a block holds at most ``records`` (:data:`BLOCK_RECORDS`), and at least one week.
+    district, so that a block holds at most :data:`BLOCK_RECORDS`, and at least one week.
 
     >>> block_weeks(10_700), block_weeks(107_000), block_weeks(900_000)
     (13, 4, 1)
     """
-    return max(1, min(BLOCK_WEEKS, (BLOCK_RECORDS if records is None else records) // max(busiest, 1)))
+    return max(1, min(BLOCK_WEEKS, BLOCK_RECORDS // max(busiest, 1)))
 
 
 def week_blocks(first: dt.date, last: dt.date, weeks: int = BLOCK_WEEKS) -> list[tuple[dt.date, dt.date]]:
