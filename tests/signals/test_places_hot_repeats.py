@@ -57,6 +57,37 @@ def test_keys_written_with_a_developers_name_meet_the_short_one():
     assert unify_keys(keys, kinds) == ["魅力之城", "魅力之城", "东门菜市场", "门菜市场", None]
 
 
+def test_keys_meet_the_shortest_compound_inside_them_first_in_code_point_order():
+    keys = ["中海魅力之城", "魅力之城", "力之城", "之城", "中海城", "海魅力", "魅力城", "海魅力之城"]
+    keys += ["魅力之城", None, "力之城"]
+    kinds = ["compound"] * 9 + [None, "road"]
+    # 力之城 and 海魅力 are both three characters inside 中海魅力之城: 力 (U+529B) comes before 海 (U+6D77);
+    # 之城 is too short to stand for a compound; a road keeps its key
+    assert unify_keys(keys, kinds) == [
+        "力之城", "力之城", "力之城", "之城", "中海城", "海魅力", "魅力城", "力之城", "力之城", None, "力之城",
+    ]  # fmt: skip
+
+
+def test_unifying_keys_is_the_pairwise_rule_on_many_random_keys():
+    """The substring lookup gives what comparing every pair of compounds gives (the rule as first written)."""
+
+    def pairwise(keys, kinds):
+        found = {k for k, kind in zip(keys, kinds, strict=True) if k and kind == "compound"}
+        compounds = sorted(found, key=lambda k: (len(k), k))
+        mapping = {
+            key: next((k for k in compounds[:i] if len(k) >= 3 and k in key and len(k) < len(key)), key)
+            for i, key in enumerate(compounds)
+        }
+        return [mapping.get(k, k) if k and kind == "compound" else k for k, kind in zip(keys, kinds, strict=True)]
+
+    rng = np.random.default_rng(5)
+    alphabet = list("魅力之城万科花园东门")
+    for _ in range(200):
+        keys = ["".join(rng.choice(alphabet, rng.integers(1, 8))) for _ in range(rng.integers(1, 40))]
+        kinds = [str(k) for k in rng.choice(["compound", "compound", "poi"], len(keys))]
+        assert unify_keys(keys, kinds) == pairwise(keys, kinds)
+
+
 def test_find_places_adds_three_columns():
     frame = pl.DataFrame(
         {"title": ["万科魅力之城小区噪音", None, "魅力之城油烟"], "text": ["油烟", "湖滨路占道", "魅力之城小区油烟"]}
