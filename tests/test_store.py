@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import stat
+import subprocess
+import sys
 
 import duckdb
 import pytest
@@ -126,3 +128,21 @@ def test_the_write_lock_names_its_holder_and_gives_up_after_the_wait(tmp_path):
         assert dt.datetime.now() - started >= dt.timedelta(seconds=0.3)
     with writer_lock(path, wait=0):  # released: taken at once
         pass
+
+
+def test_a_slow_query_prints_no_progress_bar_into_standard_output(tmp_path):
+    """DuckDB draws its progress bar on standard output, where a command's JSON or CSV goes, for a query slower
+    than two seconds. In a process of its own: under pytest DuckDB leaves the bar off by itself."""
+    program = f"""
+import time
+from demandlab.store import Store
+with Store({str(tmp_path / "db.duckdb")!r}) as store:
+    started = time.monotonic()
+    store.con.sql("select count(*) from range(800000000) t(x) where x % 7 = 3").fetchall()
+    assert time.monotonic() - started > 2.0, "not slow enough for the bar"
+with Store({str(tmp_path / "db.duckdb")!r}, read_only=True) as store:
+    assert store.con.sql("select current_setting('enable_progress_bar')").fetchall()[0][0] is False
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""

@@ -254,14 +254,14 @@ class Store:
             except OSError as exc:
                 raise StoreError(disk_problem(exc) or f"无法创建目录 {Path(self.path).parent}") from exc
         self.con = self._open(read_only, wait)
-        try:
+        try:  # DuckDB's progress bar prints to standard output, into a command's JSON: the stages report progress
+            self.con.execute("set enable_progress_bar = false")
             if read_only:
                 self._check_schema()
             else:
                 # one checkpoint when the store closes rather than one per large commit: a weekly run
                 # commits a stage at a time and would otherwise rewrite the file after each
-                self.con.execute("set checkpoint_threshold = '1GB'")
-                self.con.execute("set preserve_insertion_order = false")
+                self.con.execute("set checkpoint_threshold = '1GB'; set preserve_insertion_order = false")
                 self._migrate()
         except BaseException:
             self.con.close()

@@ -7,6 +7,8 @@ why, and the row numbers of what loaded.
 import csv
 import io
 import json
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -266,3 +268,28 @@ def test_the_fallback_reader_gives_what_duckdb_gives(tmp_path, monkeypatch):
         ("GD4", "楼道堆物", 8),
     ]
     assert rejects(by_python) == rejects(by_duckdb) == [(7, "malformed_row"), (9, "malformed_row")]
+
+
+def test_reading_a_file_shows_no_progress_bar(tmp_path):
+    """``demandlab ingest --json`` writes its results to standard output, where DuckDB draws its progress bar for
+    a slow read (a file of millions of rows): the reader's connection has it off when it reads. In a process of
+    its own: under pytest DuckDB leaves the bar off by itself."""
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADER + "".join(_row(i) for i in range(1, 100)), encoding="utf-8")
+    program = f"""
+from demandlab.ingest import csvfile, read_table
+real, seen = csvfile.duckdb.connect, []
+class Watched:
+    def __init__(self, con):
+        self.con = con
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+    def sql(self, *args, **kwargs):
+        seen.append(self.con.sql("select current_setting('enable_progress_bar')").fetchall()[0][0])
+        return self.con.sql(*args, **kwargs)
+csvfile.duckdb.connect = lambda *a, **k: Watched(real(*a, **k))
+assert read_table({str(path)!r}).frame.height == 99
+assert seen and not any(seen), seen
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr

@@ -361,6 +361,7 @@ def _duckdb_read(path: Path, layout: _Layout) -> tuple[pl.DataFrame, dict[int, t
     (DuckDB's error type, reason, message, the line as DuckDB saw it)."""
     con = duckdb.connect()
     try:
+        con.execute("set enable_progress_bar = false")  # it prints to standard output, into ingest --json
         relation = con.sql(
             _rows_query(), params=[str(path), layout.header_line - 1, layout.delimiter, 4 * MAX_FIELD_BYTES]
         )
