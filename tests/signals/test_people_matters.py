@@ -308,3 +308,31 @@ def test_matters_equal_their_definition_on_a_real_board():
     found = find_matters(records)
     assert found["matter"].to_list() == _matters_by_definition(records)
     assert 1 < found["matter"].n_unique() < records.height  # some messages share a matter, not all
+
+
+def test_matters_are_cut_where_scipy_cuts_them_ties_and_the_threshold_itself_included():
+    """cluster_block cuts the linkage itself (scipy's fcluster checked the linkage on every call, most of the time
+    of ten thousand small blocks): the same clusters as ``fcluster(..., criterion="distance")``, on vectors of small
+    counts (many equal distances), and cut exactly at one of the merges' heights (a merge at the cut joins)."""
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    from demandlab.signals.matters import _normalised, cluster_block, cut
+
+    def first_order(labels):
+        _, first = np.unique(labels, return_index=True)
+        return np.argsort(np.argsort(first, kind="stable"), kind="stable")[np.unique(labels, return_inverse=True)[1]]
+
+    rng = np.random.default_rng(7)
+    for _ in range(1500):
+        counts = rng.integers(0, 3, size=(int(rng.integers(2, 50)), int(rng.integers(1, 7)))).astype(float)
+        counts[counts.sum(axis=1) == 0, 0] = 1.0
+        vectors = _normalised(sp.csr_matrix(counts))
+        distance = np.clip(1.0 - (vectors @ vectors.T).toarray(), 0.0, 2.0)
+        merges = linkage(distance[np.triu_indices(vectors.shape[0], k=1)], "average")
+        similarity = float(rng.choice([0.06, 0.25, 0.5, 0.99]))
+        expected = first_order(fcluster(merges, 1.0 - similarity, "distance"))
+        assert cluster_block(vectors, similarity).tolist() == expected.tolist()
+        height = float(merges[rng.integers(len(merges)), 2])  # a cut exactly at a merge
+        assert first_order(cut(merges, height)).tolist() == first_order(fcluster(merges, height, "distance")).tolist()
