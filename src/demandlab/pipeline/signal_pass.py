@@ -176,11 +176,14 @@ def _weeks(
     back = lookback(ctx)
     blocks = week_blocks(first, ctx.last_week, ctx.block_weeks)
     lookback_alerts = sql.text("io/signal_lookback_alerts")
+    placed, read_until = None, None
     with progress("预警 alerts", len(blocks)) as advance:
         for start, last in blocks:
             end = _week_start(last + dt.timedelta(weeks=1))
             surge_from = start - dt.timedelta(weeks=back.surge_weeks)
             crowd_from = start - dt.timedelta(weeks=back.crowd_weeks)
+            placed = _placed(store, keys, placed, _week_start(crowd_from), read_until, end)
+            read_until = end
             inputs = WeekInputs(
                 start,
                 last,
@@ -198,8 +201,6 @@ def _weeks(
             )
             scored = score_block(inputs, ctx)
             alerted = surge_cells_to_read(scored)
-            placed = read.signal_records(store, start=_week_start(crowd_from), end=end, placed=True, groups=True,
-                                         keys=keys)  # fmt: skip
             parts = [placed]
             if alerted.height:
                 parts.append(read.signal_records(store, groups=True, only=alerted, keys=keys))
@@ -210,6 +211,23 @@ def _weeks(
             outputs.signal_rows(store.con, "mart_alerts", found.alerts)
             step()
             advance(1)
+
+
+def _placed(
+    store: Store,
+    keys: pl.DataFrame,
+    before: pl.DataFrame | None,
+    start: dt.datetime,
+    read_until: dt.datetime | None,
+    end: dt.datetime,
+) -> pl.DataFrame:
+    """The records naming a place created from ``start`` and before ``end`` (repeat groups set): of ``before``,
+    the previous block's (read up to ``read_until``), those from ``start`` on are kept and only the weeks after
+    it are read — the crowd's lookback of each block is mostly the block before (12 of 16 weeks at 4-week blocks)."""
+    if before is None or read_until is None:
+        return read.signal_records(store, start=start, end=end, placed=True, groups=True, keys=keys)
+    fresh = read.signal_records(store, start=max(start, read_until), end=end, placed=True, groups=True, keys=keys)
+    return pl.concat([before.filter(pl.col("created_at") >= start), fresh])
 
 
 def _person_records(store: Store, people: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:

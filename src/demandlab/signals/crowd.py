@@ -87,14 +87,12 @@ def crowd_counts(
         return pl.DataFrame(schema=schema)
     last_week = last_week or base["week_start"].max()
     first_week = first_week or base["week_start"].min()
-    windows = (
+    windows = (  # each person's records in a window, then the window's (a value_counts per group took 10x as long)
         _windows(base, model.days, first_week, last_week)
+        .group_by(*cols, "week_start", "person_key")
+        .agg(records=pl.len())
         .group_by(*cols, "week_start")
-        .agg(
-            n=pl.len(),
-            value=pl.col("person_key").n_unique(),
-            top_person_n=pl.col("person_key").value_counts().struct.field("count").max(),
-        )
+        .agg(n=pl.col("records").sum(), value=pl.len(), top_person_n=pl.col("records").max())
     )
     weekly = (
         base.filter(pl.col("week_start") <= last_week)
