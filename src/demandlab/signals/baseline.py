@@ -200,7 +200,8 @@ def weekly_tests(
     both = pl.concat([rows.select(series), past.select(series)], how="vertical_relaxed")
     _, levels = _codes(both, series, "_s")
     rows = rows.join(levels, on=series, how="left", maintain_order="left").sort("week_start", "_s")
-    past = past.join(levels, on=series, how="left")
+    # in one order whatever order the history was read in: the window's sums below add in row order (last bits)
+    past = past.join(levels, on=series, how="left").sort("week_start", "_s")
     n_series = levels.height
     unit_of = _codes(levels, [unit], "_u")[0]["_u"].to_numpy()
     group_of = _codes(levels, [group], "_g")[0]["_g"].to_numpy()
