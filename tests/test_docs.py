@@ -295,6 +295,7 @@ README_FIGURES = [
     (r"in the same run: ([\d.]+) s\)", lambda: _recorded("scale", "sizes", "1M", "weekly", "anchor", "wall_s")),
     (r"and ([\d.]+) s at\s+10,000,000, of which", lambda: _recorded("scale", "sizes", "10M", "weekly", "wall_s")),
     (r"against 30 s \(peak ([\d.]+) GiB", lambda: _recorded("scale", "sizes", "10M", "weekly", "peak_gib")),
+    (r"GiB; f9eb931: ([\d.]+) s;", lambda: _recorded("scale", "sizes", "10M", "weekly", "anchor", "wall_s")),
     (
         r"of which marts (\d+) s and signals",
         lambda: _recorded("scale", "sizes", "10M", "weekly", "stage_seconds", "marts"),
@@ -304,7 +305,7 @@ README_FIGURES = [
         lambda: _recorded("scale", "sizes", "10M", "weekly", "stage_seconds", "signals"),
     ),
     (
-        r"3,000,000 records:\s+(\d+) s, measured before",
+        r"3,000,000 records:\s+(\d+) s, measured on",
         lambda: _recorded("scale", "sizes", "3M", "weekly", "wall_s"),
     ),
     (
