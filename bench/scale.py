@@ -99,13 +99,19 @@ def _exports(folder: Path) -> list[str]:
     return sorted(str(p) for p in (folder / "exports").iterdir() if p.suffix in (".csv", ".xlsx", ".jsonl"))
 
 
-def stage(db: str, name: str) -> None:
-    """One stage of ``run`` on ``db`` in this process (what each timed step calls)."""
+def stage(db: str, name: str, memory_limit: str | None = None) -> None:
+    """One stage of ``run`` on ``db`` in this process (what each timed step calls); ``memory_limit``: DuckDB's
+    instead of the configured default (bench/memory_limit.py)."""
+    from dataclasses import replace
+
     import demandlab as dl
     from demandlab.config import Config
 
     with dl.connect(db) as store:
-        pipe = dl.Pipeline(store, Config().with_db(db))
+        config = Config().with_db(db)
+        if memory_limit:
+            config = replace(config, engine=replace(config.engine, memory_limit=memory_limit))
+        pipe = dl.Pipeline(store, config)
         if name == "signals":
             pipe.signals()
         else:
@@ -375,7 +381,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "stage":
-        stage(sys.argv[2], sys.argv[3])
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "stage":
+        stage(*sys.argv[2:])
     else:
         main()
