@@ -38,6 +38,7 @@ import polars as pl
 import pyarrow as pa
 
 from . import schema, sql
+from .duck import quiet
 from .errors import EXIT_USAGE, BusyError, DemandlabError, disk_problem
 from .options import DEFAULT_WAIT
 
@@ -254,8 +255,8 @@ class Store:
             except OSError as exc:
                 raise StoreError(disk_problem(exc) or f"无法创建目录 {Path(self.path).parent}") from exc
         self.con = self._open(read_only, wait)
-        try:  # DuckDB's progress bar prints to standard output, into a command's JSON: the stages report progress
-            self.con.execute("set enable_progress_bar = false")
+        try:
+            quiet(self.con)
             if read_only:
                 self._check_schema()
             else:
@@ -513,13 +514,6 @@ class Store:
     @staticmethod
     def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
         con.execute("insert or replace into main.meta values (?, ?)", [key, value])
-
-
-def limit_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
-    """Cap DuckDB's memory (``'4GB'``): beyond it, sorts, joins and aggregates spill to ``<db>.tmp``."""
-    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]?i?B", limit.strip()):
-        raise ValueError(f"not a memory size: {limit!r}")
-    con.execute(f"set memory_limit = '{limit.strip()}'")
 
 
 def reject_values(store: Store) -> pl.DataFrame | None:

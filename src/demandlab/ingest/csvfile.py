@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from ..duck import quiet
 from .headers import find_header_row, normalize_header, unique_headers
 from .limits import HEADER_SEARCH_ROWS, MAX_FIELD_BYTES
 from .lines import _CHUNK, _good_lines, _line_blocks, _lines_after, _scan
@@ -361,7 +362,7 @@ def _duckdb_read(path: Path, layout: _Layout) -> tuple[pl.DataFrame, dict[int, t
     (DuckDB's error type, reason, message, the line as DuckDB saw it)."""
     con = duckdb.connect()
     try:
-        con.execute("set enable_progress_bar = false")  # it prints to standard output, into ingest --json
+        quiet(con)  # no progress bar on standard output, into ingest --json
         relation = con.sql(
             _rows_query(), params=[str(path), layout.header_line - 1, layout.delimiter, 4 * MAX_FIELD_BYTES]
         )

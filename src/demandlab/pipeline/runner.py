@@ -29,6 +29,7 @@ import polars as pl
 
 from .. import clock
 from ..config import Config
+from ..duck import limit_memory
 from ..errors import UsageError
 from ..ingest import GridIndex, read_registry
 from ..marts import read
@@ -36,7 +37,7 @@ from ..marts.build import build_marts, sql_models
 from ..signals import PLACES_VERSION
 from ..signals.places import LocateContext, PlaceEvidence, Scanned, learn_places, locate_records, scan_places
 from ..signals.stage import SIGNAL_MARTS_ORDER, SIGNALS_VERSION
-from ..store import Store, limit_memory
+from ..store import Store
 from ..text.clean import focus_column
 from ..text.segment import Segmenter
 from ..themes.fit import Previous, fit_themes
