@@ -5,18 +5,21 @@ the synthetic districts bench/scale.py builds (seed 11, grids, communities and s
 the records), each load its own process under
 ``/usr/bin/time`` (peak RSS, wall and CPU seconds), into a fresh database:
 
-* anchor, ``whole``: ``engine.batch_rows`` beyond the file's rows — one chunk, which is how every
+* anchor, ``in_memory``: the code of ``--anchor`` (default e918bb4, before CSV rows were spilled), default
+  ``engine.batch_rows``: the strings DuckDB read held as one frame of the whole file (about 2.6 times the
+  file), checked and landed a chunk at a time;
+* ``whole``: this code, ``engine.batch_rows`` beyond the file's rows — one chunk, which is how every
   file was checked and landed before chunked ingest (the whole file's checked, accepted and
   rejected rows alive at once);
-* ``chunked``: the default ``engine.batch_rows`` (100,000): the strings read are the only whole-file
-  frame; the rows are checked and landed a chunk at a time.
+* ``chunked``: this code, the default ``engine.batch_rows`` (100,000): the rows DuckDB reads go to a
+  temporary Parquet file and are read back, checked and landed a chunk at a time.
 
-Both databases must hold the same rows: raw versions, rejects, warnings and the values kept for them
+The three databases must hold the same rows: raw versions, rejects, warnings and the values kept for them
 (a fingerprint per column: count and sum of DuckDB's hash, batch ids and load times aside).
-Claims: chunked peak below the whole file's at every size; identical tables.
+Claims: chunked peak below the whole file's and below the anchor's at every size; identical tables.
 
-Run: .venv/bin/python -m bench.ingest_memory --sizes 1000000,3000000  (sizes not measured are kept as recorded;
-``--sizes 10000000`` adds 10M; districts are reused from
+Run: .venv/bin/python -m bench.ingest_memory --sizes 1000000,3000000 [--anchor REF]  (sizes not measured are kept
+as recorded; ``--sizes 10000000`` adds 10M; districts are reused from
 $DEMANDLAB_SCALE_DIR, default /tmp/demandlab-scale, or generated there: about 3 minutes per million)
 """
 
@@ -30,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from bench._common import RESULTS, write_result
-from bench.scale import _cli, _label, _provenance, _synth, _timed
+from bench.scale import _anchor_src, _cli, _label, _provenance, _synth, _timed
 
 TABLES = {
     "raw_records": "restricted.raw_records",
@@ -59,7 +62,7 @@ def _fingerprints(db: Path) -> dict[str, list]:
         con.close()
 
 
-def _load(root: Path, folder: Path, label: str, name: str, rows: int) -> tuple[dict, dict]:
+def _load(root: Path, folder: Path, label: str, name: str, rows: int, src: Path | None = None) -> tuple[dict, dict]:
     work = root / "ingest-memory" / f"{label}-{name}"
     if work.exists():
         for path in work.iterdir():
@@ -69,7 +72,7 @@ def _load(root: Path, folder: Path, label: str, name: str, rows: int) -> tuple[d
     config.write_text(f'[paths]\ndb = "demandlab.duckdb"\n[engine]\nbatch_rows = {rows}\n', "utf-8")
     export = max((folder / "exports").glob("hotline_12345*.csv"), key=lambda p: p.stat().st_size)
     argv = [_cli(), "ingest", "--config", str(config), "--grids", str(folder / "grids.csv"), str(export)]
-    timed = _timed(f"{label} {name}", argv)
+    timed = _timed(f"{label} {name}", argv, env={"PYTHONPATH": str(src)} if src else None)
     return {**timed, "batch_rows": rows}, _fingerprints(work / "demandlab.duckdb")
 
 
@@ -77,8 +80,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000000,3000000")
     parser.add_argument("--rows", type=int, default=100_000, help="engine.batch_rows of the chunked load")
+    parser.add_argument("--anchor", default="e918bb4", help="commit of the anchor's code (rows held in memory)")
     args = parser.parse_args(argv)
     root = Path(os.environ.get("DEMANDLAB_SCALE_DIR", "/tmp/demandlab-scale"))
+    anchor_src = _anchor_src(args.anchor, root / "anchor-ingest")
     recorded = RESULTS / "ingest_memory.json"
     # sizes this run does not measure are kept as recorded (each says when and by which commit it was measured)
     sizes = json.loads(recorded.read_text("utf-8"))["sizes"] if recorded.exists() else {}
@@ -86,6 +91,7 @@ def main(argv: list[str] | None = None) -> dict:
         label = _label(n)
         folder, _ = _synth(root, n)
         export = max((folder / "exports").glob("hotline_12345*.csv"), key=lambda p: p.stat().st_size)
+        in_memory, memory_rows = _load(root, folder, label, "in_memory", args.rows, anchor_src)
         whole, whole_rows = _load(root, folder, label, "whole", 10**9)
         chunked, chunked_rows = _load(root, folder, label, "chunked", args.rows)
         sizes[label] = {
@@ -95,16 +101,21 @@ def main(argv: list[str] | None = None) -> dict:
             "file_mib": round(export.stat().st_size / 2**20),
             "rows_read": int(whole_rows["batch"][0]),
             "rows_rejected": int(whole_rows["batch"][2]),
+            "in_memory": {**in_memory, "anchor": args.anchor},
             "whole": whole,
             "chunked": chunked,
             "peak_ratio": round(chunked["peak_gib"] / whole["peak_gib"], 3),
-            "tables_equal": {t: whole_rows[t] == chunked_rows[t] for t in (*TABLES, "batch")},
+            "peak_ratio_to_anchor": round(chunked["peak_gib"] / in_memory["peak_gib"], 3),
+            "tables_equal": {t: whole_rows[t] == chunked_rows[t] == memory_rows[t] for t in (*TABLES, "batch")},
         }
     claims = {
         "chunked_peak_below_whole": {k: v["chunked"]["peak_gib"] < v["whole"]["peak_gib"] for k, v in sizes.items()},
+        "chunked_peak_below_anchor": {
+            k: v["chunked"]["peak_gib"] < v["in_memory"]["peak_gib"] for k, v in sizes.items() if "in_memory" in v
+        },
         "tables_equal": all(all(v["tables_equal"].values()) for v in sizes.values()),
     }
-    anchor = "the same file in one chunk (whole)"
+    anchor = f"the code of {args.anchor}, rows held in memory (in_memory); and the same file in one chunk (whole)"
     return write_result("ingest_memory", {"anchor": anchor, "sizes": sizes, "claims": claims})
 
 

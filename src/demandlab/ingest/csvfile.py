@@ -28,12 +28,13 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 
 from ..duck import quiet
 from .headers import find_header_row, normalize_header, unique_headers
 from .limits import HEADER_SEARCH_ROWS, MAX_FIELD_BYTES
 from .lines import _CHUNK, _good_lines, _line_blocks, _lines_after, _scan
-from .table import ROW, BrokenRow, IngestError, Table, TableWarning, cap
+from .table import ROW, BrokenRow, IngestError, Spill, Table, TableWarning, cap
 
 _SNIFF_BYTES = 1 << 20
 _READ_BATCH = 100_000  # rows DuckDB hands over at a time
@@ -261,12 +262,13 @@ def _layout(path: Path, known: set[str]) -> _Layout:
 
 
 # --- reading -------------------------------------------------------------------------------------------
-def read_csv(path: Path, known: set[str]) -> Table:
-    """Read a CSV export into a :class:`Table` (see the module's docstring)."""
+def read_csv(path: Path, known: set[str], spill: bool = False) -> Table:
+    """Read a CSV export into a :class:`Table` (see the module's docstring); with ``spill``, the rows
+    DuckDB reads go to a temporary Parquet file (:class:`~demandlab.ingest.table.Spill`), not memory."""
     encoding = sniff_encoding(path)
     scan = _scan(path) if encoding.startswith("utf-8") else None
     if scan is not None and scan.clean:
-        table = _read_clean(path, path, encoding, known, [], scan.newlines)
+        table = _read_clean(path, path, encoding, known, [], scan.newlines, spill=spill)
         if table is not None:
             return table
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="demandlab-")
@@ -279,7 +281,7 @@ def read_csv(path: Path, known: set[str]) -> Table:
             tmp.with_suffix(".clean.csv").replace(tmp)
         else:
             broken, newlines = _clean_copy(path, encoding, tmp)
-        table = _read_clean(path, tmp, encoding, known, broken, newlines, final=True)
+        table = _read_clean(path, tmp, encoding, known, broken, newlines, final=True, spill=spill)
         assert table is not None
         return table
     finally:
@@ -295,19 +297,25 @@ def _read_clean(
     broken: list[BrokenRow],
     newlines: int,
     final: bool = False,
+    spill: bool = False,
 ) -> Table | None:
     """Read a UTF-8 file with normal line endings; None when it turns out to hold lines in another
     encoding and is not yet the clean copy (the caller then makes one)."""
     layout = _layout(path, known)
     blanked = {b.row for b in broken}
+    spilled = Spill(layout.names, pl.Series(ROW, [], pl.Int64), MAX_FIELD_BYTES) if spill else None
     try:
-        frame, errors = _duckdb_read(path, layout)
+        frame, height, errors = _duckdb_read(path, layout, spilled)
     except _Unreadable:
+        if spilled is not None:
+            spilled.close()
         frame, more, lines = _python_read(path, layout)
         table_broken = sorted(broken + more, key=lambda b: b.row)
         frame = frame.with_columns(pl.Series(ROW, lines, dtype=pl.Int64))
         return _table(frame, encoding, layout, table_broken)
     if not final and any(reason == "bad_encoding" for _, reason, _, _ in errors.values()):
+        if spilled is not None:
+            spilled.close()
         return None
     # DuckDB's line_byte_position is two bytes past where the previous record's line break starts
     # (a \n, the \r of \r\n, or a run of blank lines): the bad line is the first one after that
@@ -321,9 +329,16 @@ def _read_clean(
         if reason == "bad_encoding":
             message = "该行含有无法解码的字节，未导入"
         more.append(BrokenRow(line, reason, message, cap(raw) or ""))
-    lines = _good_lines(path, layout.data_line, layout.quote, frame.height, {b.row for b in more} | blanked, newlines)
-    frame = frame.with_columns(lines)
-    return _table(frame, encoding, layout, sorted(broken + more, key=lambda b: b.row))
+    lines = _good_lines(path, layout.data_line, layout.quote, height, {b.row for b in more} | blanked, newlines)
+    if frame is not None:
+        frame = frame.with_columns(lines)
+    else:
+        assert spilled is not None
+        spilled.lines = lines
+        frame = pl.DataFrame(schema={**dict.fromkeys(layout.names, pl.String), ROW: pl.Int64})
+    table = _table(frame, encoding, layout, sorted(broken + more, key=lambda b: b.row))
+    table.spill = spilled
+    return table
 
 
 def _table(frame: pl.DataFrame, encoding: str, layout: _Layout, broken: list[BrokenRow]) -> Table:
@@ -357,9 +372,12 @@ def _rows_query() -> str:
     return resources.files("demandlab").joinpath("sql/io/read_csv_rows.sql").read_text("utf-8")
 
 
-def _duckdb_read(path: Path, layout: _Layout) -> tuple[pl.DataFrame, dict[int, tuple[str, str, str, str]]]:
-    """The good rows (columns named by the layout) and, per byte position of a bad record,
-    (DuckDB's error type, reason, message, the line as DuckDB saw it)."""
+def _duckdb_read(
+    path: Path, layout: _Layout, spill: Spill | None = None
+) -> tuple[pl.DataFrame | None, int, dict[int, tuple[str, str, str, str]]]:
+    """The good rows (columns named by the layout; None when they went to ``spill``'s Parquet file
+    instead), how many there are, and per byte position of a bad record (DuckDB's error type, reason,
+    message, the line as DuckDB saw it)."""
     con = duckdb.connect()
     try:
         quiet(con)  # no progress bar on standard output, into ingest --json
@@ -368,10 +386,17 @@ def _duckdb_read(path: Path, layout: _Layout) -> tuple[pl.DataFrame, dict[int, t
         )
         if len(relation.columns) != len(layout.names):
             raise _Unreadable
-        # batch by batch: DuckDB never holds the whole file as a result beside the frame built from it
-        reader = relation.to_arrow_reader(_READ_BATCH)
-        parts = [pl.from_arrow(batch) for batch in reader]
-        frame = pl.concat(parts, rechunk=False) if parts else pl.from_arrow(reader.schema.empty_table())
+        if spill is not None:
+            # in file order (DuckDB keeps it for COPY): row i of the Parquet file is good record i
+            relation.write_parquet(str(spill.path), compression="snappy")
+            frame, height = None, pq.ParquetFile(spill.path).metadata.num_rows
+        else:
+            # batch by batch: DuckDB never holds the whole file as a result beside the frame built from it
+            reader = relation.to_arrow_reader(_READ_BATCH)
+            parts = [pl.from_arrow(batch) for batch in reader]
+            frame = pl.concat(parts, rechunk=False) if parts else pl.from_arrow(reader.schema.empty_table())
+            frame.columns = layout.names
+            height = frame.height
         rejects = con.sql(
             "select line_byte_position, error_type, csv_line from reject_errors order by line_byte_position, column_idx"
         ).fetchall()
@@ -379,7 +404,6 @@ def _duckdb_read(path: Path, layout: _Layout) -> tuple[pl.DataFrame, dict[int, t
         raise _Unreadable from exc
     finally:
         con.close()
-    frame.columns = layout.names
     errors: dict[int, tuple[str, str, str, str]] = {}
     for position, etype, raw in rejects:
         if position in errors:  # DuckDB reports each missing column: one reject per line
@@ -390,7 +414,7 @@ def _duckdb_read(path: Path, layout: _Layout) -> tuple[pl.DataFrame, dict[int, t
             reason, detail = _DUCK_ERRORS.get(str(etype), ("malformed_row", "该行无法按 CSV 读取"))
             message = f"{detail}（表头 {len(layout.names)} 列）" if reason == "malformed_row" else detail
         errors[int(position)] = (str(etype), reason, message, raw or "")
-    return frame, errors
+    return frame, height, errors
 
 
 def _python_read(path: Path, layout: _Layout) -> tuple[pl.DataFrame, list[BrokenRow], list[int]]:

@@ -70,6 +70,7 @@ class Prepared:
     rejects: pl.DataFrame
     warnings: pl.DataFrame
     provided: frozenset[str] = frozenset()  # canonical columns the file carried (a later load keeps the rest)
+    rows_blank: int = 0  # blank rows found as the chunk was read (a spilled CSV's; others count theirs up front)
 
     @property
     def rows_read(self) -> int:

@@ -27,7 +27,7 @@ from .headers import normalize_header, unique_headers
 from .jsonfile import read_json
 from .limits import MAX_CELL_CHARS, MAX_FIELD_BYTES
 from .parse import LOCAL_TIMEZONE
-from .table import REPLACEMENT, ROW, BrokenRow, IngestError, Table, TableWarning, cap, row_json
+from .table import REPLACEMENT, ROW, BrokenRow, IngestError, Table, TableWarning, drop_blank_rows, refuse_oversize
 
 FORMATS = {
     ".csv": "csv",
@@ -89,10 +89,18 @@ def read_table(path: str | Path, *, sheet: str | None = None, known_headers: Ite
 
 
 def read_tables(
-    path: str | Path, *, sheet: str | None = None, known_headers: Iterable[str] = (), first_only: bool = False
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    known_headers: Iterable[str] = (),
+    first_only: bool = False,
+    spill: bool = False,
 ) -> list[Table]:
     """Every table in ``path``: one for CSV, JSON and Parquet; for a workbook, each visible sheet whose
     header holds at least two known headers (a 说明 or 汇总 sheet is left alone), or only ``sheet``.
+
+    ``spill``: a CSV's rows are kept in a temporary file (:class:`~demandlab.ingest.table.Spill`), read
+    back by :meth:`Table.parts`; close the table when done (ingest does).
 
     Examples
     --------
@@ -108,14 +116,14 @@ def read_tables(
         raise IngestError(path, "empty_file", "文件是空的")
     known = {normalize_header(h) for h in known_headers}
     if fmt in ("xlsx", "xls", "ods"):
-        tables = [_refuse_oversize(t, chars=MAX_CELL_CHARS) for t in read_excel(path, sheet, known, first_only)]
+        tables = [refuse_oversize(t, chars=MAX_CELL_CHARS) for t in read_excel(path, sheet, known, first_only)]
     elif fmt == "csv":
-        tables = [_refuse_oversize(read_csv(path, known), size=MAX_FIELD_BYTES)]
+        tables = [refuse_oversize(read_csv(path, known, spill=spill), size=MAX_FIELD_BYTES)]
     elif fmt == "jsonl":
-        tables = [_refuse_oversize(read_json(path), size=MAX_FIELD_BYTES)]
+        tables = [refuse_oversize(read_json(path), size=MAX_FIELD_BYTES)]
     else:
-        tables = [_refuse_oversize(_read_parquet(path), size=MAX_FIELD_BYTES)]
-    tables = [_drop_blank_rows(t) for t in tables]
+        tables = [refuse_oversize(_read_parquet(path), size=MAX_FIELD_BYTES)]
+    tables = [drop_blank_rows(t) for t in tables]
     for table in tables:
         if not table.headers:
             raise IngestError(path, "no_header", "文件里没有表格：找不到表头或任何列")
@@ -161,52 +169,3 @@ def _read_parquet(path: Path) -> Table:
             columns.append(pl.Series(name, values, dtype=pl.String))
     out = pl.DataFrame(columns).with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias(ROW))
     return Table(frame=out, format="parquet", header_row=0, warnings=warnings)
-
-
-# --- shared -------------------------------------------------------------------------------------
-def _refuse_oversize(table: Table, *, size: int | None = None, chars: int | None = None) -> Table:
-    """Rows holding a value beyond the limit become rejects (the value is kept cut short)."""
-    headers = table.headers
-    if not headers or table.frame.height == 0:
-        return table
-    # bytes are free to measure; characters only where the bytes already exceed the limit
-    bound = size if size is not None else chars
-    over = [pl.col(h).str.len_bytes() > bound for h in headers]
-    suspects = table.frame.filter(pl.any_horizontal(over))
-    if suspects.height == 0:
-        return table
-    if chars is not None:
-        over = [pl.col(h).str.len_chars() > chars for h in headers]
-        suspects = suspects.filter(pl.any_horizontal(over))
-        if suspects.height == 0:
-            return table
-    broken = []
-    for row in suspects.iter_rows(named=True):
-        column = next(
-            h
-            for h in headers
-            if row[h] is not None and (len(row[h]) > chars if chars is not None else len(row[h].encode()) > size)
-        )
-        if chars is not None:
-            reason = "cell_too_large"
-            message = f"{column}：单元格超过 {chars:,} 个字符（Excel 的上限），可能是损坏或异常的文件"
-        else:
-            reason, message = "field_too_large", f"{column}：字段超过 {size >> 20} MiB 的上限，可能是损坏或异常的文件"
-        raw = row_json({h: row[h] for h in headers})
-        broken.append(BrokenRow(row[ROW], reason, message, raw, column=column, value=cap(row[column])))
-    table.frame = table.frame.filter(~pl.col(ROW).is_in(suspects[ROW].implode()))
-    table.broken = sorted([*table.broken, *broken], key=lambda b: b.row)
-    return table
-
-
-def _drop_blank_rows(table: Table) -> Table:
-    """Rows whose every cell is empty are not records; they are counted, not kept."""
-    values = table.headers
-    if not values or table.frame.height == 0:
-        return table
-    blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c) == "") for c in values])
-    n_blank = table.frame.select(blank.sum()).item()
-    if n_blank:
-        table.frame = table.frame.filter(~blank)
-        table.blank_rows += n_blank
-    return table

@@ -391,7 +391,7 @@ class TablePlan:
         self, table: Table, mapping: Mapping, grids: GridIndex | None, now: dt.datetime, rows: int | None = None
     ) -> None:
         self.table, self.mapping, self.grids, self.now = table, mapping, grids, now
-        height = table.frame.height
+        height = table.height
         self.rows = max(rows or height, 1)
         self.sources, unmapped = _column_sources(table.headers, mapping)
         self.has_extra = bool(unmapped)
@@ -399,13 +399,18 @@ class TablePlan:
 
     @property
     def rows_read(self) -> int:
-        return self.table.frame.height + len(self.table.broken)
+        """Rows read (of a spilled table, blank rows included until the parts find them)."""
+        return self.table.height + len(self.table.broken)
 
     @property
     def provided(self) -> frozenset[str]:
         """Canonical columns the table carries (a later load keeps the rest)."""
         provided = set(self.sources) | {derived for derived, base in _DERIVED_FROM.items() if base in self.sources}
         return frozenset(provided | ({"extra"} if self.has_extra else set()))
+
+    def close(self) -> None:
+        """Remove the table's spill file (:meth:`Table.close`)."""
+        self.table.close()
 
     def __iter__(self) -> Iterator[Prepared]:
         col_id = self.sources.get("record_id", "record_id")
@@ -430,28 +435,25 @@ class TablePlan:
                 rejects=_rejects_frame(checked, chunk),
                 warnings=warnings.sort("row_number", nulls_last=False, maintain_order=True),
                 provided=self.provided,
+                rows_blank=chunk.blank_rows,
             )
 
     def _chunks(self) -> Iterator[Table]:
-        """The table ``rows`` rows at a time; each unreadable row and reader warning goes with the
-        chunk whose rows reach past it (the last chunk takes the rest)."""
-        table, frame = self.table, self.table.frame
-        starts = range(0, max(frame.height, 1), self.rows)
+        """The table ``rows`` rows at a time (:meth:`Table.parts`); each unreadable row and reader
+        warning goes with the chunk whose rows reach past it (the last chunk takes the rest)."""
+        table = self.table
         reached = None
-        for i, start in enumerate(starts):
-            part = frame.slice(start, self.rows)
-            last = i == len(starts) - 1
-            top = None if last or part.height == 0 else part[ROW].max()
+        for i, (part, top) in enumerate(table.parts(self.rows)):
 
             def here(row: int | None, top: int | None = top, low: int | None = reached, first: bool = i == 0) -> bool:
                 if row is None:
                     return first
                 return (low is None or row > low) and (top is None or row <= top)
 
+            broken = [b for b in table.broken if here(b.row)]
             yield replace(
-                table,
-                frame=part,
-                broken=[b for b in table.broken if here(b.row)],
+                part,
+                broken=sorted([*broken, *part.broken], key=lambda b: b.row) if part.broken else broken,
                 warnings=[w for w in table.warnings if here(w.row)],
             )
             reached = top if top is not None else reached
@@ -459,8 +461,7 @@ class TablePlan:
     def _file_formats(self) -> dict[str, str | None]:
         """Each time column's fast format, judged on the file's first non-empty values (as whole)."""
         samples: dict[str, list[pl.Series]] = {c: [] for c in schema.TIMESTAMPS}
-        for start in range(0, self.table.frame.height, self.rows):
-            chunk = replace(self.table, frame=self.table.frame.slice(start, self.rows))
+        for chunk, _ in self.table.parts(self.rows):
             strings = _canonical_strings(chunk, self.mapping, only=tuple(samples))
             for column, parts in samples.items():
                 have = sum(len(p) for p in parts)
@@ -480,6 +481,7 @@ def concat_prepared(parts: list[Prepared]) -> Prepared:
         rejects=pl.concat([p.rejects for p in parts]),
         warnings=pl.concat([p.warnings for p in parts], how="vertical_relaxed"),
         provided=parts[0].provided,
+        rows_blank=sum(p.rows_blank for p in parts),
     )
 
 
@@ -512,6 +514,7 @@ def merge_sheets(parts: list[tuple[str | None, Prepared]]) -> Prepared:
         rejects=rejects.select(list(REJECT_COLUMNS)),
         warnings=warnings.select(list(WARNING_COLUMNS)),
         provided=frozenset(provided),
+        rows_blank=sum(p.rows_blank for _, p in parts),
     )
 
 

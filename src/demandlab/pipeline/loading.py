@@ -88,7 +88,12 @@ def load_file(
     digest, skipped = seen_before(store, path)
     if skipped:
         return skipped
-    return land(store, read_file(path, digest, config, grids, loaded_at, mapping, sheet))
+    loaded = read_file(path, digest, config, grids, loaded_at, mapping, sheet)
+    try:
+        return land(store, loaded)
+    finally:
+        if isinstance(loaded.parts, TablePlan):
+            loaded.parts.close()
 
 
 def seen_before(store: Store, path: Path) -> tuple[str, BatchReport | None]:
@@ -119,17 +124,22 @@ def read_file(
     several are checked together (an id repeated across sheets)."""
     user_mappings = config.paths.mappings
     known = {h for m in available_mappings(user_mappings).values() for h in m.headers}
-    tables = read_tables(path, sheet=sheet, known_headers=known)
-    mappings = [choose_mapping(path, table.headers, mapping, user_mappings) for table in tables]
-    if len(tables) == 1:
-        plan = TablePlan(tables[0], mappings[0], grids, loaded_at, config.engine.batch_rows)
-        parts: Iterable[Prepared] = plan
-        provided = plan.provided
-    else:
-        merged = merge_sheets(
-            [(t.sheet, prepare_batch(t, m, grids, loaded_at)) for t, m in zip(tables, mappings, strict=True)]
-        )
-        parts, provided = [merged], merged.provided
+    tables = read_tables(path, sheet=sheet, known_headers=known, spill=True)
+    try:
+        mappings = [choose_mapping(path, table.headers, mapping, user_mappings) for table in tables]
+        if len(tables) == 1:
+            plan = TablePlan(tables[0], mappings[0], grids, loaded_at, config.engine.batch_rows)
+            parts: Iterable[Prepared] = plan
+            provided = plan.provided
+        else:
+            merged = merge_sheets(
+                [(t.sheet, prepare_batch(t, m, grids, loaded_at)) for t, m in zip(tables, mappings, strict=True)]
+            )
+            parts, provided = [merged], merged.provided
+    except BaseException:
+        for table in tables:
+            table.close()  # a spilled CSV's temporary file
+        raise
     report = BatchReport(
         str(path),
         "loaded",
@@ -140,7 +150,7 @@ def read_file(
         rows_blank=sum(t.blank_rows for t in tables),
     )
     sheets = ", ".join(t.sheet for t in tables if t.sheet) or None
-    rows = sum(t.frame.height + len(t.broken) for t in tables)
+    rows = sum(t.height + len(t.broken) for t in tables)
     return Loaded(path, digest, report.batch_id, loaded_at, parts, provided, rows, report, sheets, tables[0].header_row)
 
 
@@ -168,6 +178,7 @@ def land(store: Store, loaded: Loaded) -> BatchReport:
                 rejected.append(rejects.drop("raw", "value", strict=False))
                 warned.append(warnings.drop("value", strict=False))
                 report.rows_read += prepared.rows_read
+                report.rows_blank += part.rows_blank
                 accepted += prepared.accepted.height
                 unknown_rows += unknown.height
                 if prepared.rows_read < loaded.rows:  # a file in several chunks: say how far it is

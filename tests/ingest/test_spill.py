@@ -1,0 +1,79 @@
+"""A CSV export read into a temporary Parquet file and checked a chunk at a time (what ingest does, so
+that a file of millions of rows is never held whole) gives what the same file read into memory gives:
+the same accepted rows, rejects, warnings and blank rows — with blank rows, a value over the size
+limit, broken lines and repeated ids anywhere, in UTF-8 and in GB18030 (read through a clean copy) —
+and leaves no file behind."""
+
+import tempfile
+
+import polars as pl
+import pytest
+from tests.conftest import shared_data
+from tests.ingest.files import NOW
+from tests.ingest.test_chunks import HEADER, _board_rows, _frames
+
+from demandlab.ingest import TablePlan, available_mappings, choose_mapping, concat_prepared, prepare_batch, read_table
+from demandlab.ingest.limits import MAX_FIELD_BYTES
+from demandlab.ingest.readers import read_tables
+
+BLANK = ",,,,,,,"
+
+
+def _rows() -> list[str]:
+    rows = _board_rows()
+    # a value over the limit on lines under it (a longer line is blanked before DuckDB reads the file)
+    half = "长" * (MAX_FIELD_BYTES // 5)  # 3 bytes a character in UTF-8 and GB18030's 2: 0.6 MiB, 0.4 MiB
+    oversize = f'"{half}\n{half}\n{half}"'
+    # blank rows alone and in runs (a chunk of one or two rows that is all blank)
+    return [BLANK, *rows[:3], BLANK, BLANK, BLANK, f"X1,2025/3/2 9:00:00,过长,{oversize},G1,,,", *rows[3:], BLANK]
+
+
+def _both(path, rows: int, mapping: str | None = "hotline_12345"):
+    known = {h for m in available_mappings().values() for h in m.headers}
+    memory = read_table(path, known_headers=known)
+    spilled = read_tables(path, known_headers=known, spill=True)[0]
+    return memory, spilled, choose_mapping(path, memory.headers, mapping), rows
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("rows", [1, 2, 3, 7, 100])
+def test_a_spilled_csv_prepares_what_the_table_in_memory_does(tmp_path, monkeypatch, encoding, rows):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    path = tmp_path / "工单导出.csv"
+    path.write_bytes((HEADER + "\n".join(_rows()) + "\n").encode(encoding))
+    memory, spilled, mapping, rows = _both(path, rows)
+    assert spilled.spill is not None and spilled.frame.height == 0
+    assert spilled.height == memory.height + memory.blank_rows + 1  # the oversized row is still among them
+    whole = prepare_batch(memory, mapping, None, NOW)
+    plan = TablePlan(spilled, mapping, None, NOW, rows=rows)
+    parts = list(plan)
+    chunked = concat_prepared(parts)
+    for left, right in zip(_frames(whole), _frames(chunked), strict=True):
+        assert left.equals(right), (left, right)
+    assert chunked.rows_blank == memory.blank_rows == 5
+    assert chunked.rows_read == whole.rows_read
+    too_large = chunked.rejects.filter(pl.col("reason") == "field_too_large")
+    assert too_large.select("row_number", "column_name").rows() == [(9, "诉求内容")]
+    assert len(too_large["value"][0]) < 1_000  # kept cut short
+    plan.close()
+    assert list(tmp_path.glob("demandlab-spill-*")) == []
+
+
+def test_a_real_board_as_a_gb18030_export_spills_to_what_it_reads_in_memory(tmp_path, monkeypatch):
+    """泰迪杯's messages written as a GB18030 CSV (as 12345 systems export): texts with line breaks
+    inside quoted fields, so the rows' line numbers come from walking the file."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    source = read_table(shared_data("taidi2020c", "sample", "a2_messages_labeled.xlsx")).frame.drop("__row")
+    path = tmp_path / "留言导出.csv"
+    path.write_bytes(source.write_csv().encode("gb18030"))
+    memory, spilled, mapping, rows = _both(path, 97, None)
+    whole = prepare_batch(memory, mapping, None, NOW)
+    plan = TablePlan(spilled, mapping, None, NOW, rows=rows)
+    chunked = concat_prepared(list(plan))
+    for left, right in zip(_frames(whole), _frames(chunked), strict=True):
+        assert left.equals(right)
+    multiline = source.filter(pl.any_horizontal(pl.col(pl.String).str.contains("\n"))).height
+    assert multiline > 0 and whole.accepted.height > 400
+    assert chunked.accepted["row_number"].max() > source.height + 1  # lines, not rows: breaks inside fields
+    plan.close()
+    assert list(tmp_path.glob("demandlab-spill-*")) == []
