@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .duck import MEMORY_SIZE
 from .errors import UsageError
 
 CONFIG_ENV = "DEMANDLAB_CONFIG"
@@ -108,12 +109,9 @@ class EngineConfig:
     def __post_init__(self) -> None:
         if self.batch_rows < 1:
             raise ConfigError(f"engine.batch_rows: expected a positive number of rows, got {self.batch_rows}")
-        if self.memory_limit and not re.fullmatch(_MEMORY, self.memory_limit.strip()):
+        if self.memory_limit and not re.fullmatch(MEMORY_SIZE, self.memory_limit.strip()):
             expected = "a size such as '4GB' or '800MiB'"
             raise ConfigError(f"engine.memory_limit: expected {expected}, got {self.memory_limit!r}")
-
-
-_MEMORY = r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)"
 
 
 @dataclass(frozen=True)

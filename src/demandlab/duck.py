@@ -7,6 +7,10 @@ import re
 
 import duckdb
 
+#: A memory size DuckDB accepts, as ``engine.memory_limit`` may give it ('4GB', '800MiB'); checked before it
+#: is written into the ``set`` statement.
+MEMORY_SIZE = r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)"
+
 
 def quiet(con: duckdb.DuckDBPyConnection) -> None:
     """Turn DuckDB's progress bar off. Outside Jupyter DuckDB draws it on *standard output* for a query over two
@@ -20,9 +24,9 @@ def quiet(con: duckdb.DuckDBPyConnection) -> None:
 
 def limit_memory(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     """Cap DuckDB's memory (``'4GB'``): beyond it, sorts, joins and aggregates spill to ``<db>.tmp``."""
-    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]?i?B", limit.strip()):
+    if not re.fullmatch(MEMORY_SIZE, limit.strip()):
         raise ValueError(f"not a memory size: {limit!r}")
     con.execute(f"set memory_limit = '{limit.strip()}'")
 
 
-__all__ = ["limit_memory", "quiet"]
+__all__ = ["MEMORY_SIZE", "limit_memory", "quiet"]

@@ -271,3 +271,20 @@ def test_engine_settings_are_checked():
     with pytest.raises(dl.config.ConfigError, match=r"engine\.batch_rows"):
         EngineConfig(batch_rows=0)
     assert TextConfig().workers == 0 and ThemesConfig().fit_sample == 250_000
+
+
+def test_the_memory_limit_the_config_accepts_is_the_one_duckdb_is_given():
+    import duckdb
+
+    from demandlab.duck import limit_memory
+
+    con = duckdb.connect()
+    for size in ("800MiB", "1.5GB", "2 GB"):
+        EngineConfig(memory_limit=size)  # accepted by the config, so set on the connection as it is
+        limit_memory(con, size)
+    assert con.execute("select current_setting('memory_limit')").fetchall()[0][0] in ("1.8 GiB", "1.8GiB")
+    for size in ("lots", "1GB'; set threads = 1; --", "4iB"):
+        with pytest.raises(dl.config.ConfigError):
+            EngineConfig(memory_limit=size)
+        with pytest.raises(ValueError, match="not a memory size"):
+            limit_memory(con, size)
