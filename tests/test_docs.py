@@ -323,8 +323,22 @@ README_FIGURES = [
         r"now loads\s+at [\d.]+ GiB instead of ([\d.]+) GiB",
         lambda: _recorded("ingest_memory", "sizes", "10M", "whole", "peak_gib"),
     ),
-    (r"rows\) peaks at ([\d.]+) GiB instead", lambda: _recorded("ingest_memory", "sizes", "3M", "chunked", "peak_gib")),
-    (r"instead of ([\d.]+) GiB\s+in one piece", lambda: _recorded("ingest_memory", "sizes", "3M", "whole", "peak_gib")),
+    (
+        r"rows\) peaks at ([\d.]+) GiB \(the code",
+        lambda: _recorded("ingest_memory", "sizes", "3M", "chunked", "peak_gib"),
+    ),
+    (
+        r"which held the strings it read: ([\d.]+) GiB\)",
+        lambda: _recorded("ingest_memory", "sizes", "3M", "in_memory", "peak_gib"),
+    ),
+    (
+        r"instead of ([\d.]+) GiB\s+in one piece, for",
+        lambda: _recorded("ingest_memory", "sizes", "3M", "whole", "peak_gib"),
+    ),
+    (
+        r"in one piece and ([\d.]+) GiB with its strings held",
+        lambda: _recorded("ingest_memory", "sizes", "10M", "in_memory", "peak_gib"),
+    ),
     (r"([\d,]+) grids, \d+ streets; built at", lambda: _recorded("scale", "sizes", "10M", "grids")),
     (r"grids, (\d+) streets; built at", lambda: _recorded("scale", "sizes", "10M", "streets")),
     (r"ingest peaks at ([\d.]+) GiB \(9.17", lambda: _recorded("scale", "sizes", "10M", "steps", "ingest", "peak_gib")),
