@@ -336,3 +336,49 @@ def test_matters_are_cut_where_scipy_cuts_them_ties_and_the_threshold_itself_inc
         assert cluster_block(vectors, similarity).tolist() == expected.tolist()
         height = float(merges[rng.integers(len(merges)), 2])  # a cut exactly at a merge
         assert first_order(cut(merges, height)).tolist() == first_order(fcluster(merges, height, "distance")).tolist()
+
+
+@pytest.mark.parametrize("slice_rows", [1, 2, 3, 5])
+def test_matters_counted_in_slices_equal_the_whole(monkeypatch, slice_rows):
+    """The token counts of a period are gathered a slice of records at a time: the same matrix (and
+    the same matters, against their definition) whatever the slice; each row's distinct-text test is
+    the plain one (equal sorted tokens)."""
+    import numpy as np
+
+    from demandlab.signals import matters
+
+    start = dt.datetime(2026, 10, 20, 8)
+    words = ["电梯", "故障", "翠湖", "湖", "小区", "停车", "收费", "噪音", "扰民", "补贴"]
+    rng = __import__("random").Random(slice_rows)
+    rows = []
+    for i in range(40):
+        toks = " ".join(rng.choice(words) for _ in range(rng.randint(0, 5))) or None
+        place = rng.choice(["翠湖小区", "滨河苑", None])
+        rows.append(
+            _record(i, f"t{i}", toks, start + dt.timedelta(hours=i), place_key=place, place=place, theme_id=i % 3)
+        )
+    rows += [
+        {**row, "record_id": f"again{i}", "created_at": start + dt.timedelta(days=5, hours=i)}
+        for i, row in enumerate(rows[:4])
+    ]
+    rows.append(
+        _record(
+            99, "t99", "电梯 故障 电梯", start + dt.timedelta(days=6), place_key="滨河苑", place="滨河苑", theme_id=1
+        )
+    )
+    rows.append(
+        _record(98, "t98", "故障 电梯 电梯", start + dt.timedelta(days=7), place_key=None, place=None, theme_id=2)
+    )
+    records = pl.DataFrame(rows)
+    whole = matters._token_counts(records, slice_rows=10**6)
+    sliced = matters._token_counts(records, slice_rows=slice_rows)
+    assert sliced.has_canonical_format and whole.has_canonical_format
+    assert (sliced != whole).nnz == 0 and sliced.shape == whole.shape
+    assert sliced.indptr.tolist() == whole.indptr.tolist() and sliced.indices.tolist() == whole.indices.tolist()
+    useful = whole[np.diff(whole.indptr) > 0]
+    plain = sorted(
+        {tuple(zip(r.indices, r.data, strict=True)): i for i, r in reversed(list(enumerate(useful)))}.values()
+    )
+    assert matters._distinct_rows(useful).tolist() == plain and len(plain) < useful.shape[0]
+    monkeypatch.setattr(matters, "COUNT_SLICE", slice_rows)
+    assert find_matters(records)["matter"].to_list() == _matters_by_definition(records)

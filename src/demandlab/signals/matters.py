@@ -29,6 +29,7 @@ import functools
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import scipy.sparse as sp
 from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
@@ -126,25 +127,72 @@ def cluster_block(vectors: sp.csr_matrix, similarity: float, max_block: int = MA
     return joined[labels]
 
 
-def _token_counts(records: pl.DataFrame) -> sp.csr_matrix:
-    """How often each record (a row of ``records``) uses each token (a column, tokens in code-point order),
-    without the tokens of its place name (:func:`matter_tokens`, here in polars); canonical CSR."""
-    pairs = (
-        records.select(pl.int_range(pl.len()).alias("row"), pl.col("place").fill_null(""), pl.col("tokens"))
+#: Records whose tokens are exploded at once when counting (memory follows the slice, not the period).
+COUNT_SLICE = 100_000
+
+
+def _token_pairs(records: pl.DataFrame) -> pl.DataFrame:
+    """(row, token) of every token of ``records`` (a list, or one space-joined string) that is not part of
+    the record's place name (:func:`matter_tokens`, here in polars); ``row`` counts from 0 in ``records``."""
+    tokens = pl.col("tokens").str.split(" ") if records.schema["tokens"] == pl.String else pl.col("tokens")
+    return (
+        records.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), pl.col("place").fill_null(""), tokens)
         .explode("tokens")
         .rename({"tokens": "token"})
         .filter(pl.col("token").is_not_null())
         .filter(~((pl.col("token").str.len_chars() >= 2) & pl.col("place").str.contains(pl.col("token"), literal=True)))
+        .select("row", "token")
     )
-    # the vocabulary sorted as Python sorts it (UTF-8 bytes sort in code-point order): CountVectorizer's columns
-    vocabulary = pairs.select(pl.col("token").unique().sort()).with_row_index("term")
-    terms = pairs.join(vocabulary, on="token")
-    counts = sp.coo_matrix(
-        (np.ones(terms.height, dtype=np.int64), (terms["row"].to_numpy(), terms["term"].to_numpy())),
-        shape=(records.height, vocabulary.height),
-    ).tocsr()
-    counts.sum_duplicates()
-    return counts
+
+
+def _token_counts(records: pl.DataFrame, slice_rows: int | None = None) -> sp.csr_matrix:
+    """How often each record (a row of ``records``) uses each token (a column, tokens in code-point order),
+    without the tokens of its place name (:func:`matter_tokens`); canonical CSR (sorted columns, no
+    duplicates). Counted ``slice_rows`` records at a time: a period of a million records holds tens of millions
+    of tokens, which exploded at once took gigabytes. Each slice numbers its tokens in its own sorted
+    vocabulary; the slices' vocabularies merged, each slice's numbers are mapped onto the whole one, which keeps
+    their order (both sorted), so each row's columns stay sorted. The same matrix whatever the slice."""
+    slice_rows = max(slice_rows or COUNT_SLICE, 1)
+    parts = []  # per slice: its sorted vocabulary, and (row, term, n) numbered in it, sorted by row and term
+    for lo in range(0, records.height, slice_rows):
+        pairs = _token_pairs(records.slice(lo, slice_rows))
+        # sorted as Python sorts it (UTF-8 bytes sort in code-point order): CountVectorizer's columns
+        vocabulary = pairs.select(pl.col("token").unique().sort()).with_row_index("term")
+        counted = pairs.join(vocabulary, on="token").group_by("row", "term").agg(n=pl.len()).sort("row", "term")
+        parts.append((lo, vocabulary["token"], counted))
+        del pairs
+    merged = pl.concat([tokens for _, tokens, _ in parts]).unique().sort() if parts else pl.Series([], dtype=pl.String)
+    numbered = merged.to_frame("token").with_row_index("global")
+    lengths = np.zeros(records.height, dtype=np.int64)
+    indices, data = [], []
+    for lo, tokens, counted in parts:
+        whole = tokens.to_frame().join(numbered, on="token", how="left", maintain_order="left")["global"].to_numpy()
+        np.add.at(lengths, counted["row"].to_numpy() + lo, 1)
+        indices.append(whole[counted["term"].to_numpy()].astype(np.int32))
+        data.append(counted["n"].to_numpy().astype(np.int64))
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    return sp.csr_matrix(
+        (
+            np.concatenate(data) if data else np.zeros(0, dtype=np.int64),
+            np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32),
+            indptr,
+        ),
+        shape=(records.height, merged.len()),
+    )
+
+
+def _distinct_rows(counts: sp.csr_matrix) -> np.ndarray:
+    """The rows of canonical ``counts`` that are the first with their terms and counts (equal rows compared
+    byte for byte: each row's (term, count) pairs as one binary value, which polars tells apart)."""
+    pairs = np.empty(counts.nnz, dtype=[("term", "<i4"), ("n", "<i8")])
+    pairs["term"], pairs["n"] = counts.indices, counts.data
+    width = pairs.dtype.itemsize
+    offsets = (counts.indptr.astype(np.int64) * width).tobytes()
+    rows = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), counts.shape[0], [None, pa.py_buffer(offsets), pa.py_buffer(pairs.tobytes())]
+    )
+    first = pl.Series("row", rows).is_first_distinct().to_numpy()
+    return np.flatnonzero(first)
 
 
 def _tfidf(counts: sp.csr_matrix) -> sp.csr_matrix:
@@ -152,16 +200,7 @@ def _tfidf(counts: sp.csr_matrix) -> sp.csr_matrix:
     frequency, document frequencies over distinct texts (a message sent 30 times is one document, not 30
     that make its own words look common)."""
     counts = counts[np.diff(counts.indptr) > 0]
-    lengths = np.diff(counts.indptr)
-    documents = pl.DataFrame(
-        {
-            "row": np.repeat(np.arange(counts.shape[0]), lengths),
-            "term": counts.indices.astype(np.int64),
-            "n": counts.data,
-        }
-    )
-    texts = documents.group_by("row", maintain_order=True).agg("term", "n")
-    distinct = texts.unique(subset=["term", "n"], keep="first")["row"].sort().to_numpy()
+    distinct = _distinct_rows(counts)
     return TfidfTransformer(sublinear_tf=True).fit(counts[distinct]).transform(counts).tocsr()
 
 
@@ -181,8 +220,6 @@ def find_matters(records: pl.DataFrame) -> pl.DataFrame:
         return records.with_columns(matter=pl.lit(None, pl.Int64))
     if "tokens" not in records.columns:
         records = records.with_columns(tokens=pl.lit(None, pl.List(pl.String)))
-    elif records.schema["tokens"] == pl.String:
-        records = records.with_columns(pl.col("tokens").str.split(" "))
     # the records block by block (each in time order), so that each block's vectors are consecutive rows
     has_place = pl.col("place_key").is_not_null().alias("placed")
     in_blocks = records.select(pl.int_range(pl.len()).alias("i"), "block", "place", "tokens", "theme_id", has_place)
