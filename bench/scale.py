@@ -24,7 +24,9 @@ by which commit it was measured (``measured``; its weekly figures too when ``--w
 (``--weekly``: the weekly job alone again on the databases built before, e.g. after a change to it; with
 ``--anchor REF [--rounds N]`` the weekly job of commit REF's code runs beside it, alternately, on copies of the
 same database, and is recorded as the size's ``weekly.anchor``;
-``--sizes "" --compare 200000``: only the comparison; ``--sizes 10000000``: add 10M to 1M and 3M.)
+``--weekly --weekly-limits 4GB,2GB [--rounds N]``: the weekly job of this checkout with each DuckDB memory limit,
+alternately, recorded as the size's ``weekly_memory_limits``; ``--sizes "" --compare 200000``: only the
+comparison; ``--sizes 10000000``: add 10M to 1M and 3M.)
 (about 10 minutes per million records; districts are kept in $DEMANDLAB_SCALE_DIR, default
 /tmp/demandlab-scale, as synth-1M, synth-3M, synth-10M, and reused.)
 """
@@ -161,7 +163,7 @@ def _new_week(folder: Path, out: Path, n: int) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _weekly(folder: Path, db: Path, n: int, env: dict | None = None) -> dict:
+def _weekly(folder: Path, db: Path, n: int, env: dict | None = None, memory_limit: str | None = None) -> dict:
     site = db.parent / "weekly"
     shutil.rmtree(site, ignore_errors=True)
     (site / "data" / "inbox").mkdir(parents=True)
@@ -173,7 +175,8 @@ def _weekly(folder: Path, db: Path, n: int, env: dict | None = None) -> dict:
     (site / "demandlab.toml").write_text(
         '[paths]\ndb = "data/demandlab.duckdb"\n'
         f'models = "{db.parent / "models"}"\n'
-        'inbox = "data/inbox"\narchive = "data/archive"\nreports = "reports"\nlogs = "data/logs"\n',
+        'inbox = "data/inbox"\narchive = "data/archive"\nreports = "reports"\nlogs = "data/logs"\n'
+        + (f'[engine]\nmemory_limit = "{memory_limit}"\n' if memory_limit else ""),
         encoding="utf-8",
     )
     year, number = (int(x) for x in week.split("-W"))
@@ -295,6 +298,24 @@ def _weekly_against(folder: Path, db: Path, anchor: Path, ref: str, rounds: int)
     }
 
 
+def _weekly_limits(folder: Path, db: Path, limits: list[str], rounds: int) -> dict:
+    """The weekly job of this checkout with each of DuckDB's memory ``limits`` (``engine.memory_limit``), the
+    limits alternating, ``rounds`` times each, on copies of one database: per limit, its run of median wall time
+    and every run's wall time and peak."""
+    runs: dict[str, list[dict]] = {limit: [] for limit in limits}
+    for _ in range(rounds):
+        for limit in limits:
+            runs[limit].append(_weekly(folder, db, NEW, memory_limit=limit))
+    return {
+        limit: {
+            **sorted(done, key=lambda r: r["wall_s"])[(len(done) - 1) // 2],
+            "wall_s_runs": [r["wall_s"] for r in done],
+            "peak_gib_runs": [r["peak_gib"] for r in done],
+        }
+        for limit, done in runs.items()
+    } | {"rounds": rounds, "measured": _provenance()}
+
+
 def _exponent(small: float, large: float, ratio: float) -> float:
     return round(math.log(large / small) / math.log(ratio), 3) if small > 0 and large > 0 else float("nan")
 
@@ -314,7 +335,12 @@ def main(argv: list[str] | None = None) -> dict:
         "--anchor",
         help="with --weekly: the commit whose weekly job runs beside this checkout's, alternately (e.g. 82577f5)",
     )
-    parser.add_argument("--rounds", type=int, default=1, help="with --anchor: runs of each")
+    parser.add_argument("--rounds", type=int, default=1, help="with --anchor or --weekly-limits: runs of each")
+    parser.add_argument(
+        "--weekly-limits",
+        help="with --weekly: instead of the anchor, this checkout's weekly job with each of these DuckDB memory "
+        "limits (e.g. 4GB,2GB), alternately; recorded as the size's weekly_memory_limits",
+    )
     args = parser.parse_args(argv)
     root = Path(os.environ.get("DEMANDLAB_SCALE_DIR", "/tmp/demandlab-scale"))
     root.mkdir(parents=True, exist_ok=True)
@@ -334,6 +360,10 @@ def main(argv: list[str] | None = None) -> dict:
             label = _label(n)
             print(f"  {label} (weekly only)", flush=True)
             db, folder = root / "bench" / label / "demandlab.duckdb", root / f"synth-{label}"
+            if args.weekly_limits:
+                limits = args.weekly_limits.split(",")
+                results["sizes"][label]["weekly_memory_limits"] = _weekly_limits(folder, db, limits, args.rounds)
+                continue
             if anchor is None:
                 weekly = _weekly(folder, db, NEW)
             else:
