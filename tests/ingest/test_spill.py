@@ -5,6 +5,7 @@ limit, broken lines and repeated ids anywhere, in UTF-8 and in GB18030 (read thr
 and leaves no file behind."""
 
 import tempfile
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -77,3 +78,27 @@ def test_a_real_board_as_a_gb18030_export_spills_to_what_it_reads_in_memory(tmp_
     assert chunked.accepted["row_number"].max() > source.height + 1  # lines, not rows: breaks inside fields
     plan.close()
     assert list(tmp_path.glob("demandlab-spill-*")) == []
+
+
+def test_a_full_temporary_folder_is_an_error_not_another_reader(tmp_path, monkeypatch):
+    """The spill written to a full disk: the load stops with the disk named (in Chinese, by the CLI), instead of
+    falling back to Python's csv module as for a file DuckDB cannot read."""
+    import duckdb
+
+    from demandlab.errors import disk_problem
+    from demandlab.ingest import table
+
+    path = tmp_path / "工单导出.csv"
+    path.write_bytes((HEADER + "\n".join(_board_rows()) + "\n").encode("utf-8"))
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full (a device whose every write fails with ENOSPC) on this system")
+    original = table.Spill.__init__
+
+    def full(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.path = Path("/dev/full")  # every write fails: No space left on device
+
+    monkeypatch.setattr(table.Spill, "__init__", full)
+    with pytest.raises(duckdb.IOException) as caught:
+        read_tables(path, spill=True)
+    assert disk_problem(caught.value).startswith("磁盘空间已满")

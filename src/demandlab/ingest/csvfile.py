@@ -31,6 +31,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from ..duck import quiet
+from ..errors import disk_problem
 from .headers import find_header_row, normalize_header, unique_headers
 from .limits import HEADER_SEARCH_ROWS, MAX_FIELD_BYTES
 from .lines import _CHUNK, _good_lines, _line_blocks, _lines_after, _scan
@@ -401,6 +402,8 @@ def _duckdb_read(
             "select line_byte_position, error_type, csv_line from reject_errors order by line_byte_position, column_idx"
         ).fetchall()
     except duckdb.Error as exc:
+        if disk_problem(exc):  # a full or read-only disk (the spill's temporary folder): not the file's fault
+            raise
         raise _Unreadable from exc
     finally:
         con.close()
