@@ -102,3 +102,33 @@ def test_a_full_temporary_folder_is_an_error_not_another_reader(tmp_path, monkey
     with pytest.raises(duckdb.IOException) as caught:
         read_tables(path, spill=True)
     assert disk_problem(caught.value).startswith("磁盘空间已满")
+
+
+@pytest.mark.parametrize("rows", [1, 4, 10, 11])
+def test_a_spill_gives_each_row_its_line_whatever_batches_the_file_holds(tmp_path, monkeypatch, rows):
+    """Row groups of 3 rows read back 4 at a time (pyarrow may end a batch where a row group ends): each part
+    holds at most ``rows`` rows, every row keeps its own line, the last part says it is the last."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from demandlab.ingest.table import ROW, Spill, Table
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    lines = [3, 4, 7, 8, 9, 12, 13, 20, 21, 22]
+    spill = Spill(["a"], pl.Series(ROW, lines, pl.Int64), MAX_FIELD_BYTES)
+    pq.write_table(pa.table({"x": [f"v{n}" for n in lines]}), spill.path, row_group_size=3)
+    table = Table(frame=pl.DataFrame(schema={"a": pl.String, ROW: pl.Int64}), format="csv", spill=spill)
+
+    def by_row_group(self, batch_size, **_):  # a reader whose batches end where the row groups end
+        for group in range(self.num_row_groups):
+            yield from self.read_row_group(group).to_batches(max_chunksize=batch_size)
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", by_row_group)
+    parts = list(table.parts(rows))
+    assert [part.frame.height for part, _ in parts][:2] == [min(rows, 3)] * 2
+    assert all(part.frame.height <= rows for part, _ in parts)
+    got = pl.concat([part.frame for part, _ in parts])
+    assert got[ROW].to_list() == lines and got["a"].to_list() == [f"v{n}" for n in lines]
+    assert parts[-1][1] is None and all(top == part.frame[ROW].max() for part, top in parts[:-1])
+    table.close()
+    assert not spill.path.exists()

@@ -132,19 +132,29 @@ class Spill:
         return len(self.lines)
 
     def parts(self, table: Table, rows: int) -> Iterator[tuple[Table, int | None]]:
-        schema = {name: pl.String for name in self.names}
-        batches = pq.ParquetFile(self.path).iter_batches(batch_size=rows) if self.height else iter(())
-        starts = range(0, max(self.height, 1), rows)
-        for i, start in enumerate(starts):
-            batch = next(batches, None)
-            frame = pl.DataFrame(schema=schema) if batch is None else pl.from_arrow(batch)
-            assert isinstance(frame, pl.DataFrame)
-            frame.columns = self.names
-            frame = frame.with_columns(self.lines.slice(start, rows).alias(ROW))
-            last = i == len(starts) - 1
-            top = None if last or frame.height == 0 else frame[ROW].max()
-            part = replace(table, frame=frame, spill=None, broken=[], warnings=[], blank_rows=0)
-            yield drop_blank_rows(refuse_oversize(part, size=self.size_limit)), top
+        """:meth:`Table.parts` of ``table``, whose rows this holds: at most ``rows`` rows a part, each row given
+        its line in file order however many rows a batch of the file holds."""
+        done = 0
+        if self.height:
+            with pq.ParquetFile(self.path) as rows_file:
+                for batch in rows_file.iter_batches(batch_size=rows):
+                    if batch.num_rows == 0:
+                        continue
+                    frame = pl.from_arrow(batch)
+                    assert isinstance(frame, pl.DataFrame)
+                    frame.columns = self.names
+                    frame = frame.with_columns(self.lines.slice(done, frame.height).alias(ROW))
+                    done += frame.height
+                    yield self._checked(table, frame), None if done >= self.height else frame[ROW].max()
+        if done < self.height:
+            raise RuntimeError(f"{self.path}: {done:,} rows read back of {self.height:,} written")
+        if not self.height:  # no row: one empty part, which the rows the file made unreadable go with
+            empty = pl.DataFrame(schema={**dict.fromkeys(self.names, pl.String), ROW: pl.Int64})
+            yield self._checked(table, empty), None
+
+    def _checked(self, table: Table, frame: pl.DataFrame) -> Table:
+        part = replace(table, frame=frame, spill=None, broken=[], warnings=[], blank_rows=0)
+        return drop_blank_rows(refuse_oversize(part, size=self.size_limit))
 
     def close(self) -> None:
         self._dir.cleanup()
