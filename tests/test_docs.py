@@ -295,7 +295,27 @@ README_FIGURES = [
     (r"in the same run: ([\d.]+) s\)", lambda: _recorded("scale", "sizes", "1M", "weekly", "anchor", "wall_s")),
     (r"and ([\d.]+) s at\s+10,000,000, of which", lambda: _recorded("scale", "sizes", "10M", "weekly", "wall_s")),
     (r"against 30 s \(peak ([\d.]+) GiB", lambda: _recorded("scale", "sizes", "10M", "weekly", "peak_gib")),
-    (r"GiB; f9eb931: ([\d.]+) s;", lambda: _recorded("scale", "sizes", "10M", "weekly", "anchor", "wall_s")),
+    (
+        r"a slice at a time; e918bb4: ([\d.]+) s;",
+        lambda: _recorded("scale", "sizes", "10M", "weekly", "anchor", "wall_s"),
+    ),
+    (
+        r"the same weekly job peaks at ([\d.]+) GiB",
+        lambda: _recorded("scale", "sizes", "10M", "weekly_memory_limits", "2GB", "peak_gib"),
+    ),
+    (
+        r"peaks at [\d.]+ GiB\ninstead of ([\d.]+) in the same time",
+        lambda: _recorded("scale", "sizes", "10M", "weekly_memory_limits", "4GB", "peak_gib"),
+    ),
+    (
+        r"in the same time \(([\d.]+) s and",
+        lambda: _recorded("scale", "sizes", "10M", "weekly_memory_limits", "2GB", "wall_s"),
+    ),
+    (
+        r"in the same time \([\d.]+ s and ([\d.]+) s, the faster",
+        lambda: _recorded("scale", "sizes", "10M", "weekly_memory_limits", "4GB", "wall_s"),
+    ),
+    (r"e918bb4's ([\d.]+) GiB: hot issues", lambda: _recorded("scale", "sizes", "10M", "weekly", "anchor", "peak_gib")),
     (
         r"of which marts (\d+) s and signals",
         lambda: _recorded("scale", "sizes", "10M", "weekly", "stage_seconds", "marts"),

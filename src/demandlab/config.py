@@ -104,7 +104,10 @@ class SignalsConfig:
 @dataclass(frozen=True)
 class EngineConfig:
     batch_rows: int = 100_000  # rows stages read, run and write this many rows at a time (bounds memory)
-    memory_limit: str = "4GB"  # DuckDB's memory limit; beyond it DuckDB spills to <db>.tmp ("" = DuckDB's default)
+    # DuckDB's memory limit; beyond it DuckDB spills to <db>.tmp ("" = DuckDB's default, 80 % of the machine's).
+    # 2GB: the weekly job at ten million records peaks at 4.95 GiB instead of 6.93 at 4GB, in the same time
+    # (bench/results/scale.json, weekly_memory_limits); a district of a million records never reaches it
+    memory_limit: str = "2GB"
 
     def __post_init__(self) -> None:
         if self.batch_rows < 1:
