@@ -132,3 +132,32 @@ def test_a_spill_gives_each_row_its_line_whatever_batches_the_file_holds(tmp_pat
     assert parts[-1][1] is None and all(top == part.frame[ROW].max() for part, top in parts[:-1])
     table.close()
     assert not spill.path.exists()
+
+
+def test_what_a_killed_load_left_in_tmpdir_goes_a_day_later(tmp_path, monkeypatch):
+    """A load killed mid-way cannot remove its spill or clean copy (an export's rows in clear): the next spill
+    removes those over a day old, and leaves a load running beside it (and anything not ingest's) alone."""
+    import os
+    import time
+
+    from demandlab.ingest.table import STALE_SECONDS, sweep_stale
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old_spill, new_spill = tmp_path / "demandlab-spill-old", tmp_path / "demandlab-spill-new"
+    for folder in (old_spill, new_spill):
+        folder.mkdir()
+        (folder / "rows.parquet").write_bytes(b"13800000000")
+    old_copy, other = tmp_path / "demandlab-ab_c1234.csv", tmp_path / "demandlab-导出.csv"
+    old_copy.write_text("工单编号\n", encoding="utf-8")
+    other.write_text("x\n", encoding="utf-8")  # a user's file, not one of ingest's
+    long_ago = time.time() - STALE_SECONDS - 60
+    for path in (old_spill, old_copy, other):
+        os.utime(path, (long_ago, long_ago))
+    assert sorted(p.name for p in sweep_stale()) == ["demandlab-ab_c1234.csv", "demandlab-spill-old"]
+    assert new_spill.exists() and other.exists() and not old_spill.exists() and not old_copy.exists()
+    path = tmp_path / "工单导出.csv"
+    path.write_bytes((HEADER + "\n".join(_board_rows()) + "\n").encode("utf-8"))
+    os.utime(new_spill, (long_ago, long_ago))
+    table = read_tables(path, spill=True)[0]  # a spill sweeps first
+    assert not new_spill.exists() and oct(table.spill.path.parent.stat().st_mode & 0o777) == "0o700"
+    table.close()

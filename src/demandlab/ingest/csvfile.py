@@ -35,7 +35,7 @@ from ..errors import disk_problem
 from .headers import find_header_row, normalize_header, unique_headers
 from .limits import HEADER_SEARCH_ROWS, MAX_FIELD_BYTES
 from .lines import _CHUNK, _good_lines, _line_blocks, _lines_after, _scan
-from .table import ROW, BrokenRow, IngestError, Spill, Table, TableWarning, cap
+from .table import COPY_PREFIX, ROW, BrokenRow, IngestError, Spill, Table, TableWarning, cap
 
 _SNIFF_BYTES = 1 << 20
 _READ_BATCH = 100_000  # rows DuckDB hands over at a time
@@ -272,7 +272,7 @@ def read_csv(path: Path, known: set[str], spill: bool = False) -> Table:
         table = _read_clean(path, path, encoding, known, [], scan.newlines, spill=spill)
         if table is not None:
             return table
-    fd, name = tempfile.mkstemp(suffix=".csv", prefix="demandlab-")
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix=COPY_PREFIX)  # readable by this user only
     os.close(fd)
     tmp = Path(name)
     try:

@@ -9,7 +9,9 @@ apart in ``raw`` / ``value``, which the runner keeps in the restricted database 
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -113,6 +115,30 @@ class Table:
             self.spill.close()
 
 
+#: What ingest names its temporary files in TMPDIR: a CSV's rows (a folder) and a clean UTF-8 copy of a CSV (a file).
+SPILL_PREFIX, COPY_PREFIX = "demandlab-spill-", "demandlab-"
+#: Temporary files older than this are a load that was killed (a load removes its own when it ends or fails).
+STALE_SECONDS = 24 * 3600
+
+
+def sweep_stale(now: float | None = None) -> list[Path]:
+    """Remove ingest's temporary files in TMPDIR left by a load that was killed more than a day ago (they hold
+    an export's rows in clear); a load running beside this one is never a day old. Returns what was removed."""
+    root = Path(tempfile.gettempdir())
+    cutoff = (time.time() if now is None else now) - STALE_SECONDS
+    removed = []
+    copies = [f"{COPY_PREFIX}{'?' * 8}{suffix}" for suffix in (".csv", ".clean.csv")]  # mkstemp's 8 characters
+    for path in [*root.glob(f"{SPILL_PREFIX}*"), *(p for pattern in copies for p in root.glob(pattern))]:
+        try:
+            if path.lstat().st_mtime >= cutoff or path.is_symlink():
+                continue
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            removed.append(path)
+        except OSError:  # gone meanwhile, or another user's: left alone
+            continue
+    return removed
+
+
 class Spill:
     """A table's rows as strings in a temporary Parquet file, read back ``rows`` at a time: a CSV
     export of millions of rows is never held whole (the strings of a 1.2 GB file took 3 GB).
@@ -123,7 +149,8 @@ class Spill:
     """
 
     def __init__(self, names: list[str], lines: pl.Series, size_limit: int) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="demandlab-spill-")
+        sweep_stale()
+        self._dir = tempfile.TemporaryDirectory(prefix=SPILL_PREFIX)  # a private folder (mode 0700)
         self.path = Path(self._dir.name) / "rows.parquet"
         self.names, self.lines, self.size_limit = names, lines, size_limit
 
