@@ -161,3 +161,18 @@ def test_what_a_killed_load_left_in_tmpdir_goes_a_day_later(tmp_path, monkeypatc
     table = read_tables(path, spill=True)[0]  # a spill sweeps first
     assert not new_spill.exists() and oct(table.spill.path.parent.stat().st_mode & 0o777) == "0o700"
     table.close()
+
+
+@pytest.mark.parametrize("batch_rows", [2, 10**6])
+def test_a_spilled_load_reports_its_blank_rows(tmp_path, monkeypatch, batch_rows):
+    """Through the pipeline: the blank rows a spilled CSV's chunks find reach the batch (rows_blank), whatever
+    the chunk; rows read = accepted + rejected; the spill is gone after the load."""
+    from tests.ingest.test_chunks import _load
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    path = tmp_path / "工单导出.csv"
+    path.write_bytes((HEADER + "\n".join(_rows()) + "\n").encode("utf-8"))
+    (report,), tables = _load(tmp_path, "db", batch_rows, [(path, None)])
+    assert report.rows_blank == 5 and report.rows_read == report.rows_accepted + report.rows_rejected == 24 + 2
+    assert tables["batches"]["rows_read"].to_list() == [26]
+    assert list(tmp_path.glob("demandlab-spill-*")) == []
