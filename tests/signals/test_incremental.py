@@ -243,3 +243,37 @@ def test_without_a_model_a_large_database_compares_repeats_block_by_block(update
     assert got.height > 10 and got.equals(expected)
     pipe.signals()  # the settings noted differ: a full pass with the model, as the module's other tests found it
     assert _marts(store)["mart_repeats"].equals(updated["marts"]["mart_repeats"])
+
+
+def test_only_records_counted_by_their_group_move_the_weeks_computed_again_back(updated):
+    """A record whose repeat group changed is another person only when it has no contact (people are their
+    contact otherwise, :mod:`demandlab.signals.people`): an update computes the weeks again from the earliest
+    such record, not from a record with a contact whose group changed, however far back."""
+    store, pipe = updated["store"], updated["pipe"]
+    last_monday = updated["last_monday"]
+    far, near = (
+        dt.datetime.combine(last_monday - dt.timedelta(weeks=20), dt.time(9)),
+        dt.datetime.combine(last_monday - dt.timedelta(weeks=2, days=-1), dt.time(9)),
+    )
+    regrouped = pl.DataFrame(
+        {"source": ["12345", "visit"], "record_id": ["far", "near"], "created_at": [far, near],
+         "contact_key": ["k-far", None]},
+        schema={"source": pl.String, "record_id": pl.String, "created_at": pl.Datetime("us"), "contact_key": pl.String},
+    )  # fmt: skip
+    firsts = []
+
+    def weeks(store_, ctx, keys, first, *args, **kwargs):
+        firsts.append(first)
+        raise KeyboardInterrupt  # the transaction rolls back: the module's database is left as it was
+
+    with store.transaction() as con:
+        dl.Store.set_meta(con, "signals_since", dt.datetime.combine(last_monday, dt.time()).isoformat())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(signal_pass, "_repeats", lambda *a: regrouped)
+        patch.setattr(signal_pass, "_weeks", weeks)
+        with pytest.raises(KeyboardInterrupt):
+            pipe.signals()
+    assert firsts == [near.date() - dt.timedelta(days=near.weekday())]
+    with store.transaction() as con:
+        con.execute("delete from meta where key = 'signals_since'")
+    assert _marts(store)["mart_surge_scores"].equals(updated["marts"]["mart_surge_scores"])

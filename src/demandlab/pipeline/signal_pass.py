@@ -95,8 +95,11 @@ def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Prog
             keys = read.place_keys(store)
             regrouped = _repeats(store, ctx, keys, step)
             first = ctx.first_week()
-            if regrouped.height:  # people counted by group: the weeks of records whose group changed
-                earliest = regrouped["created_at"].min().date()
+            # a record without a contact is counted as its group's person: the weeks of those whose group changed
+            # are computed again (a record with a contact is its contact, whatever its group)
+            by_group = regrouped.filter(pl.col("contact_key").is_null())
+            if by_group.height:
+                earliest = by_group["created_at"].min().date()
                 first = max(min(first, earliest - dt.timedelta(days=earliest.weekday())), first_data)
             if ctx.since is not None:
                 outputs.signal_weeks_forgotten(con, first)
@@ -112,7 +115,7 @@ def _week_start(moment: dt.date) -> dt.datetime:
 
 def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callable[[], None]) -> pl.DataFrame:
     """Bring ``mart_repeats`` up to date, calling ``step`` after each block; returns the records whose group
-    changed (source, record_id, created_at)."""
+    changed (source, record_id, created_at, contact_key)."""
     window = dt.timedelta(days=ctx.config.repeat_window_days)
     vectorize = None  # the model's TF-IDF
     if ctx.since is not None:
@@ -141,9 +144,11 @@ def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callab
             before = previous.select(*schema.KEY, "created_at", old="repeat_group_id")
             after = groups.select(*schema.KEY, "created_at", new="repeat_group_id")
             both = before.join(after, on=[*schema.KEY, "created_at"], how="full", coalesce=True)
-            changed.append(both.filter(pl.col("old").ne_missing(pl.col("new"))).select(*schema.KEY, "created_at"))
+            moved = both.filter(pl.col("old").ne_missing(pl.col("new"))).select(*schema.KEY, "created_at")
+            changed.append(moved.join(texts.select(*schema.KEY, "contact_key"), on=schema.KEY, how="left"))
     return pl.concat(changed) if changed else pl.DataFrame(schema={"source": pl.String, "record_id": pl.String,
-                                                                   "created_at": pl.Datetime("us")})  # fmt: skip
+                                                                   "created_at": pl.Datetime("us"),
+                                                                   "contact_key": pl.String})  # fmt: skip
 
 
 def families(store: Store, keys: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
