@@ -9,8 +9,9 @@ costs what the week costs:
 * ``mart_repeats``: the groups with a member created from ``since`` − ``repeat_window_days`` on;
 * ``mart_surge_scores`` and the surge and crowd rows of ``mart_alerts``: the weeks from the week of
   ``since`` (or of the earliest record without a contact whose repeat group changed, since such
-  people are counted by group; a record with a contact is its contact) to the last, each block of weeks reading its baselines' lookback and what the weeks
-  before it decided from the marts as written (:mod:`demandlab.signals.stage`);
+  people are counted by group; a record with a contact is its contact) to the last, each block
+  of weeks reading its baselines' lookback and what the weeks before it decided from the marts
+  as written (:mod:`demandlab.signals.stage`);
 * the 一人多诉 rows of ``mart_alerts``: the people of the changed records and of the alerts that held
   any of them, with all their records;
 * ``mart_hot_issues``: as of the latest week, from the records of ``hot_weeks`` (the year before
