@@ -26,7 +26,8 @@ by which commit it was measured (``measured``; its weekly figures too when ``--w
 same database, and is recorded as the size's ``weekly.anchor``;
 ``--weekly --weekly-limits 4GB,2GB [--rounds N]``: the weekly job of this checkout with each DuckDB memory limit,
 alternately, recorded as the size's ``weekly_memory_limits``; ``--sizes "" --compare 200000``: only the
-comparison; ``--sizes 10000000``: add 10M to 1M and 3M.)
+comparison; ``--sizes 10000000``: add 10M to 1M and 3M; ``--steps signals,ingest``: those steps of the build
+measured again, from scratch (signals on a copy of each database), the rest kept; with ``--weekly`` before it.)
 (about 10 minutes per million records; districts are kept in $DEMANDLAB_SCALE_DIR, default
 /tmp/demandlab-scale, as synth-1M, synth-3M, synth-10M, and reused.)
 """
@@ -268,6 +269,39 @@ def _provenance() -> dict:
     return {"at": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit or None}
 
 
+#: Steps ``--steps`` can measure again, each from scratch as the build runs it.
+AGAIN = ("ingest", "signals")
+
+
+def _step_again(folder: Path, db: Path, name: str) -> dict:
+    """The build's step ``name`` measured again (e.g. after a change to it): ``ingest`` every export into a new
+    database; ``signals`` on a copy of the size's database with the place finder forgotten, so every record is
+    located again and the signal marts are computed whole, as after ``marts`` in a build."""
+    if name not in AGAIN:
+        raise SystemExit(f"--steps: only {', '.join(AGAIN)} can be measured again, not {name!r}")
+    work = db.parent / "again"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    copy = work / db.name
+    try:
+        if name == "ingest":
+            argv = [_cli(), "ingest", "--db", str(copy), "--grids", str(folder / "grids.csv"), *_exports(folder)]
+            return {**_timed(name, argv), "measured": _provenance()}
+        shutil.copy(db, copy)
+        restricted = db.with_name(db.name + ".restricted.duckdb")
+        if restricted.exists():
+            shutil.copy(restricted, work / restricted.name)
+        import duckdb
+
+        con = duckdb.connect(str(copy))
+        con.execute("delete from meta where key = 'place_finder'")
+        con.close()
+        out = _timed(name, [sys.executable, "-m", "bench.scale", "stage", str(copy), name], cwd=_here())
+        return {**out, "measured": _provenance()}
+    finally:
+        shutil.rmtree(work)
+
+
 def _anchor_src(ref: str, into: Path) -> Path:
     """The ``src`` folder of commit ``ref`` (``git archive``), to run the weekly job of that code."""
     shutil.rmtree(into, ignore_errors=True)
@@ -341,25 +375,36 @@ def main(argv: list[str] | None = None) -> dict:
         help="with --weekly: instead of the anchor, this checkout's weekly job with each of these DuckDB memory "
         "limits (e.g. 4GB,2GB), alternately; recorded as the size's weekly_memory_limits",
     )
+    parser.add_argument(
+        "--steps",
+        help="measure these steps of the build again, from scratch (signals on a copy of each database; "
+        f"{', '.join(AGAIN)}); recorded in the size's steps with their own ``measured``",
+    )
     args = parser.parse_args(argv)
     root = Path(os.environ.get("DEMANDLAB_SCALE_DIR", "/tmp/demandlab-scale"))
     root.mkdir(parents=True, exist_ok=True)
     sizes = [int(x) for x in args.sizes.split(",") if x]
     recorded = json.loads((RESULTS / "scale.json").read_text("utf-8")) if (RESULTS / "scale.json").exists() else {}
     # what this run does not measure is kept as recorded (each size says when and by which commit it was measured)
-    measuring = set() if args.weekly else {_label(n) for n in sizes}
+    measuring = set() if args.weekly or args.steps else {_label(n) for n in sizes}
     results: dict = {"sizes": {k: v for k, v in recorded.get("sizes", {}).items() if k not in measuring}}
     if "compare" in recorded and not args.compare:
         results["compare"] = recorded["compare"]
     partial = RESULTS / "scale.partial.json"
     if args.reuse and partial.exists():
         results = json.loads(partial.read_text("utf-8"))
-    if args.weekly:
+    if args.weekly or args.steps:
         anchor = _anchor_src(args.anchor, root / "anchor") if args.anchor else None
         for n in sizes:
             label = _label(n)
-            print(f"  {label} (weekly only)", flush=True)
+            print(f"  {label} (again: {', '.join(filter(None, [args.steps, args.weekly and 'weekly']))})", flush=True)
             db, folder = root / "bench" / label / "demandlab.duckdb", root / f"synth-{label}"
+            for name in args.steps.split(",") if args.steps else []:
+                steps = results["sizes"][label]["steps"]
+                steps[name] = _step_again(folder, db, name)
+                results["sizes"][label]["peak_gib"] = max(s["peak_gib"] for s in steps.values())
+            if not args.weekly:
+                continue
             if args.weekly_limits:
                 limits = args.weekly_limits.split(",")
                 results["sizes"][label]["weekly_memory_limits"] = _weekly_limits(folder, db, limits, args.rounds)

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 import demandlab as dl
+from demandlab.duck import limit_memory, release_cache
 from demandlab.store import (
     SCHEMA_VERSION,
     MissingDatabase,
@@ -150,3 +151,42 @@ with Store({str(tmp_path / "db.duckdb")!r}, read_only=True) as store:
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
+
+
+def test_release_cache_lets_duckdb_drop_the_blocks_it_read_and_keeps_the_limit(tmp_path):
+    """What DuckDB read stays in its memory up to its limit; ``release_cache`` empties it and restores the limit
+    it is given (DuckDB's own default for None)."""
+    path = tmp_path / "cache.duckdb"
+    with Store(path) as store:
+        store.con.execute("create table big as select range as i, md5(range::varchar) || 'x' as s from range(400000)")
+    with Store(path) as store:
+
+        def cached() -> int:
+            query = "select coalesce(sum(memory_usage_bytes), 0) from duckdb_memory() where tag = 'BASE_TABLE'"
+            return store.con.execute(query).fetchall()[0][0]
+
+        def limit() -> str:
+            return store.con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+
+        default = limit()
+        store.con.execute("select sum(length(s)) from big").fetchall()
+        assert cached() > 4_000_000
+        release_cache(store.con, None)
+        assert cached() < 1_000_000 and limit() == default
+        limit_memory(store.con, "512MB")
+        store.con.execute("select sum(length(s)) from big").fetchall()
+        release_cache(store.con, "512MB")
+        assert cached() < 1_000_000 and limit() in ("488.2 MiB", "488.2MiB")
+        assert store.scalar("select count(*) from big") == 400_000
+
+
+def test_release_cache_keeps_what_duckdb_cannot_let_go():
+    """A table in memory with nowhere to spill cannot be evicted: the setting fails alone, the limit and the
+    rows stay."""
+    with Store(":memory:") as store:
+        limit_memory(store.con, "1GB")
+        store.con.execute("set temp_directory = ''")
+        store.con.execute("create table pinned as select range as i, repeat('x', 100) as s from range(300000)")
+        release_cache(store.con, "1GB")
+        assert store.con.execute("select current_setting('memory_limit')").fetchall()[0][0] in ("953.6 MiB", "953.6MiB")
+        assert store.scalar("select count(*) from pinned") == 300_000

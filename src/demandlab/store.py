@@ -243,6 +243,7 @@ class Store:
         self.path = str(path)
         self.read_only = read_only
         self.restricted_attached = False
+        self.memory_limit: str | None = None  # what the pipeline capped DuckDB at (None: DuckDB's default)
         memory = self.path == ":memory:"
         if not memory and not Path(self.path).exists():
             if read_only or not create:

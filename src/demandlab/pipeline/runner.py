@@ -71,6 +71,7 @@ class Pipeline:
         self.store, self.config, self.progress, self.now = store, config or Config(), progress or silent, now
         if self.config.engine.memory_limit:
             limit_memory(store.con, self.config.engine.memory_limit)
+            store.memory_limit = self.config.engine.memory_limit  # restored after its cache is let go
         if not store.read_only:
             store.attach_restricted()
 

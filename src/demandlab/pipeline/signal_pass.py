@@ -18,7 +18,8 @@ costs what the week costs:
   counted per place and theme in SQL, not read).
 
 An update is one transaction. A full pass commits after each block (DuckDB holds a transaction's
-uncommitted rows outside its memory limit): it first notes ``signals_since = all``, so a pass
+uncommitted rows outside its memory limit) and once each block has read its records, letting DuckDB drop
+what it kept of them between the transactions: it first notes ``signals_since = all``, so a pass
 stopped midway is done again whole by the next run, and the settings are noted last.
 
 Memory is that of a block of weeks (:data:`~demandlab.signals.stage.BLOCK_WEEKS`, fewer in a dense district:
@@ -38,6 +39,7 @@ from functools import partial
 import polars as pl
 
 from .. import schema, sql
+from ..duck import release_cache
 from ..marts import read
 from ..signals.alerts import ALERT_COLUMNS
 from ..signals.hot import HOT_COLUMNS, week_end
@@ -60,7 +62,6 @@ from ..signals.stage import (
 )
 from ..store import Store, registered
 from . import outputs
-from .batches import commit_so_far
 from .reports import Progress, silent
 
 #: The signal marts and their columns, in the order they are written.
@@ -82,6 +83,16 @@ def _one_transaction() -> None:
     """The ``step`` of an update: nothing commits before the end."""
 
 
+def _commit_and_let_go(store: Store) -> None:
+    """The ``step`` of a full pass, called after each block's writes and once its reads are done: commit so far
+    and, between the transactions, let DuckDB drop the blocks it kept from what it read (:func:`.duck.release_cache`;
+    at ten million records 2 GB stayed under the frames each block works on). Outside a transaction, a memory limit
+    DuckDB cannot meet for a moment fails that setting alone."""
+    store.con.execute("commit")
+    release_cache(store.con, store.memory_limit)
+    store.con.execute("begin transaction")
+
+
 def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Progress = silent) -> None:
     """Bring the signal marts up to date (see the module docstring); ``settings`` are noted with them."""
     first_data, last_data, busiest = store.con.execute(sql.text("io/signal_weeks")).fetchall()[0]
@@ -91,7 +102,7 @@ def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Prog
         if ctx.since is None:
             outputs.signal_tables(con, SIGNAL_COLUMNS)
             Store.set_meta(con, "signals_since", "all")  # stopped midway, the next run passes again whole
-            step = partial(commit_so_far, con)
+            step = partial(_commit_and_let_go, store)
         if first_data is not None:
             keys = read.place_keys(store)
             regrouped = _repeats(store, ctx, keys, step)
@@ -106,7 +117,7 @@ def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Prog
                 outputs.signal_weeks_forgotten(con, first)
             _weeks(store, ctx, keys, first, progress, families(store, keys), step)
             _repeat_callers(store, ctx, keys, regrouped, step)
-            _hot(store, ctx, keys)
+            _hot(store, ctx, keys, step)
         outputs.signals(con, settings)
 
 
@@ -115,8 +126,8 @@ def _week_start(moment: dt.date) -> dt.datetime:
 
 
 def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callable[[], None]) -> pl.DataFrame:
-    """Bring ``mart_repeats`` up to date, calling ``step`` after each block; returns the records whose group
-    changed (source, record_id, created_at, contact_key)."""
+    """Bring ``mart_repeats`` up to date, calling ``step`` after each block's reads and after its writes; returns
+    the records whose group changed (source, record_id, created_at, contact_key)."""
     window = dt.timedelta(days=ctx.config.repeat_window_days)
     vectorize = None  # the model's TF-IDF
     if ctx.since is not None:
@@ -138,6 +149,7 @@ def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callab
             if since is not None
             else pl.DataFrame(schema=REPEAT_COLUMNS)
         )
+        step()
         groups = repeat_groups(previous if since is not None else None, texts, since, ctx, vectorize)
         outputs.repeat_groups(store.con, groups, previous)
         step()
@@ -178,7 +190,8 @@ def _weeks(
     step: Callable[[], None] = _one_transaction,
 ) -> None:
     """Surge tests, surge and crowd alerts of the weeks from ``first``, a block of weeks at a time, calling
-    ``step`` after each; ``streets``: :func:`families` (None: the district is one family)."""
+    ``step`` after each block's reads and after its writes; ``streets``: :func:`families` (None: the district is
+    one family)."""
     back = lookback(ctx)
     blocks = week_blocks(first, ctx.last_week, ctx.block_weeks)
     lookback_alerts = sql.text("io/signal_lookback_alerts")
@@ -205,12 +218,14 @@ def _weeks(
                 grid_families=streets[0] if streets else None,
                 place_families=streets[1] if streets else None,
             )
+            step()
             scored = score_block(inputs, ctx)
             alerted = surge_cells_to_read(scored)
             parts = [placed]
             if alerted.height:
                 parts.append(read.signal_records(store, groups=True, only=alerted, keys=keys))
             records = pl.concat(parts).unique(schema.KEY, keep="first", maintain_order=True)
+            step()
             inputs.records = with_people(records.sort("created_at", "source", "record_id"))
             found = weekly_signals(inputs, ctx, scored)
             outputs.signal_rows(store.con, "mart_surge_scores", found.surge_scores)
@@ -271,7 +286,9 @@ def _repeat_callers(
         parts = max(1, math.ceil(total / PEOPLE_PART))
         people = people.with_row_index("_i").with_columns(_part=pl.col("_i") % parts).drop("_i")
         for _, part in people.partition_by("_part", as_dict=True).items():
-            alerts = repeat_caller_stage(with_people(_person_records(store, part.drop("_part"), keys)), ctx)
+            records = _person_records(store, part.drop("_part"), keys)
+            step()
+            alerts = repeat_caller_stage(with_people(records), ctx)
             outputs.repeat_caller_alerts(store.con, alerts, [])
             step()
         return
@@ -287,8 +304,9 @@ def _repeat_callers(
     outputs.repeat_caller_alerts(store.con, alerts, gone["alert_id"].unique().to_list())
 
 
-def _hot(store: Store, ctx: SignalsContext, keys: pl.DataFrame) -> None:
-    """Hot issues as of the end of the latest week: the records of their period, the year before counted."""
+def _hot(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callable[[], None] = _one_transaction) -> None:
+    """Hot issues as of the end of the latest week: the records of their period, the year before counted
+    (``step`` once they are read)."""
     weeks = ctx.config.hot_weeks
     as_of = week_end(ctx.last_week)
     start = as_of - dt.timedelta(weeks=weeks) if weeks else None
@@ -297,6 +315,7 @@ def _hot(store: Store, ctx: SignalsContext, keys: pl.DataFrame) -> None:
     texts = period.select(*schema.KEY, "created_at", "tokens")
     del period
     past = read.signal_place_counts(store, start - dt.timedelta(weeks=52), start, keys) if weeks else None
+    step()
     outputs.hot_issues(store.con, hot_stage(people, texts, None, ctx, past, partial(record_texts, store)))
 
 

@@ -88,7 +88,7 @@ def crowd_counts(
     last_week = last_week or base["week_start"].max()
     first_week = first_week or base["week_start"].min()
     windows = (  # each person's records in a window, then the window's (a value_counts per group took 10x as long)
-        _windows(base, model.days, first_week, last_week)
+        _windows(base.select(*cols, "created_at", "person_key"), model.days, first_week, last_week)
         .group_by(*cols, "week_start", "person_key")
         .agg(records=pl.len())
         .group_by(*cols, "week_start")
