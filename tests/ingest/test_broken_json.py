@@ -82,3 +82,36 @@ def test_broken_foreign_and_oversize_lines_cost_only_themselves(tmp_path):
         "不是有效的 JSON（可能被截断或缺少引号、括号）",
     ]
     assert_no_value_in_messages(prepared)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 50_000])
+def test_json_lines_held_a_chunk_at_a_time_read_as_one_frame(tmp_path, monkeypatch, chunk):
+    """Objects become a frame every CHUNK_ROWS rows (a file of 1.25 million held as dicts took 3.3 GiB): keys a
+    later chunk brings first, keys a chunk lacks, a blank and a broken line between chunks, and a key spelled two
+    ways give the frame of one chunk — columns in the order keys first appear, rows in file order."""
+    from demandlab.ingest import jsonfile
+
+    rows = [_visit(1), _visit(2), _visit(3, 网格员="李"), _visit(4), _visit(5, **{"小区 ": "翠湖", "网格员": None})]
+    text = _lines(rows[:2]) + "\n" + "{broken\n" + _lines(rows[2:])
+    path = tmp_path / "visits.jsonl"
+    path.write_text(text, "utf-8")
+    monkeypatch.setattr(jsonfile, "CHUNK_ROWS", chunk)
+    table = jsonfile.read_json(path)
+    assert table.frame.columns == ["走访编号", "走访时间", "走访情况", "网格员", "小区", "__row"]
+    assert table.frame.rows() == [
+        ("Z1", "2025-03-01 10:00", "第1户楼道堆物", None, None, 1),
+        ("Z2", "2025-03-02 10:00", "第2户楼道堆物", None, None, 2),
+        ("Z3", "2025-03-03 10:00", "第3户楼道堆物", "李", None, 5),
+        ("Z4", "2025-03-04 10:00", "第4户楼道堆物", None, None, 6),
+        ("Z5", "2025-03-05 10:00", "第5户楼道堆物", None, "翠湖", 7),
+    ]
+    assert table.blank_rows == 1 and [b.row for b in table.broken] == [4]
+
+
+def test_json_lines_with_only_broken_lines_give_a_frame_without_rows(tmp_path):
+    path = tmp_path / "broken.jsonl"
+    path.write_text("{broken\n[1, 2]\n", "utf-8")
+    from demandlab.ingest import jsonfile
+
+    table = jsonfile.read_json(path)
+    assert table.frame.columns == ["__row"] and table.frame.height == 0 and len(table.broken) == 2

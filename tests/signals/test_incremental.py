@@ -18,7 +18,7 @@ import pytest
 import demandlab as dl
 from demandlab import sql
 from demandlab.config import demo_config
-from demandlab.pipeline import contexts, runner, signal_pass
+from demandlab.pipeline import batches, contexts, runner, signal_pass
 from demandlab.signals import stage
 from demandlab.signals.hot import week_end
 from demandlab.signals.people import with_people
@@ -213,7 +213,7 @@ def test_a_full_pass_lets_duckdbs_cache_go_between_its_transactions_and_gives_th
     pass lets it go once a block has read its records. Only ever between transactions (a limit DuckDB cannot
     meet inside one aborts it), and the marts are those of the pass before."""
     store, pipe = updated["store"], updated["pipe"]
-    real, outside = signal_pass.release_cache, []
+    real, outside = batches.release_cache, []
 
     def checked(con, limit):
         try:
@@ -228,7 +228,7 @@ def test_a_full_pass_lets_duckdbs_cache_go_between_its_transactions_and_gives_th
     with store.transaction() as con:
         con.execute("insert or replace into meta values ('signals_since', 'all')")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(signal_pass, "release_cache", checked)
+        patch.setattr(batches, "release_cache", checked)
         pipe.signals()
     assert len(outside) >= 4 and all(outside)  # repeats, weeks (twice a block), people, hot issues
     assert store.con.execute("select current_setting('memory_limit')").fetchall()[0][0] in ("1.8 GiB", "1.8GiB")

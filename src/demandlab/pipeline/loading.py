@@ -184,7 +184,7 @@ def land(store: Store, loaded: Loaded) -> BatchReport:
                 if prepared.rows_read < loaded.rows:  # a file in several chunks: say how far it is
                     log.info("%s: %d / %d rows checked and written", loaded.path.name, report.rows_read, loaded.rows)
                 if done % COMMIT_BATCHES == 0:
-                    commit_so_far(con)
+                    commit_so_far(con, store)  # the chunks are read by pyarrow: no query of DuckDB's is open
             new, updated = con.execute(sql.text("io/batch_versions"), [loaded.batch_id]).fetchall()[0]
         rejects = pl.concat(rejected, how="diagonal_relaxed")
         report.rows_accepted = accepted - unknown_rows

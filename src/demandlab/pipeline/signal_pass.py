@@ -39,7 +39,6 @@ from functools import partial
 import polars as pl
 
 from .. import schema, sql
-from ..duck import release_cache
 from ..marts import read
 from ..signals.alerts import ALERT_COLUMNS
 from ..signals.hot import HOT_COLUMNS, week_end
@@ -62,6 +61,7 @@ from ..signals.stage import (
 )
 from ..store import Store, registered
 from . import outputs
+from .batches import commit_so_far
 from .reports import Progress, silent
 
 #: The signal marts and their columns, in the order they are written.
@@ -83,16 +83,6 @@ def _one_transaction() -> None:
     """The ``step`` of an update: nothing commits before the end."""
 
 
-def _commit_and_let_go(store: Store) -> None:
-    """The ``step`` of a full pass, called after each block's writes and once its reads are done: commit so far
-    and, between the transactions, let DuckDB drop the blocks it kept from what it read (:func:`.duck.release_cache`;
-    at ten million records 2 GB stayed under the frames each block works on). Outside a transaction, a memory limit
-    DuckDB cannot meet for a moment fails that setting alone."""
-    store.con.execute("commit")
-    release_cache(store.con, store.memory_limit)
-    store.con.execute("begin transaction")
-
-
 def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Progress = silent) -> None:
     """Bring the signal marts up to date (see the module docstring); ``settings`` are noted with them."""
     first_data, last_data, busiest = store.con.execute(sql.text("io/signal_weeks")).fetchall()[0]
@@ -102,7 +92,7 @@ def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Prog
         if ctx.since is None:
             outputs.signal_tables(con, SIGNAL_COLUMNS)
             Store.set_meta(con, "signals_since", "all")  # stopped midway, the next run passes again whole
-            step = partial(_commit_and_let_go, store)
+            step = partial(commit_so_far, con, store)  # DuckDB's cache let go between the transactions
         if first_data is not None:
             keys = read.place_keys(store)
             regrouped = _repeats(store, ctx, keys, step)
