@@ -176,3 +176,39 @@ def test_a_spilled_load_reports_its_blank_rows(tmp_path, monkeypatch, batch_rows
     assert report.rows_blank == 5 and report.rows_read == report.rows_accepted + report.rows_rejected == 24 + 2
     assert tables["batches"]["rows_read"].to_list() == [26]
     assert list(tmp_path.glob("demandlab-spill-*")) == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_load_keeps_a_csvs_rows_beside_the_database_not_in_tmpdir(tmp_path, monkeypatch, encoding):
+    """TMPDIR is often a tmpfs (memory) shared by every user: while a file loads, its spilled rows and a GB18030
+    file's clean UTF-8 copy wait in ``<db>.spill``, a folder only this user can read, removed after the load."""
+    from tests.ingest.test_chunks import _load
+
+    from demandlab.ingest import csvfile
+    from demandlab.ingest.table import Spill
+
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
+    spills, copies = [], []
+    real_parts, real_copy = Spill.parts, csvfile._clean_copy
+
+    def parts(self, table, rows):
+        folder = self.path.parent.parent
+        spills.append((folder, oct(folder.stat().st_mode & 0o777), tuple(tmpdir.iterdir())))
+        yield from real_parts(self, table, rows)
+
+    def clean_copy(source, encoding, out):
+        copies.append(out.parent)
+        return real_copy(source, encoding, out)
+
+    monkeypatch.setattr(Spill, "parts", parts)
+    monkeypatch.setattr(csvfile, "_clean_copy", clean_copy)
+    path = tmp_path / "工单导出.csv"
+    path.write_bytes((HEADER + "\n".join(_board_rows()) + "\n").encode(encoding))
+    (report,), tables = _load(tmp_path, "db", 2, [(path, None)])
+    beside = tmp_path / "db" / "d.duckdb.spill"
+    assert spills and set(spills) == {(beside, "0o700", ())}  # read once to choose time formats, once to check
+    assert copies == ([beside] if encoding == "gb18030" else [])
+    assert report.rows_read == report.rows_accepted + report.rows_rejected and tables["raw"].height > 0
+    assert not beside.exists() and list(tmpdir.iterdir()) == []

@@ -35,7 +35,7 @@ from ..errors import disk_problem
 from .headers import find_header_row, normalize_header, unique_headers
 from .limits import HEADER_SEARCH_ROWS, MAX_FIELD_BYTES
 from .lines import _CHUNK, _good_lines, _line_blocks, _lines_after, _scan
-from .table import COPY_PREFIX, ROW, BrokenRow, IngestError, Spill, Table, TableWarning, cap
+from .table import COPY_PREFIX, ROW, BrokenRow, IngestError, Spill, Table, TableWarning, cap, scratch_folder
 
 _SNIFF_BYTES = 1 << 20
 _READ_BATCH = 100_000  # rows DuckDB hands over at a time
@@ -263,16 +263,18 @@ def _layout(path: Path, known: set[str]) -> _Layout:
 
 
 # --- reading -------------------------------------------------------------------------------------------
-def read_csv(path: Path, known: set[str], spill: bool = False) -> Table:
+def read_csv(path: Path, known: set[str], spill: bool | Path = False) -> Table:
     """Read a CSV export into a :class:`Table` (see the module's docstring); with ``spill``, the rows
-    DuckDB reads go to a temporary Parquet file (:class:`~demandlab.ingest.table.Spill`), not memory."""
+    DuckDB reads go to a temporary Parquet file (:class:`~demandlab.ingest.table.Spill`), not memory: in
+    TMPDIR, or in the folder ``spill`` names, where a clean copy of the file goes too."""
     encoding = sniff_encoding(path)
     scan = _scan(path) if encoding.startswith("utf-8") else None
     if scan is not None and scan.clean:
         table = _read_clean(path, path, encoding, known, [], scan.newlines, spill=spill)
         if table is not None:
             return table
-    fd, name = tempfile.mkstemp(suffix=".csv", prefix=COPY_PREFIX)  # readable by this user only
+    folder = scratch_folder(spill if isinstance(spill, Path) else None)
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix=COPY_PREFIX, dir=folder)  # readable by this user only
     os.close(fd)
     tmp = Path(name)
     try:
@@ -298,13 +300,14 @@ def _read_clean(
     broken: list[BrokenRow],
     newlines: int,
     final: bool = False,
-    spill: bool = False,
+    spill: bool | Path = False,
 ) -> Table | None:
     """Read a UTF-8 file with normal line endings; None when it turns out to hold lines in another
     encoding and is not yet the clean copy (the caller then makes one)."""
     layout = _layout(path, known)
     blanked = {b.row for b in broken}
-    spilled = Spill(layout.names, pl.Series(ROW, [], pl.Int64), MAX_FIELD_BYTES) if spill else None
+    folder = spill if isinstance(spill, Path) else None
+    spilled = Spill(layout.names, pl.Series(ROW, [], pl.Int64), MAX_FIELD_BYTES, folder) if spill else None
     try:
         frame, height, errors = _duckdb_read(path, layout, spilled)
     except _Unreadable:

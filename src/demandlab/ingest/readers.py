@@ -94,13 +94,14 @@ def read_tables(
     sheet: str | None = None,
     known_headers: Iterable[str] = (),
     first_only: bool = False,
-    spill: bool = False,
+    spill: bool | Path = False,
 ) -> list[Table]:
     """Every table in ``path``: one for CSV, JSON and Parquet; for a workbook, each visible sheet whose
     header holds at least two known headers (a 说明 or 汇总 sheet is left alone), or only ``sheet``.
 
     ``spill``: a CSV's rows are kept in a temporary file (:class:`~demandlab.ingest.table.Spill`), read
-    back by :meth:`Table.parts`; close the table when done (ingest does).
+    back by :meth:`Table.parts`, in TMPDIR or in the folder ``spill`` names; close the table when done
+    (ingest does).
 
     Examples
     --------

@@ -115,16 +115,26 @@ class Table:
             self.spill.close()
 
 
-#: What ingest names its temporary files in TMPDIR: a CSV's rows (a folder) and a clean UTF-8 copy of a CSV (a file).
+#: What ingest names its temporary files: a CSV's rows (a folder) and a clean UTF-8 copy of a CSV (a file).
 SPILL_PREFIX, COPY_PREFIX = "demandlab-spill-", "demandlab-"
 #: Temporary files older than this are a load that was killed (a load removes its own when it ends or fails).
 STALE_SECONDS = 24 * 3600
 
 
-def sweep_stale(now: float | None = None) -> list[Path]:
-    """Remove ingest's temporary files in TMPDIR left by a load that was killed more than a day ago (they hold
-    an export's rows in clear); a load running beside this one is never a day old. Returns what was removed."""
-    root = Path(tempfile.gettempdir())
+def scratch_folder(folder: Path | None) -> Path:
+    """Where ingest keeps a file's rows while it checks them: ``folder`` (the pipeline's is beside the database,
+    created readable by this user only), else TMPDIR."""
+    if folder is None:
+        return Path(tempfile.gettempdir())
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def sweep_stale(now: float | None = None, folder: Path | None = None) -> list[Path]:
+    """Remove ingest's temporary files in ``folder`` (None: TMPDIR) left by a load that was killed more than a
+    day ago (they hold an export's rows in clear); a load running beside this one is never a day old. Returns
+    what was removed."""
+    root = folder if folder is not None else Path(tempfile.gettempdir())
     cutoff = (time.time() if now is None else now) - STALE_SECONDS
     removed = []
     copies = [f"{COPY_PREFIX}{'?' * 8}{suffix}" for suffix in (".csv", ".clean.csv")]  # mkstemp's 8 characters
@@ -141,16 +151,18 @@ def sweep_stale(now: float | None = None) -> list[Path]:
 
 class Spill:
     """A table's rows as strings in a temporary Parquet file, read back ``rows`` at a time: a CSV
-    export of millions of rows is never held whole (the strings of a 1.2 GB file took 3 GB).
+    export of millions of rows is never held whole (the strings of a 1.2 GB file took 3 GB). The file is in
+    ``folder`` (:func:`scratch_folder`; TMPDIR is often a tmpfs, which holds its files in memory).
 
     ``lines`` are the rows' line numbers in file order; the columns are renamed to ``names``.
     A value over the size limit and a blank row are found as each part is read
     (:func:`refuse_oversize`, :func:`drop_blank_rows`), as a reader does for a table in memory.
     """
 
-    def __init__(self, names: list[str], lines: pl.Series, size_limit: int) -> None:
-        sweep_stale()
-        self._dir = tempfile.TemporaryDirectory(prefix=SPILL_PREFIX)  # a private folder (mode 0700)
+    def __init__(self, names: list[str], lines: pl.Series, size_limit: int, folder: Path | None = None) -> None:
+        root = scratch_folder(folder)
+        sweep_stale(folder=root)
+        self._dir = tempfile.TemporaryDirectory(prefix=SPILL_PREFIX, dir=root)  # a private folder (mode 0700)
         self.path = Path(self._dir.name) / "rows.parquet"
         self.names, self.lines, self.size_limit = names, lines, size_limit
 

@@ -43,6 +43,9 @@ from .reports import BatchReport, log
 #: What the restricted file keeps of a reject (the original row and the offending value) and of a warning.
 REJECT_VALUES = ("batch_id", "file_name", "sheet", "row_number", "column_name", "reason", "value", "raw")
 WARNING_VALUES = ("batch_id", "file_name", "sheet", "row_number", "column_name", "reason", "value")
+#: A load keeps a CSV's rows in ``<db>.spill`` while it checks them (readable by this user only, removed when the
+#: load ends): beside the database, not in TMPDIR, which is often a tmpfs (memory) and shared.
+SCRATCH_SUFFIX = ".spill"
 
 
 @dataclass(frozen=True)
@@ -88,12 +91,18 @@ def load_file(
     digest, skipped = seen_before(store, path)
     if skipped:
         return skipped
-    loaded = read_file(path, digest, config, grids, loaded_at, mapping, sheet)
+    scratch = True if store.path == ":memory:" else Path(store.path + SCRATCH_SUFFIX)
     try:
-        return land(store, loaded)
+        loaded = read_file(path, digest, config, grids, loaded_at, mapping, sheet, scratch)
+        try:
+            return land(store, loaded)
+        finally:
+            if isinstance(loaded.parts, TablePlan):
+                loaded.parts.close()
     finally:
-        if isinstance(loaded.parts, TablePlan):
-            loaded.parts.close()
+        if isinstance(scratch, Path):
+            with contextlib.suppress(OSError):
+                scratch.rmdir()  # removed when empty only
 
 
 def seen_before(store: Store, path: Path) -> tuple[str, BatchReport | None]:
@@ -118,13 +127,15 @@ def read_file(
     loaded_at: dt.datetime,
     mapping: str | None,
     sheet: str | None,
+    scratch: Path | bool = True,
 ) -> Loaded:
     """Read and map every table of ``path``: nothing is written. One table is checked
     ``engine.batch_rows`` rows at a time as ``parts`` is iterated; the sheets of a workbook with
-    several are checked together (an id repeated across sheets)."""
+    several are checked together (an id repeated across sheets). A CSV's rows wait on disk in ``scratch``
+    (a folder; True: TMPDIR)."""
     user_mappings = config.paths.mappings
     known = {h for m in available_mappings(user_mappings).values() for h in m.headers}
-    tables = read_tables(path, sheet=sheet, known_headers=known, spill=True)
+    tables = read_tables(path, sheet=sheet, known_headers=known, spill=scratch)
     try:
         mappings = [choose_mapping(path, table.headers, mapping, user_mappings) for table in tables]
         if len(tables) == 1:
