@@ -296,7 +296,10 @@ README_FIGURES = [
         r"1,000,000 records \(e918bb4: ([\d.]+) s\)",
         lambda: _recorded("scale", "sizes", "1M", "weekly", "anchor", "wall_s"),
     ),
-    (r"18.1 s\),\s+([\d.]+) s at 3,000,000", lambda: _recorded("scale", "sizes", "3M", "weekly", "wall_s")),
+    (
+        r"\(e918bb4: [\d.]+ s\),\s+([\d.]+) s at 3,000,000",
+        lambda: _recorded("scale", "sizes", "3M", "weekly", "wall_s"),
+    ),
     (r"at 3,000,000 \(e918bb4: ([\d.]+) s\)", lambda: _recorded("scale", "sizes", "3M", "weekly", "anchor", "wall_s")),
     (r"and ([\d.]+) s at 10,000,000 \(e918bb4", lambda: _recorded("scale", "sizes", "10M", "weekly", "wall_s")),
     (
