@@ -18,8 +18,11 @@ The three databases must hold the same rows: raw versions, rejects, warnings and
 (a fingerprint per column: count and sum of DuckDB's hash, batch ids and load times aside).
 Claims: chunked peak below the whole file's and below the anchor's at every size; identical tables.
 
-Run: .venv/bin/python -m bench.ingest_memory --sizes 1000000,3000000 [--anchor REF]  (sizes not measured are kept
-as recorded; ``--sizes 10000000`` adds 10M; districts are reused from
+``--kind visits``: the largest grid visits JSON lines file instead (its anchor: the code before JSON lines were
+read a chunk of objects at a time, 7605dc5), recorded as e.g. ``10M visits``.
+
+Run: .venv/bin/python -m bench.ingest_memory --sizes 1000000,3000000 [--anchor REF] [--kind visits]
+(sizes not measured are kept as recorded; ``--sizes 10000000`` adds 10M; districts are reused from
 $DEMANDLAB_SCALE_DIR, default /tmp/demandlab-scale, or generated there: about 3 minutes per million)
 """
 
@@ -43,6 +46,8 @@ TABLES = {
     "warning_values": "restricted.warning_values",
 }
 AUDIT = ("batch_id", "loaded_at")
+#: The exports ``--kind`` chooses among (the largest of each): 12345 work orders (CSV), grid visits (JSON lines).
+KINDS = {"hotline": "hotline_12345*.csv", "visits": "grid_visits*.jsonl"}
 
 
 def _fingerprints(db: Path) -> dict[str, list]:
@@ -62,15 +67,16 @@ def _fingerprints(db: Path) -> dict[str, list]:
         con.close()
 
 
-def _load(root: Path, folder: Path, label: str, name: str, rows: int, src: Path | None = None) -> tuple[dict, dict]:
-    work = root / "ingest-memory" / f"{label}-{name}"
+def _load(
+    root: Path, folder: Path, export: Path, label: str, name: str, rows: int, src: Path | None = None
+) -> tuple[dict, dict]:
+    work = root / "ingest-memory" / f"{label}-{name}".replace(" ", "-")
     if work.exists():
         for path in work.iterdir():
             path.unlink()
     work.mkdir(parents=True, exist_ok=True)
     config = work / "demandlab.toml"
     config.write_text(f'[paths]\ndb = "demandlab.duckdb"\n[engine]\nbatch_rows = {rows}\n', "utf-8")
-    export = max((folder / "exports").glob("hotline_12345*.csv"), key=lambda p: p.stat().st_size)
     argv = [_cli(), "ingest", "--config", str(config), "--grids", str(folder / "grids.csv"), str(export)]
     timed = _timed(f"{label} {name}", argv, env={"PYTHONPATH": str(src)} if src else None)
     return {**timed, "batch_rows": rows}, _fingerprints(work / "demandlab.duckdb")
@@ -81,6 +87,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sizes", default="1000000,3000000")
     parser.add_argument("--rows", type=int, default=100_000, help="engine.batch_rows of the chunked load")
     parser.add_argument("--anchor", default="e918bb4", help="commit of the anchor's code (rows held in memory)")
+    parser.add_argument(
+        "--kind",
+        choices=sorted(KINDS),
+        default="hotline",
+        help="which export: the largest 12345 CSV, or the largest grid visits JSON lines (recorded as '<size> visits')",
+    )
     args = parser.parse_args(argv)
     root = Path(os.environ.get("DEMANDLAB_SCALE_DIR", "/tmp/demandlab-scale"))
     anchor_src = _anchor_src(args.anchor, root / "anchor-ingest")
@@ -88,12 +100,12 @@ def main(argv: list[str] | None = None) -> dict:
     # sizes this run does not measure are kept as recorded (each says when and by which commit it was measured)
     sizes = json.loads(recorded.read_text("utf-8"))["sizes"] if recorded.exists() else {}
     for n in (int(x) for x in args.sizes.split(",") if x):
-        label = _label(n)
+        label = _label(n) + ("" if args.kind == "hotline" else f" {args.kind}")
         folder, _ = _synth(root, n)
-        export = max((folder / "exports").glob("hotline_12345*.csv"), key=lambda p: p.stat().st_size)
-        in_memory, memory_rows = _load(root, folder, label, "in_memory", args.rows, anchor_src)
-        whole, whole_rows = _load(root, folder, label, "whole", 10**9)
-        chunked, chunked_rows = _load(root, folder, label, "chunked", args.rows)
+        export = max((folder / "exports").glob(KINDS[args.kind]), key=lambda p: p.stat().st_size)
+        in_memory, memory_rows = _load(root, folder, export, label, "in_memory", args.rows, anchor_src)
+        whole, whole_rows = _load(root, folder, export, label, "whole", 10**9)
+        chunked, chunked_rows = _load(root, folder, export, label, "chunked", args.rows)
         sizes[label] = {
             "measured": _provenance(),
             "records": n,
