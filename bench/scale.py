@@ -164,14 +164,19 @@ def _new_week(folder: Path, out: Path, n: int) -> str:
     return f"{year}-W{week:02d}"
 
 
+def _copy_db(db: Path, into: Path) -> None:
+    """``db`` and its restricted file, under the same names, into the folder ``into``."""
+    shutil.copy(db, into / db.name)
+    restricted = db.with_name(db.name + ".restricted.duckdb")
+    if restricted.exists():
+        shutil.copy(restricted, into / restricted.name)
+
+
 def _weekly(folder: Path, db: Path, n: int, env: dict | None = None, memory_limit: str | None = None) -> dict:
     site = db.parent / "weekly"
     shutil.rmtree(site, ignore_errors=True)
     (site / "data" / "inbox").mkdir(parents=True)
-    shutil.copy(db, site / "data" / "demandlab.duckdb")
-    restricted = db.with_name(db.name + ".restricted.duckdb")
-    if restricted.exists():
-        shutil.copy(restricted, site / "data" / restricted.name)
+    _copy_db(db, site / "data")
     week = _new_week(folder, site / "data" / "inbox" / "工单导出_新一周.csv", n)
     (site / "demandlab.toml").write_text(
         '[paths]\ndb = "data/demandlab.duckdb"\n'
@@ -287,10 +292,7 @@ def _step_again(folder: Path, db: Path, name: str) -> dict:
         if name == "ingest":
             argv = [_cli(), "ingest", "--db", str(copy), "--grids", str(folder / "grids.csv"), *_exports(folder)]
             return {**_timed(name, argv), "measured": _provenance()}
-        shutil.copy(db, copy)
-        restricted = db.with_name(db.name + ".restricted.duckdb")
-        if restricted.exists():
-            shutil.copy(restricted, work / restricted.name)
+        _copy_db(db, work)
         import duckdb
 
         con = duckdb.connect(str(copy))

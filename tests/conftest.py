@@ -68,6 +68,30 @@ def fixed_now() -> dt.datetime:
     return dt.datetime.fromisoformat(FIXED_NOW)
 
 
+@pytest.fixture
+def cache_releases(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Every release of DuckDB's cache (``pipeline.batches.release_cache``) the test makes: the limit it restores,
+    or False when a transaction was open — which it must never be (a limit DuckDB cannot meet aborts it)."""
+    import duckdb
+
+    from demandlab.pipeline import batches
+
+    real, calls = batches.release_cache, []
+
+    def checked(con, limit):
+        try:
+            con.execute("begin transaction")
+        except duckdb.TransactionException:
+            calls.append(False)
+        else:
+            con.execute("rollback")
+            calls.append(limit)
+        return real(con, limit)
+
+    monkeypatch.setattr(batches, "release_cache", checked)
+    return calls
+
+
 def shared_data(*parts: str) -> Path:
     """A path under ../shared/data; the test is skipped when it is absent (a fresh clone has none)."""
     path = SHARED_DATA.joinpath(*parts)

@@ -376,6 +376,18 @@ README_FIGURES = [
     ),
     (r"in the build\) and takes ([\d,]+) s", lambda: _recorded("scale", "sizes", "10M", "steps", "signals", "wall_s")),
     (r"Ingest peaks at ([\d.]+) GiB \(4.20", lambda: _recorded("scale", "sizes", "10M", "steps", "ingest", "peak_gib")),
+    (
+        r"visits file alone, ([\d,]+) objects",
+        lambda: _recorded("ingest_memory", "sizes", "10M visits", "rows_read"),
+    ),
+    (
+        r"objects: ([\d.]+) GiB instead of",
+        lambda: _recorded("ingest_memory", "sizes", "10M visits", "chunked", "peak_gib"),
+    ),
+    (
+        r"objects: [\d.]+ GiB instead of ([\d.]+) with",
+        lambda: _recorded("ingest_memory", "sizes", "10M visits", "in_memory", "peak_gib"),
+    ),
     (r"clean peaks at ([\d.]+) GiB\.", lambda: _recorded("scale", "sizes", "10M", "steps", "clean", "peak_gib")),
     (r"identical tables \((\d+) of \d+", lambda: sum(_recorded("scale", "compare", "tables_equal").values())),
     (r"identical tables \(\d+ of (\d+)", lambda: len(_recorded("scale", "compare", "tables_equal"))),

@@ -86,7 +86,7 @@ def test_broken_foreign_and_oversize_lines_cost_only_themselves(tmp_path):
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 50_000])
 def test_json_lines_held_a_chunk_at_a_time_read_as_one_frame(tmp_path, monkeypatch, chunk):
-    """Objects become a frame every CHUNK_ROWS rows (a file of 1.25 million held as dicts took 3.3 GiB): keys a
+    """Objects become a frame every CHUNK_ROWS rows (a file of 1.25 million held as dicts took 3.4 GiB): keys a
     later chunk brings first, keys a chunk lacks, a blank and a broken line between chunks, and a key spelled two
     ways give the frame of one chunk — columns in the order keys first appear, rows in file order."""
     from demandlab.ingest import jsonfile

@@ -175,30 +175,13 @@ def test_a_file_landed_in_chunks_writes_what_it_writes_whole(tmp_path, caplog):
     assert m5["record_id"][2].startswith("M5~")
 
 
-def test_a_file_landed_in_chunks_lets_duckdbs_cache_go_between_its_commits(tmp_path, monkeypatch):
+def test_a_file_landed_in_chunks_lets_duckdbs_cache_go_between_its_commits(tmp_path, cache_releases):
     """Every few chunks the restricted rows commit and DuckDB drops the blocks it kept (at ten million records
     ingest held 2 GB of them beside each chunk): only between transactions (a limit DuckDB cannot meet inside
     one aborts it), with the pipeline's limit restored, and the file lands whole."""
-    import duckdb
-
-    from demandlab.pipeline import batches
-
-    real, outside = batches.release_cache, []
-
-    def checked(con, limit):
-        try:
-            con.execute("begin transaction")
-        except duckdb.TransactionException:
-            outside.append(False)
-        else:
-            con.execute("rollback")
-            outside.append(limit)
-        return real(con, limit)
-
-    monkeypatch.setattr(batches, "release_cache", checked)
     reports, tables = _load(tmp_path, "chunked", 2, [(_csv(tmp_path, _board_rows()), None)])
-    assert len(outside) >= 1  # 25 rows in chunks of 2: a commit every COMMIT_BATCHES chunks
-    assert outside == [EngineConfig().memory_limit] * len(outside)
+    assert len(cache_releases) >= 1  # 25 rows in chunks of 2: a commit every COMMIT_BATCHES chunks
+    assert cache_releases == [EngineConfig().memory_limit] * len(cache_releases)
     assert tables["raw"].height == reports[0].rows_new > 0
 
 

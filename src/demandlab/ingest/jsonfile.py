@@ -42,7 +42,7 @@ def read_json(path: Path) -> Table:
 
 
 #: Objects held as Python dicts before they become a frame's columns (a file of 1.25 million objects, 725 MB, held
-#: whole as dicts peaked at 3.3 GiB).
+#: whole as dicts peaked at 3.4 GiB: bench/ingest_memory.py --kind visits).
 CHUNK_ROWS = 50_000
 
 
