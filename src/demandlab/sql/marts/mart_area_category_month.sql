@@ -9,8 +9,14 @@ with records as (
     where street is not null
 ),
 
+bounds as (
+    select min(month) as first_month, max(month) as last_month from records
+),
+
 months as (
-    select unnest(generate_series(min(month), max(month), interval 1 month))::date as month from records
+    select cast(m.month as date) as month
+    from bounds as b
+    cross join unnest(generate_series(b.first_month, b.last_month, interval 1 month)) as m (month)
 ),
 
 as_of as (

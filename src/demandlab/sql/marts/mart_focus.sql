@@ -20,7 +20,7 @@ records as (
         date_diff('second', coalesce(r.accepted_at, r.created_at), r.closed_at) / 3600.0 as close_hours_raw
     from mart_records as r
     cross join as_of as a
-    where len(r.focus) > 0
+    where array_length(r.focus) > 0
 ),
 
 grouped_records as (

@@ -1,0 +1,10 @@
+"""The distributed engine: the same stages and the same SQL models on Apache Spark (optional: ``uv sync --group
+spark``, Java 17).
+
+Nothing here is imported by ``import demandlab``: PySpark and sqlglot are needed only where Spark runs.
+
+* :mod:`.sql` — the SQL models as Spark SQL (:func:`~.sql.to_spark`);
+* :mod:`.session` — a local or cluster ``SparkSession`` set as the models need it (UTC, timestamps
+  without time zone, Arrow), and the base tables handed to it from DuckDB (:func:`~.session.load_tables`);
+* :mod:`.models` — every model built on Spark in dependency order (:func:`~.models.build_models`).
+"""

@@ -1,0 +1,87 @@
+"""A SparkSession as the models need it, and the base tables handed to it.
+
+The models' meaning depends on three settings that differ from Spark's defaults:
+
+* timestamps **without a time zone** (``spark.sql.timestampType = TIMESTAMP_NTZ``): DuckDB's ``TIMESTAMP``
+  holds the wall-clock time the export wrote (Beijing time) and no zone; Spark's default ``TIMESTAMP`` would
+  shift it by the session's zone on the way in and out;
+* the session's zone **UTC** all the same, so that any zone-aware function (``date_trunc`` on a string, Arrow's
+  conversions) moves nothing;
+* **Arrow** for every hand-over between Python and the JVM (``spark.sql.execution.arrow.pyspark.enabled``).
+
+Executors run the project's own interpreter (``PYSPARK_PYTHON``, default ``sys.executable``), so a worker
+imports the same demandlab and the same pinned libraries as the driver.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+#: The settings every demandlab session carries (see the module docstring).
+SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.execution.arrow.pyspark.fallback.enabled": "false",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+
+
+def java_missing() -> str | None:
+    """Why Spark cannot start here (no ``java`` on PATH nor in JAVA_HOME, or a Java older than 17), else None."""
+    home = os.environ.get("JAVA_HOME")
+    java = shutil.which("java") or (str(Path(home) / "bin" / "java") if home else None)
+    if not java or not Path(java).exists():
+        return "Spark needs Java 17 or later: no java on PATH and JAVA_HOME not set (Debian: openjdk-17-jre-headless)"
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60, check=False).stderr
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"Spark needs Java 17 or later: {java} -version failed ({type(exc).__name__})"
+    version = out.split('"')[1] if '"' in out else ""
+    major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
+    if major < 17:
+        return f"Spark needs Java 17 or later: {java} is {version or 'of an unknown version'}"
+    return None
+
+
+def session(master: str = "local[2]", app: str = "demandlab", conf: dict[str, str] | None = None) -> Any:
+    """A SparkSession (``master``: ``local[N]``, ``yarn``, ``spark://host:7077`` …) with :data:`SETTINGS` and
+    ``conf`` on top; its log set to errors only. For a local master, shuffles use 2 partitions per core."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    with warnings.catch_warnings():  # PySpark 4.3 warns that it has not been tried with pandas 3 (we use Arrow)
+        warnings.simplefilter("ignore", FutureWarning)
+        from pyspark.sql import SparkSession
+
+        builder = SparkSession.builder.master(master).appName(app)
+        settings = dict(SETTINGS)
+        if master.startswith("local["):
+            cores = master[len("local[") : -1]
+            settings["spark.sql.shuffle.partitions"] = str(2 * int(cores)) if cores.isdigit() else "4"
+        for key, value in {**settings, **(conf or {})}.items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def load_tables(spark: Any, store: Store, names: list[str]) -> None:
+    """Each table ``names`` of ``store`` as a temporary view of the same name in ``spark`` (through Arrow)."""
+    for name in names:
+        table = store.con.sql(f"select * from {name}").to_arrow_table()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            spark.createDataFrame(table).createOrReplaceTempView(name)
+
+
+__all__ = ["SETTINGS", "java_missing", "load_tables", "session"]
