@@ -13,8 +13,16 @@ import pytest
 
 import demandlab as dl
 from demandlab.config import demo_config
+from demandlab.pipeline import inputs
 from demandlab.report import write_report
+from demandlab.signals.people import with_people
+from demandlab.signals.places import LocateContext, learn_compounds
+from demandlab.signals.stage import SignalsContext, repeats_stage
 from demandlab.synth import SynthResult, generate
+from demandlab.text.clean import CleanContext
+from demandlab.text.segment import SegmentContext
+from demandlab.themes.assign import AssignContext
+from demandlab.themes.registry import final_mapping
 
 #: The moment the whole suite runs "at", whatever the machine's clock says: every stage, job, report and
 #: subprocess reads it through demandlab.clock (tests/test_clock.py runs the date logic a year later too).
@@ -25,6 +33,8 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SMALL_RECORDS = 6_000
 SMALL_SEED = 3
+#: Rows of each stage's sample (stage_samples).
+STAGE_SAMPLE = 1_500
 
 
 @pytest.fixture(scope="session")
@@ -143,3 +153,42 @@ def browser(chromium):
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def stage_samples(demo_run) -> dict[str, tuple[pl.DataFrame, object]]:
+    """For each stage of demandlab.stages, an input drawn from the session district and the context it runs with
+    (tests/test_stage_contract.py splits them in one process, tests/spark/test_stages.py runs them in Spark)."""
+    store, pipe = demo_run["store"], demo_run["pipeline"]
+    raw = store.sql(
+        "select * from restricted.raw_records qualify row_number() over "
+        "(partition by source, record_id order by version desc) = 1 order by source, record_id limit ?",
+        [STAGE_SAMPLE],
+    )
+    records = store.sql(
+        "select source, record_id, content_hash, title, text, address, building from records "
+        "order by source, record_id limit ?",
+        [STAGE_SAMPLE],
+    )
+    tokens = store.sql(
+        "select source, record_id, content_hash, tokens from tokens order by all limit ?", [STAGE_SAMPLE]
+    )
+    version, model = pipe.current_model()
+    clusters = tuple(sorted(final_mapping(inputs.cluster_themes(store, version), pipe.overrides()).items()))
+    compounds = tuple(inputs.compounds(store))
+    signal = pipe.signal_records()
+    with_tokens = pipe.signal_records(text=True).drop("title", "text")
+    signals_ctx = SignalsContext(
+        config=demo_run["config"].signals, model=model.to_bytes(), last_week=signal["week_start"].max()
+    )
+    # the alert stages read people as the signals stage gives them: contacts, else near-duplicate groups
+    people = with_people(signal, repeats_stage(with_tokens, signals_ctx))
+    return {
+        "clean": (raw, CleanContext(b"contract-salt", dt.datetime(2026, 11, 16, 9))),
+        "segment": (records, SegmentContext(places=tuple(inputs.place_names(store)), workers=1)),
+        "assign": (tokens, AssignContext(model.to_bytes(), version, clusters)),
+        "locate": (records, LocateContext(compounds, learn_compounds(records, compounds))),
+        "crowd": (people, signals_ctx),
+        "repeat_callers": (people, signals_ctx),
+        "repeats": (with_tokens, signals_ctx),
+    }

@@ -8,7 +8,6 @@ one process or inside a distributed engine.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import pickle
 
@@ -17,53 +16,12 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from demandlab import schema
-from demandlab.pipeline import inputs
-from demandlab.signals.people import with_people
-from demandlab.signals.places import LocateContext, learn_compounds
-from demandlab.signals.stage import SignalsContext, repeats_stage
 from demandlab.stages import STAGES
-from demandlab.text.clean import CleanContext
-from demandlab.text.segment import SegmentContext
-from demandlab.themes.assign import AssignContext
-from demandlab.themes.registry import final_mapping
-
-SAMPLE = 1_500
 
 
 @pytest.fixture(scope="module")
-def samples(demo_run) -> dict[str, tuple[pl.DataFrame, object]]:
-    """For each stage, an input drawn from the session district and the context it runs with."""
-    store, pipe = demo_run["store"], demo_run["pipeline"]
-    raw = store.sql(
-        "select * from restricted.raw_records qualify row_number() over "
-        "(partition by source, record_id order by version desc) = 1 order by source, record_id limit ?",
-        [SAMPLE],
-    )
-    records = store.sql(
-        "select source, record_id, content_hash, title, text, address, building from records "
-        "order by source, record_id limit ?",
-        [SAMPLE],
-    )
-    tokens = store.sql("select source, record_id, content_hash, tokens from tokens order by all limit ?", [SAMPLE])
-    version, model = pipe.current_model()
-    clusters = tuple(sorted(final_mapping(inputs.cluster_themes(store, version), pipe.overrides()).items()))
-    compounds = tuple(inputs.compounds(store))
-    signal = pipe.signal_records()
-    with_tokens = pipe.signal_records(text=True).drop("title", "text")
-    signals_ctx = SignalsContext(
-        config=demo_run["config"].signals, model=model.to_bytes(), last_week=signal["week_start"].max()
-    )
-    # the alert stages read people as the signals stage gives them: contacts, else near-duplicate groups
-    people = with_people(signal, repeats_stage(with_tokens, signals_ctx))
-    return {
-        "clean": (raw, CleanContext(b"contract-salt", dt.datetime(2026, 11, 16, 9))),
-        "segment": (records, SegmentContext(places=tuple(inputs.place_names(store)), workers=1)),
-        "assign": (tokens, AssignContext(model.to_bytes(), version, clusters)),
-        "locate": (records, LocateContext(compounds, learn_compounds(records, compounds))),
-        "crowd": (people, signals_ctx),
-        "repeat_callers": (people, signals_ctx),
-        "repeats": (with_tokens, signals_ctx),
-    }
+def samples(stage_samples) -> dict[str, tuple[pl.DataFrame, object]]:
+    return stage_samples
 
 
 def test_every_declared_stage_is_checked(samples):

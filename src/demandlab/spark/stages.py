@@ -1,0 +1,107 @@
+"""The stages of :mod:`demandlab.stages` inside Spark: the same functions, split as each declares.
+
+* a ``rows`` stage (clean, segment, assign, locate) runs in ``mapInArrow``: each Arrow batch of each
+  partition becomes a polars frame, goes through ``stage.fn(frame, ctx)`` and comes back as Arrow;
+* a ``key`` stage (多人同诉 by place × theme, 一人多诉 by person, repeats by block) runs in
+  ``groupBy(bucket).applyInArrow``: rows are sent to one of ``buckets`` groups by a hash of the stage's key, so
+  every value of the key stays together (what the stage promises to need) in a few large calls instead of one
+  per value;
+* a ``global`` stage (the theme fit, surge scoring, hot issues) is not split: it runs on the driver.
+
+The context travels with the function (Spark pickles it once per stage and ships it to the executors); heavy
+objects built from it — the segmenter, the fitted model from its bytes — are built once per executor process
+by the stages' own caches, as in a worker of :class:`demandlab.pipeline.batches.RowsPool`.
+
+A stage's output columns must be known before it runs: :func:`output_schema` runs it on the driver over a few
+input rows (``sample``) and takes its frame's schema; each batch's output is cast to it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from ..stages import STAGES, Stage
+
+#: Groups a key stage's rows are sent to (each holds whole values of the key).
+KEY_BUCKETS = 8
+
+
+def _stage(name: str, partition: str) -> Stage:
+    stage = STAGES[name]
+    if stage.partition != partition:
+        raise ValueError(f"the stage {name} is split by {stage.partition!r}, not {partition!r}")
+    return stage
+
+
+def output_schema(name: str, ctx: Any, sample: pl.DataFrame) -> Any:
+    """The Spark schema of the stage ``name``'s output: the stage run on ``sample`` (a few input rows)."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(arrow_for_spark(STAGES[name].fn(sample, ctx).to_arrow()).schema)
+
+
+def arrow_for_spark(table: pa.Table) -> pa.Table:
+    """``table`` with polars' large and view strings as plain strings and its unsigned integers (``pl.len()``
+    counts in UInt32) as the signed ones that hold them: what Spark's Arrow exchange takes."""
+
+    def plain(t: pa.DataType) -> pa.DataType:
+        if pa.types.is_unsigned_integer(t):
+            return {8: pa.int16(), 16: pa.int32()}.get(t.bit_width, pa.int64())
+        if pa.types.is_large_string(t) or pa.types.is_string_view(t):
+            return pa.string()
+        if pa.types.is_large_binary(t) or pa.types.is_binary_view(t):
+            return pa.binary()
+        if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_list_view(t):
+            return pa.list_(plain(t.value_type))
+        return t
+
+    return table.cast(pa.schema([pa.field(f.name, plain(f.type), f.nullable) for f in table.schema]))
+
+
+def _out(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    return arrow_for_spark(table).select(schema.names).cast(schema)
+
+
+def map_rows(frame: Any, name: str, ctx: Any, schema: Any) -> Any:
+    """The rows stage ``name`` over the Spark DataFrame ``frame`` (``mapInArrow``); ``schema``:
+    :func:`output_schema`."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    fn, target = _stage(name, "rows").fn, to_arrow_schema(schema)
+
+    def apply(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            if batch.num_rows:
+                yield from _out(fn(pl.from_arrow(batch), ctx).to_arrow(), target).to_batches()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return frame.mapInArrow(apply, schema)
+
+
+def map_groups(frame: Any, name: str, ctx: Any, schema: Any, buckets: int = KEY_BUCKETS) -> Any:
+    """The key stage ``name`` over ``frame``, every value of its key in one call (``applyInArrow`` over
+    ``buckets`` hash groups of the key); ``schema``: :func:`output_schema`."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    stage = _stage(name, "key")
+    fn, target, columns = stage.fn, to_arrow_schema(schema), frame.columns
+
+    def apply(table: pa.Table) -> pa.Table:
+        if not table.num_rows:
+            return target.empty_table()
+        return _out(fn(pl.from_arrow(table.select(columns)), ctx).to_arrow(), target)
+
+    bucket = F.pmod(F.xxhash64(*[F.col(k) for k in stage.key]), F.lit(buckets)).alias("_bucket")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return frame.select("*", bucket).groupBy("_bucket").applyInArrow(apply, schema)
+
+
+__all__ = ["KEY_BUCKETS", "arrow_for_spark", "map_groups", "map_rows", "output_schema"]

@@ -1,0 +1,66 @@
+"""The stages of demandlab.stages inside Spark (local[2]) give what they give in one process: every rows stage
+through ``mapInArrow`` over several partitions, every key stage through ``groupBy(bucket).applyInArrow``, on the
+inputs and contexts tests/test_stage_contract.py splits in one process (``stage_samples``).
+
+Skipped only where Spark cannot run (no Java 17, or PySpark not installed), saying what to install.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from demandlab.spark.session import java_missing
+from demandlab.stages import STAGES
+
+if importlib.util.find_spec("pyspark") is None:
+    pytest.skip("PySpark is not installed: uv sync --group spark (make env installs it)", allow_module_level=True)
+if (reason := java_missing()) is not None:
+    pytest.skip(reason, allow_module_level=True)
+
+from demandlab.spark.session import session
+from demandlab.spark.stages import arrow_for_spark, map_groups, map_rows, output_schema
+
+
+@pytest.fixture(scope="module")
+def spark():
+    spark = session("local[2]", app="demandlab-stage-tests")
+    yield spark
+    spark.stop()
+
+
+def to_spark(spark, frame: pl.DataFrame, partitions: int):
+    return spark.createDataFrame(arrow_for_spark(frame.to_arrow())).repartition(partitions)
+
+
+def in_order(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort([c for c, t in frame.schema.items() if not isinstance(t, pl.List)], nulls_last=True)
+
+
+@pytest.mark.parametrize("name", [n for n, s in STAGES.items() if s.partition == "rows"])
+def test_a_rows_stage_in_map_in_arrow_gives_the_rows_of_one_process(spark, stage_samples, name):
+    frame, ctx = stage_samples[name]
+    whole = STAGES[name].fn(frame, ctx)
+    schema = output_schema(name, ctx, frame.head(20))
+    got = pl.from_arrow(map_rows(to_spark(spark, frame, 3), name, ctx, schema).toArrow())
+    assert got.height == whole.height == frame.height
+    assert_frame_equal(in_order(got), in_order(whole.cast(got.schema)), check_dtypes=False)
+
+
+@pytest.mark.parametrize("name", [n for n, s in STAGES.items() if s.partition == "key"])
+def test_a_key_stage_in_apply_in_arrow_gives_the_rows_of_one_process(spark, stage_samples, name):
+    frame, ctx = stage_samples[name]
+    whole = STAGES[name].fn(frame, ctx)
+    assert whole.height > 0, f"the district gives {name} nothing to find: the test would prove nothing"
+    schema = output_schema(name, ctx, frame)
+    got = pl.from_arrow(map_groups(to_spark(spark, frame, 3), name, ctx, schema, buckets=4).toArrow())
+    assert_frame_equal(in_order(got), in_order(whole.cast(got.schema)), check_dtypes=False)
+
+
+def test_a_stage_split_another_way_than_it_declares_is_refused(spark, stage_samples):
+    frame, ctx = stage_samples["crowd"]
+    with pytest.raises(ValueError, match="split by 'key'"):
+        map_rows(to_spark(spark, frame, 1), "crowd", ctx, output_schema("crowd", ctx, frame))
