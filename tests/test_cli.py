@@ -51,6 +51,12 @@ def test_synth_ingest_run_report_from_the_command_line(tmp_path):
     assert result.exit_code == EXIT_NO_DATA and "2001-W01 没有数据" in result.output
 
 
+def test_an_unknown_engine_is_refused_before_anything_runs(tmp_path):
+    result = runner.invoke(app, ["run", "--engine", "hadoop", "--db", str(tmp_path / "db.duckdb")])
+    assert result.exit_code == 2 and "engine.name: expected one of duckdb, spark" in result.output, result.output
+    assert not (tmp_path / "db.duckdb").exists()
+
+
 def test_a_file_that_cannot_be_loaded_gives_exit_code_3_and_names_the_file(tmp_path):
     bad = tmp_path / "notes.csv"
     bad.write_text("编号,内容\n1,x\n", encoding="utf-8")

@@ -29,6 +29,7 @@ def test_relative_paths_follow_the_config_file(tmp_path):
         ("[themes]\nmax_theme = 3\n", "unknown key 'max_theme'"),
         ("[themes]\nmax_themes = 'many'\n", "max_themes: expected int"),
         ("[paths\n", "not valid TOML"),
+        ("[engine]\nname = 'sparkk'\n", "engine.name: expected one of duckdb, spark, got 'sparkk'"),
     ],
 )
 def test_bad_config_files_name_the_file_and_key(tmp_path, text, message):

@@ -101,6 +101,10 @@ class SignalsConfig:
     hot_min_records: int = 3
 
 
+#: The engines ``engine.name`` may name.
+ENGINES = ("duckdb", "spark")
+
+
 @dataclass(frozen=True)
 class EngineConfig:
     batch_rows: int = 100_000  # rows stages read, run and write this many rows at a time (bounds memory)
@@ -108,8 +112,14 @@ class EngineConfig:
     # 2GB: the weekly job at ten million records peaks at 4.95 GiB instead of 6.93 at 4GB, in the same time
     # (bench/results/scale.json, weekly_memory_limits); a district of a million records never reaches it
     memory_limit: str = "2GB"
+    # where the rows stages run: "duckdb" (this machine, worker processes) or "spark" (demandlab.spark; the
+    # optional group `spark` and Java 17); spark_master: the Spark master ("local[2]", "yarn", "spark://host:7077")
+    name: str = "duckdb"
+    spark_master: str = "local[2]"
 
     def __post_init__(self) -> None:
+        if self.name not in ENGINES:
+            raise ConfigError(f"engine.name: expected one of {', '.join(ENGINES)}, got {self.name!r}")
         if self.batch_rows < 1:
             raise ConfigError(f"engine.batch_rows: expected a positive number of rows, got {self.batch_rows}")
         if self.memory_limit and not re.fullmatch(MEMORY_SIZE, self.memory_limit.strip()):

@@ -13,7 +13,7 @@ import typer
 from rich.markup import escape
 
 from .. import clock
-from ..config import demo_config
+from ..config import ConfigError, demo_config
 from ..errors import EXIT_INPUT, EXIT_USAGE, UsageError
 from .app import app, grids_app
 from .common import (
@@ -173,6 +173,13 @@ def run(
     refit: Annotated[
         bool, typer.Option(help="Fit the theme model again instead of assigning to the current one.")
     ] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(help="Where the rows stages run: duckdb (this machine) or spark (engine.name for this run)."),
+    ] = None,
+    spark_master: Annotated[
+        str | None, typer.Option(help="With --engine spark: the Spark master, e.g. local[2] or yarn.")
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
@@ -180,10 +187,20 @@ def run(
     """Every stage after ingest, incrementally: clean + mask, segment, themes, marts, signals.
 
     Example: demandlab run --db data/demandlab.duckdb
+    Example: demandlab run --engine spark --spark-master local[2] --db data/demandlab.duckdb
     """
+    import dataclasses
+
     from ..pipeline import Pipeline
 
     cfg = config_for(config, db)
+    if engine is not None or spark_master is not None:
+        chosen = {"name": engine} if engine is not None else {}
+        chosen |= {"spark_master": spark_master} if spark_master is not None else {}
+        try:
+            cfg = dataclasses.replace(cfg, engine=dataclasses.replace(cfg.engine, **chosen))
+        except ConfigError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--engine") from None
     with writing(cfg, wait, "run", create=False) as store, progress_bars() as progress:
         report = Pipeline(store, cfg, progress=progress).run(refit=refit)
     out.print(

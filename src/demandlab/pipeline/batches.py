@@ -193,6 +193,7 @@ def run_rows(
     batch_rows: int,
     workers: int = 1,
     then: Callable[[Any], None] | None = None,
+    mapper: Callable[[Iterator[pl.DataFrame]], Iterator[pl.DataFrame]] | None = None,
 ) -> int:
     """Run the rows stage ``stage`` over the rows of ``query`` batch by batch; ``write(con, out)`` lands each
     batch's output, committed every :data:`COMMIT_BATCHES` batches. Returns the number of rows written.
@@ -200,6 +201,8 @@ def run_rows(
     ``workers`` > 1 runs the batches in that many worker processes when there are :data:`POOL_BATCHES` or
     more, else they run in this process; fewer are read once (no count first). ``then(con)`` runs last, in the
     transaction of the last batches (what must not commit before every row: locate's place finder).
+    ``mapper`` (input batches → output batches, the same rows in any order and batching) runs the stage instead
+    of this process and its workers: another engine's (:class:`demandlab.spark.rows.SparkRows`).
     """
     from ..stages import STAGES
 
@@ -223,13 +226,18 @@ def run_rows(
         written = 0
         with progress(label, total) as advance, store.transaction() as con:
             # a worker costs a second to start: worth it from POOL_BATCHES batches
-            pool = RowsPool(stage, ctx, min(workers, -(-total // batch_rows))) if workers > 1 and many else None
+            pool = None
+            if mapper is None and workers > 1 and many:
+                pool = RowsPool(stage, ctx, min(workers, -(-total // batch_rows)))
             with pool or contextlib.nullcontext():
-                outputs = pool.map(frames()) if pool else (fn(frame, ctx) for frame in frames())
+                if mapper is not None:
+                    outputs = mapper(frames())
+                else:
+                    outputs = pool.map(frames()) if pool else (fn(frame, ctx) for frame in frames())
                 for done, out in enumerate(outputs, start=1):
                     write(con, out)
                     written += out.height
-                    advance(heights.popleft())
+                    advance(out.height if mapper is not None else heights.popleft())
                     if done % COMMIT_BATCHES == 0:
                         commit_so_far(con)
             if then is not None:

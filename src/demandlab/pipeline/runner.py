@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import resource
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -46,7 +47,7 @@ from ..themes.policy import refit_reason
 from ..themes.registry import Overrides
 from . import analysis, batches, contexts, inputs, outputs, runs
 from .inbox import ingest_inbox
-from .loading import load_file
+from .loading import SCRATCH_SUFFIX, load_file
 from .reports import BatchReport, Progress, RunReport, log, silent
 from .signal_pass import run_signals
 
@@ -83,7 +84,8 @@ class Pipeline:
         write = partial(_replace_rows, write) if isinstance(write, str) else write
         engine, workers = self.config.engine, contexts.workers(self.config)
         run = partial(batches.run_rows, label=label, progress=self.progress, batch_rows=engine.batch_rows)
-        return run(self.store, stage, ctx, query.sql, query.params, write, workers=workers, then=then)
+        mapper = _spark_mapper(self, stage, ctx) if engine.name == "spark" else None
+        return run(self.store, stage, ctx, query.sql, query.params, write, workers=workers, then=then, mapper=mapper)
 
     # --- grids and files ----------------------------------------------------------------------
     def load_grids(self, path: str | Path) -> int:
@@ -352,6 +354,17 @@ class Pipeline:
         return analysis.route(self, label_column, source)
 
 
+def _spark_mapper(pipe: Pipeline, stage: str, ctx) -> Callable:
+    """``engine.name = "spark"``: the stage's batches through Spark (:class:`demandlab.spark.rows.SparkRows`),
+    exchanged as Parquet in the private folder beside the database."""
+    from ..spark.rows import spark_rows
+    from ..spark.session import session
+
+    engine, path = pipe.config.engine, pipe.store.path
+    folder = Path(tempfile.gettempdir() if path == ":memory:" else path + SCRATCH_SUFFIX)
+    return partial(spark_rows, session(engine.spark_master), stage, ctx, folder, engine.batch_rows)
+
+
 def _replace_rows(table: str, con, out: pl.DataFrame) -> None:
     outputs.replace_rows(con, table, out)
 
@@ -367,8 +380,8 @@ def _note_evidence(store: Store, evidence: PlaceEvidence) -> None:
 def _locate(pipe: Pipeline, ctx: LocateContext, pending: inputs.Query, only, write, then) -> int:
     """The locate stage over the pending records; when they were one batch (a week's records, ``only``:
     the batch and what the evidence pass found in it), located with what that pass read and scanned
-    rather than read and scanned again."""
-    if only is None:
+    rather than read and scanned again — on this machine's engine; Spark's reads them again."""
+    if only is None or pipe.config.engine.name != "duckdb":
         return pipe._rows("locate", ctx, pending, write, "识别地点 places", then=then)
     frame, scanned = only
     with pipe.store.transaction() as con:

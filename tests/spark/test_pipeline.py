@@ -1,0 +1,99 @@
+"""The whole pipeline with ``engine.name = "spark"`` (local[2]) gives every record, token, theme assignment, place,
+mart and alert the DuckDB engine gives on the session district (``demo_run``): the same exports, the same salt,
+the same clock, run again in a database of its own with its rows stages in Spark.
+
+Skipped only where Spark cannot run (no Java 17, or PySpark not installed), saying what to install.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import shutil
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import demandlab as dl
+from demandlab.config import demo_config
+from demandlab.marts.build import sql_models
+from demandlab.pipeline.loading import SCRATCH_SUFFIX
+from demandlab.signals.stage import SIGNAL_MARTS_ORDER
+from demandlab.spark.session import java_missing
+from demandlab.stages import STAGES
+
+if importlib.util.find_spec("pyspark") is None:
+    pytest.skip("PySpark is not installed: uv sync --group spark (make env installs it)", allow_module_level=True)
+if (reason := java_missing()) is not None:
+    pytest.skip(reason, allow_module_level=True)
+
+from demandlab.spark.rows import SparkRows
+
+#: What the stages derive (the rows stages: records, tokens, assignments, record_places; then the model's themes,
+#: the marts and the signal marts); batches and runs say where and when files were loaded, which differs.
+TABLES = (
+    "records",
+    "tokens",
+    "assignments",
+    "record_places",
+    "themes",
+    *(name for name, _ in sql_models()),
+    *SIGNAL_MARTS_ORDER,
+)
+
+
+@pytest.fixture(scope="module")
+def spark_run(district, demo_run, tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("spark-run")
+    cfg = demo_config(root / "data", root / "reports")
+    cfg = dataclasses.replace(cfg, engine=dataclasses.replace(cfg.engine, name="spark", spark_master="local[2]"))
+    cfg.privacy.salt_file.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(demo_run["config"].privacy.salt_file, cfg.privacy.salt_file)  # the same contact keys
+    store = dl.connect(cfg.paths.db)
+    pipe = dl.Pipeline(store, cfg)
+    pipe.load_grids(district.registry)
+    for path in district.export_paths:
+        pipe.ingest(path)
+    in_spark = []  # the stages whose batches went through Spark
+    run = SparkRows._run
+
+    def counted(self, frames):
+        in_spark.append(self.stage)
+        yield from run(self, frames)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SparkRows, "_run", counted)
+        summary = pipe.run()
+    return {"store": store, "config": cfg, "summary": summary, "in_spark": in_spark}
+
+
+def in_order(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort([c for c, t in frame.schema.items() if not isinstance(t, pl.List)], nulls_last=True)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_a_table_is_the_same_with_the_rows_stages_in_spark(spark_run, demo_run, table):
+    got, want = spark_run["store"].sql(f"select * from {table}"), demo_run["store"].sql(f"select * from {table}")
+    assert want.height > 0, f"{table} is empty in the district: the comparison would prove nothing"
+    if "cleaned_at" in want.columns:  # the moment each engine's run stamped
+        got, want = got.drop("cleaned_at"), want.drop("cleaned_at")
+    assert_frame_equal(in_order(got), in_order(want))
+
+
+def test_the_spark_run_counts_what_the_duckdb_run_counts(spark_run, demo_run):
+    got, want = spark_run["summary"], demo_run["summary"]
+    assert (got.records, got.cleaned, got.segmented, got.assigned) == (want.records, want.cleaned, want.segmented,
+                                                                       want.assigned)  # fmt: skip
+    assert got.cleaned > 5_000 and got.model_version == want.model_version and got.alerts == want.alerts
+
+
+def test_the_rows_stages_ran_in_spark(spark_run):
+    """Every rows stage the run had rows for: a first run's fit assigns every record of the window itself (the
+    district fits whole), so ``assign`` has nothing pending here; tests/spark/test_stages.py runs it in Spark."""
+    rows_stages = {n for n, s in STAGES.items() if s.partition == "rows"}
+    assert sorted(spark_run["in_spark"]) == sorted(rows_stages - {"assign"})
+
+
+def test_the_exchange_folder_is_gone_after_the_run(spark_run):
+    assert not (spark_run["config"].paths.db.parent / (spark_run["config"].paths.db.name + SCRATCH_SUFFIX)).exists()
