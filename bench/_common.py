@@ -27,6 +27,8 @@ PACKAGES = (
     "plotly",
     "fastexcel",
     "xlsxwriter",
+    "pyspark",
+    "sqlglot",
 )
 
 

@@ -1,0 +1,179 @@
+"""One process against Spark local[1] and local[2]: the same stage functions over a million records.
+
+The job (what the issue "Province scale" measured by hand): the 1,000,000-record district of bench/scale.py
+(``$DEMANDLAB_SCALE_DIR/bench/1M``, its records and fitted theme model), its records as Parquet, segmented with
+the project's segmenter, assigned to the district's themes (the model's bytes and the override-aware cluster map:
+``pipeline.contexts.assign``), and counted per grid × ISO week × theme. Three ways, each in a process of its own
+under /usr/bin/time (wall and CPU seconds of the whole process tree — driver, JVM and Python workers — and the
+largest process's peak memory):
+
+* **one process**: the stage functions over 100,000-record Arrow batches of the Parquet file, in this process
+  (no worker processes), the counts in polars;
+* **Spark local[1]** and **local[2]**: ``demandlab.spark.stages.map_rows`` (``mapInArrow``) of the same
+  functions, the counts by ``groupBy``.
+
+The counts are compared cell for cell (all three must be equal). The claim: the ratio of local[2]'s wall time to
+local[1]'s shows the stages scale with executors (2 cores: at best 0.5); Spark is not expected to beat one
+process on one machine — its value is running on many.
+
+Run: ``.venv/bin/python -m bench.engines [--rounds N]`` after ``bench.scale --sizes 1000000`` built the district
+(records: bench/results/engines.json). ``--job WAY --parquet P --db D --out O`` is one way, run by the bench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from bench._common import write_result
+from bench.scale import _provenance, _timed
+
+WAYS = ("one_process", "local[1]", "local[2]")
+BATCH_ROWS = 100_000
+COUNT_KEYS = ["grid_id", "week_start", "theme_id"]
+TOKEN_COLUMNS = ["source", "record_id", "content_hash", "tokens"]
+RECORD_COLUMNS = "source, record_id, content_hash, title, text, address, building, grid_id, week_start"
+
+
+def _contexts(db: Path):
+    """The segment and assign contexts of the district's database (its model beside it, in ``models``)."""
+    import demandlab as dl
+    from demandlab.config import Config, PathsConfig
+    from demandlab.pipeline import contexts
+
+    config = Config(paths=PathsConfig(db=db, models=db.parent / "models"))
+    with dl.connect(db, read_only=True) as store:
+        pipe = dl.Pipeline(store, config)
+        version, model = pipe.current_model()
+        segment = contexts.segment(store, config)
+        assign = contexts.assign(store, config, version, model, pipe.overrides())
+    return segment, assign
+
+
+def _one_process(parquet: Path, segment, assign) -> pl.DataFrame:
+    from demandlab.stages import STAGES
+
+    parts = []
+    for batch in pq.ParquetFile(parquet).iter_batches(BATCH_ROWS):
+        records = pl.from_arrow(batch)
+        tokens = STAGES["segment"].fn(records.drop("grid_id", "week_start"), segment)
+        themes = STAGES["assign"].fn(tokens.select(TOKEN_COLUMNS), assign)
+        parts.append(records.select("source", "record_id", "grid_id", "week_start").join(
+            themes.select("source", "record_id", "theme_id"), on=["source", "record_id"]))  # fmt: skip
+    return pl.concat(parts).group_by(COUNT_KEYS).agg(n=pl.len().cast(pl.Int64))
+
+
+def _spark(parquet: Path, segment, assign, master: str) -> pl.DataFrame:
+    from demandlab.spark.session import session
+    from demandlab.spark.stages import map_rows, output_schema
+    from demandlab.stages import STAGES
+
+    text = pl.from_arrow(next(pq.ParquetFile(parquet).iter_batches(20))).drop("grid_id", "week_start")
+    tokens_sample = STAGES["segment"].fn(text, segment).select(TOKEN_COLUMNS)
+    # a few dozen splits of the file, so that every core has tasks (one split per 128 MB would be three)
+    spark = session(master, app="demandlab-bench-engines", conf={"spark.sql.files.maxPartitionBytes": "16m"})
+    records = spark.read.parquet(str(parquet))
+    tokens = map_rows(records.drop("grid_id", "week_start"), "segment", segment,
+                      output_schema("segment", segment, text))  # fmt: skip
+    themes = map_rows(tokens.select(*TOKEN_COLUMNS), "assign", assign, output_schema("assign", assign, tokens_sample))
+    counts = (
+        records.select("source", "record_id", "grid_id", "week_start")
+        .join(themes.select("source", "record_id", "theme_id"), on=["source", "record_id"])
+        .groupBy(*COUNT_KEYS)
+        .count()
+        .withColumnRenamed("count", "n")
+    )
+    out = pl.from_arrow(counts.toArrow())
+    _stop(spark)
+    return out.with_columns(pl.col("n").cast(pl.Int64))
+
+
+def _stop(spark) -> None:
+    """Stop Spark and wait for its JVM to exit, so that its CPU time (and that of the Python workers it waited
+    for) is counted in this process tree's: the JVM leaves when its stdin closes."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    spark.stop()
+    proc = getattr(gateway, "proc", None)
+    if proc is not None:
+        proc.stdin.close()
+        proc.wait(timeout=300)
+
+
+def _job(way: str, parquet: Path, db: Path, out: Path) -> None:
+    started = time.perf_counter()
+    segment, assign = _contexts(db)
+    counts = _one_process(parquet, segment, assign) if way == "one_process" else _spark(parquet, segment, assign, way)
+    counts.with_columns(pl.col("theme_id").cast(pl.Int32)).sort(COUNT_KEYS).write_parquet(out)
+    print(json.dumps({"way": way, "cells": counts.height, "seconds": round(time.perf_counter() - started, 1)}))
+
+
+def _export(db: Path, parquet: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    con.execute(f"copy (select {RECORD_COLUMNS} from records order by source, record_id) to '{parquet}' "
+                f"(format parquet, row_group_size {BATCH_ROWS})")  # fmt: skip
+    n = con.execute(f"select count(*) from read_parquet('{parquet}')").fetchall()[0][0]
+    con.close()
+    return n
+
+
+def main(argv: list[str] | None = None) -> dict | None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each way, alternately (the faster is kept)")
+    parser.add_argument("--job", choices=WAYS, help=argparse.SUPPRESS)
+    parser.add_argument("--parquet", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.job:
+        _job(args.job, args.parquet, args.db, args.out)
+        return None
+    root = Path(os.environ.get("DEMANDLAB_SCALE_DIR", "/tmp/demandlab-scale"))
+    db = root / "bench" / "1M" / "demandlab.duckdb"
+    if not db.exists():
+        raise SystemExit(f"{db} is missing: build it first with python -m bench.scale --sizes 1000000")
+    work = Path(tempfile.mkdtemp(prefix="bench-engines-"))
+    try:
+        parquet = work / "records.parquet"
+        records = _export(db, parquet)
+        runs: dict[str, list[dict]] = {way: [] for way in WAYS}
+        counts: dict[str, pl.DataFrame] = {}
+        for _ in range(args.rounds):
+            for way in WAYS:
+                out = work / f"counts-{way}.parquet"
+                argv_ = [sys.executable, "-m", "bench.engines", "--job", way, "--parquet", str(parquet),
+                         "--db", str(db), "--out", str(out)]  # fmt: skip
+                runs[way].append(_timed(way, argv_, cwd=Path(__file__).resolve().parents[1]))
+                counts[way] = pl.read_parquet(out)
+        equal = all(counts[way].equals(counts["one_process"]) for way in WAYS)
+        best = {way: min(r, key=lambda x: x["wall_s"]) for way, r in runs.items()}
+        result = {
+            "records": records,
+            "cells": counts["one_process"].height,
+            "counts_equal": equal,
+            "ways": {way: {**best[way], "wall_s_runs": [r["wall_s"] for r in runs[way]]} for way in WAYS},
+            "ratio_local2_to_local1_wall": round(best["local[2]"]["wall_s"] / best["local[1]"]["wall_s"], 3),
+            "ratio_local2_to_local1_cpu": round(best["local[2]"]["cpu_s"] / best["local[1]"]["cpu_s"], 3),
+            "ratio_local2_to_one_process_wall": round(best["local[2]"]["wall_s"] / best["one_process"]["wall_s"], 3),
+            "measured": _provenance(),
+        }
+        write_result("engines", result)
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
