@@ -7,6 +7,7 @@ Skipped only where Spark cannot run (no Java 17, or PySpark not installed), sayi
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 
 import polars as pl
@@ -64,3 +65,25 @@ def test_a_stage_split_another_way_than_it_declares_is_refused(spark, stage_samp
     frame, ctx = stage_samples["crowd"]
     with pytest.raises(ValueError, match="split by 'key'"):
         map_rows(to_spark(spark, frame, 1), "crowd", ctx, output_schema("crowd", ctx, frame))
+
+
+def test_a_stage_failing_in_spark_says_where_but_never_what_the_record_said(spark, stage_samples, monkeypatch):
+    frame, ctx = stage_samples["segment"]
+    secret = "13912345678 张三"
+
+    def failing(batch: pl.DataFrame, ctx) -> pl.DataFrame:  # pickled by value into Spark's workers
+        raise ValueError(f"cannot cut {batch['title'][0]}")
+
+    good = STAGES["segment"]
+    monkeypatch.setitem(STAGES, "segment", dataclasses.replace(good, fn=failing))
+    broken = frame.head(30).with_columns(pl.lit(secret).alias("title"))
+    schema = _schema_of(good, ctx, frame.head(5))  # the stage's real columns (the failing one gives none)
+    with pytest.raises(Exception, match="stage segment failed in Spark: ValueError") as caught:
+        map_rows(to_spark(spark, broken, 2), "segment", ctx, schema).toArrow()
+    assert "13912345678" not in str(caught.value) and "张三" not in str(caught.value)
+
+
+def _schema_of(stage, ctx, sample):
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(arrow_for_spark(stage.fn(sample, ctx).to_arrow()).schema)

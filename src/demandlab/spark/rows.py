@@ -58,19 +58,19 @@ class SparkRows:
     def _run(self, frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         inbox, outbox = self.folder / "in", self.folder / "out"
         inbox.mkdir(mode=0o700)
-        sample = None
-        for i, frame in enumerate(frames):
-            pq.write_table(arrow_for_spark(frame.to_arrow()), inbox / f"part-{i:06d}.parquet")
+        sample, pieces = None, max(1, self.spark.sparkContext.defaultParallelism)
+        for i, frame in enumerate(frames):  # each batch in as many files as cores: tasks for every core, no shuffle
+            size = max(1, -(-frame.height // pieces))
+            for j, lo in enumerate(range(0, frame.height, size)):
+                table = arrow_for_spark(frame.slice(lo, size).to_arrow())
+                pq.write_table(table, inbox / f"part-{i:06d}-{j:03d}.parquet")
             sample = frame.head(SAMPLE_ROWS) if sample is None else sample
         if sample is None:
             return
         types = STAGES[self.stage].fn(sample, self.ctx).schema  # the columns as one process gives them
         schema = output_schema(self.stage, self.ctx, sample)
-        frame = self.spark.read.parquet(str(inbox))
-        cores = self.spark.sparkContext.defaultParallelism
-        if frame.rdd.getNumPartitions() < cores:  # a week's rows are one file: one task would use one core
-            frame = frame.repartition(cores)
-        map_rows(frame, self.stage, self.ctx, schema).write.parquet(str(outbox))
+        # no shuffle: a shuffle would write the rows (the raw rows of clean) to Spark's own scratch folder
+        map_rows(self.spark.read.parquet(str(inbox)), self.stage, self.ctx, schema).write.parquet(str(outbox))
         for path in sorted(outbox.glob("*.parquet")):
             for batch in pq.ParquetFile(path).iter_batches(self.batch_rows):
                 yield pl.from_arrow(batch).cast(types)

@@ -12,6 +12,9 @@ The context travels with the function (Spark pickles it once per stage and ships
 objects built from it — the segmenter, the fitted model from its bytes — are built once per executor process
 by the stages' own caches, as in a worker of :class:`demandlab.pipeline.batches.RowsPool`.
 
+A stage that fails raises :class:`StageFailed` with the exception's type and place, never its message (which may
+quote a record, and which Spark would print in its logs).
+
 A stage's output columns must be known before it runs: :func:`output_schema` runs it on the driver over a few
 input rows (``sample``) and takes its frame's schema; each batch's output is cast to it.
 """
@@ -67,6 +70,20 @@ def _out(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return arrow_for_spark(table).select(schema.names).cast(schema)
 
 
+class StageFailed(RuntimeError):
+    """A stage failed inside Spark: its name, the exception's type and where (never its message, which may quote
+    a record: Spark would print it in its logs and the driver's error)."""
+
+
+def _guarded(name: str, fn, frame: pl.DataFrame, ctx: Any) -> pl.DataFrame:
+    from ..pipeline._rows_worker import where
+
+    try:
+        return fn(frame, ctx)
+    except Exception as exc:
+        raise StageFailed(f"stage {name} failed in Spark: {where(exc)}") from None
+
+
 def map_rows(frame: Any, name: str, ctx: Any, schema: Any) -> Any:
     """The rows stage ``name`` over the Spark DataFrame ``frame`` (``mapInArrow``); ``schema``:
     :func:`output_schema`."""
@@ -77,7 +94,7 @@ def map_rows(frame: Any, name: str, ctx: Any, schema: Any) -> Any:
     def apply(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             if batch.num_rows:
-                yield from _out(fn(pl.from_arrow(batch), ctx).to_arrow(), target).to_batches()
+                yield from _out(_guarded(name, fn, pl.from_arrow(batch), ctx).to_arrow(), target).to_batches()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
@@ -96,7 +113,7 @@ def map_groups(frame: Any, name: str, ctx: Any, schema: Any, buckets: int = KEY_
     def apply(table: pa.Table) -> pa.Table:
         if not table.num_rows:
             return target.empty_table()
-        return _out(fn(pl.from_arrow(table.select(columns)), ctx).to_arrow(), target)
+        return _out(_guarded(name, fn, pl.from_arrow(table.select(columns)), ctx).to_arrow(), target)
 
     bucket = F.pmod(F.xxhash64(*[F.col(k) for k in stage.key]), F.lit(buckets)).alias("_bucket")
     with warnings.catch_warnings():
@@ -104,4 +121,4 @@ def map_groups(frame: Any, name: str, ctx: Any, schema: Any, buckets: int = KEY_
         return frame.select("*", bucket).groupBy("_bucket").applyInArrow(apply, schema)
 
 
-__all__ = ["KEY_BUCKETS", "arrow_for_spark", "map_groups", "map_rows", "output_schema"]
+__all__ = ["KEY_BUCKETS", "StageFailed", "arrow_for_spark", "map_groups", "map_rows", "output_schema"]
