@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         counts: dict[str, pl.DataFrame] = {}
         for _ in range(args.rounds):
             for way in WAYS:
-                out = work / f"counts-{way}.parquet"
+                out = work / f"counts-{way.replace('[', '').replace(']', '')}.parquet"  # no glob in the name
                 argv_ = [sys.executable, "-m", "bench.engines", "--job", way, "--parquet", str(parquet),
                          "--db", str(db), "--out", str(out)]  # fmt: skip
                 runs[way].append(_timed(way, argv_, cwd=Path(__file__).resolve().parents[1]))
