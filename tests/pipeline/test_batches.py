@@ -233,6 +233,52 @@ def test_a_stage_of_fewer_batches_than_the_pool_needs_reads_its_input_once(tmp_p
     assert store.sql("select i from seen")["i"].to_list() == list(range(rows))
 
 
+def test_another_engines_mapper_writes_every_row_and_is_closed_when_a_write_fails(tmp_path):
+    """``mapper`` (Spark's: demandlab.spark.rows) replaces the pool: every row it gives is written, progress counts
+    its rows; when a write fails the mapper is closed at once, so its exchange files go before the error is seen."""
+    from demandlab.stages import STAGES
+
+    store = dl.connect(tmp_path / "db.duckdb")
+    store.con.execute("create table seen (i bigint)")
+    closed, advanced = [], []
+
+    def mapper(frames):
+        try:
+            for frame in frames:
+                yield frame.with_columns(pl.col("i") * 10)
+        finally:
+            closed.append(True)
+
+    @contextlib.contextmanager
+    def progress(label, total):
+        yield advanced.append
+
+    def run(write):
+        return batches.run_rows(
+            store, "_echo", None, "select i from range(250) t(i) order by i", None, write,
+            label="echo", progress=progress, batch_rows=100, mapper=mapper,
+        )  # fmt: skip
+
+    STAGES["_echo"] = dataclasses.replace(STAGES["clean"], fn=lambda batch, ctx: pytest.fail("the mapper runs it"))
+    try:
+        assert run(lambda con, out: con.execute("insert into seen select * from out")) == 250
+        assert store.sql("select i from seen order by i")["i"].to_list() == [i * 10 for i in range(250)]
+        assert sum(advanced) == 250 and closed == [True]
+
+        def failing(con, out):
+            assert not closed[1:], "closed before the failing write"
+            raise OSError("disk full")
+
+        try:
+            run(failing)
+        except OSError as exc:  # its traceback still holds run_rows' frame, and so the mapper, unless it was closed
+            assert str(exc) == "disk full" and closed == [True, True]
+        else:
+            pytest.fail("the failing write did not raise")
+    finally:
+        del STAGES["_echo"]
+
+
 def test_the_pool_keeps_the_order_and_equals_one_process():
     raw = pl.DataFrame(
         {

@@ -22,16 +22,9 @@ if (reason := java_missing()) is not None:
     pytest.skip(reason, allow_module_level=True)
 
 from demandlab.spark.models import BASE_TABLES, build_models
-from demandlab.spark.session import load_tables, session
+from demandlab.spark.session import load_tables
 
 MODELS = [name for name, _ in sql_models()]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    spark = session("local[2]", app="demandlab-tests")
-    yield spark
-    spark.stop()
 
 
 @pytest.fixture(scope="module")

@@ -44,7 +44,8 @@ TABLES = (
 
 
 @pytest.fixture(scope="module")
-def spark_run(district, demo_run, tmp_path_factory) -> dict:
+def spark_run(spark, district, demo_run, tmp_path_factory) -> dict:
+    """The run uses the session the tests share (``session()`` returns the one already started)."""
     root = tmp_path_factory.mktemp("spark-run")
     cfg = demo_config(root / "data", root / "reports")
     cfg = dataclasses.replace(cfg, engine=dataclasses.replace(cfg.engine, name="spark", spark_master="local[2]"))

@@ -22,15 +22,7 @@ if importlib.util.find_spec("pyspark") is None:
 if (reason := java_missing()) is not None:
     pytest.skip(reason, allow_module_level=True)
 
-from demandlab.spark.session import session
 from demandlab.spark.stages import arrow_for_spark, map_groups, map_rows, output_schema
-
-
-@pytest.fixture(scope="module")
-def spark():
-    spark = session("local[2]", app="demandlab-stage-tests")
-    yield spark
-    spark.stop()
 
 
 def to_spark(spark, frame: pl.DataFrame, partitions: int):

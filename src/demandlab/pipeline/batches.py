@@ -234,12 +234,14 @@ def run_rows(
                     outputs = mapper(frames())
                 else:
                     outputs = pool.map(frames()) if pool else (fn(frame, ctx) for frame in frames())
-                for done, out in enumerate(outputs, start=1):
-                    write(con, out)
-                    written += out.height
-                    advance(out.height if mapper is not None else heights.popleft())
-                    if done % COMMIT_BATCHES == 0:
-                        commit_so_far(con)
+                # closed when a write fails too: the mapper's files are removed now, not when it is collected
+                with contextlib.closing(outputs) if hasattr(outputs, "close") else contextlib.nullcontext():
+                    for done, out in enumerate(outputs, start=1):
+                        write(con, out)
+                        written += out.height
+                        advance(out.height if mapper is not None else heights.popleft())
+                        if done % COMMIT_BATCHES == 0:
+                            commit_so_far(con)
             if then is not None:
                 then(con)
     return written

@@ -30,9 +30,9 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from ..stages import STAGES
-from .stages import arrow_for_spark, map_rows, output_schema
+from .stages import arrow_for_spark, map_rows, spark_schema
 
-#: Input rows the output's columns are learned from on the driver (:func:`.stages.output_schema`).
+#: Input rows the output's columns are learned from on the driver (the stage run on them there).
 SAMPLE_ROWS = 20
 
 
@@ -67,8 +67,8 @@ class SparkRows:
             sample = frame.head(SAMPLE_ROWS) if sample is None else sample
         if sample is None:
             return
-        types = STAGES[self.stage].fn(sample, self.ctx).schema  # the columns as one process gives them
-        schema = output_schema(self.stage, self.ctx, sample)
+        shape = STAGES[self.stage].fn(sample, self.ctx)  # the columns as one process gives them
+        types, schema = shape.schema, spark_schema(shape)
         # no shuffle: a shuffle would write the rows (the raw rows of clean) to Spark's own scratch folder
         map_rows(self.spark.read.parquet(str(inbox)), self.stage, self.ctx, schema).write.parquet(str(outbox))
         for path in sorted(outbox.glob("*.parquet")):

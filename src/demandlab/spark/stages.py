@@ -43,9 +43,14 @@ def _stage(name: str, partition: str) -> Stage:
 
 def output_schema(name: str, ctx: Any, sample: pl.DataFrame) -> Any:
     """The Spark schema of the stage ``name``'s output: the stage run on ``sample`` (a few input rows)."""
+    return spark_schema(STAGES[name].fn(sample, ctx))
+
+
+def spark_schema(frame: pl.DataFrame) -> Any:
+    """The Spark schema of a frame (:func:`arrow_for_spark` types; timestamps without a zone stay so)."""
     from pyspark.sql.pandas.types import from_arrow_schema
 
-    return from_arrow_schema(arrow_for_spark(STAGES[name].fn(sample, ctx).to_arrow()).schema)
+    return from_arrow_schema(arrow_for_spark(frame.head(0).to_arrow()).schema)
 
 
 def arrow_for_spark(table: pa.Table) -> pa.Table:
@@ -121,4 +126,4 @@ def map_groups(frame: Any, name: str, ctx: Any, schema: Any, buckets: int = KEY_
         return frame.select("*", bucket).groupBy("_bucket").applyInArrow(apply, schema)
 
 
-__all__ = ["KEY_BUCKETS", "StageFailed", "arrow_for_spark", "map_groups", "map_rows", "output_schema"]
+__all__ = ["KEY_BUCKETS", "StageFailed", "arrow_for_spark", "map_groups", "map_rows", "output_schema", "spark_schema"]
