@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 import demandlab as dl
 from demandlab.cli import EXIT_INPUT, EXIT_NO_DATA, app
+from demandlab.errors import EXIT_USAGE
 
 runner = CliRunner()
 
@@ -55,6 +56,21 @@ def test_an_unknown_engine_is_refused_before_anything_runs(tmp_path):
     result = runner.invoke(app, ["run", "--engine", "hadoop", "--db", str(tmp_path / "db.duckdb")])
     assert result.exit_code == 2 and "engine.name: expected one of duckdb, spark" in result.output, result.output
     assert not (tmp_path / "db.duckdb").exists()
+
+
+def test_the_spark_engine_without_pyspark_or_java_says_what_to_install(tmp_path, monkeypatch):
+    db = str(tmp_path / "db.duckdb")
+    dl.connect(db).close()  # an empty database
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    result = runner.invoke(app, ["run", "--engine", "spark", "--db", db])
+    assert result.exit_code == EXIT_USAGE and "Java 17" in result.output, result.output
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a))
+    result = runner.invoke(app, ["run", "--engine", "spark", "--db", db])
+    assert result.exit_code == EXIT_USAGE and "uv sync --group spark" in result.output, result.output
 
 
 def test_a_file_that_cannot_be_loaded_gives_exit_code_3_and_names_the_file(tmp_path):

@@ -354,9 +354,24 @@ class Pipeline:
         return analysis.route(self, label_column, source)
 
 
+def _check_engine(config: Config) -> None:
+    """``engine.name = "spark"`` where Spark cannot run: a usage error saying what to install, before the stage."""
+    if config.engine.name != "spark":
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        raise UsageError('engine.name = "spark" 需要 PySpark：请运行 uv sync --group spark（make env 会一并安装）')
+    from ..spark.session import java_missing
+
+    if (reason := java_missing()) is not None:
+        raise UsageError(f'engine.name = "spark" 无法运行：{reason}')
+
+
 def _spark_mapper(pipe: Pipeline, stage: str, ctx) -> Callable:
     """``engine.name = "spark"``: the stage's batches through Spark (:class:`demandlab.spark.rows.SparkRows`),
     exchanged as Parquet in the private folder beside the database."""
+    _check_engine(pipe.config)
     from ..spark.rows import spark_rows
     from ..spark.session import session
 
