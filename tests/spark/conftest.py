@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 
 @pytest.fixture(scope="session")
 def spark():
-    if importlib.util.find_spec("pyspark") is None:
-        pytest.skip("PySpark is not installed: uv sync --group spark (make env installs it)")
-    from demandlab.spark.session import java_missing, session
+    from demandlab.spark.session import session, unavailable
 
-    if (reason := java_missing()) is not None:
+    if (reason := unavailable()) is not None:
         pytest.skip(reason)
     spark = session("local[2]", app="demandlab-tests")
     yield spark

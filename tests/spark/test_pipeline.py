@@ -8,24 +8,21 @@ Skipped only where Spark cannot run (no Java 17, or PySpark not installed), sayi
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import shutil
 
-import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
 import demandlab as dl
 from demandlab.config import demo_config
 from demandlab.marts.build import sql_models
-from demandlab.pipeline.loading import SCRATCH_SUFFIX
+from demandlab.pipeline.loading import scratch_path
 from demandlab.signals.stage import SIGNAL_MARTS_ORDER
-from demandlab.spark.session import java_missing
+from demandlab.spark.session import unavailable
 from demandlab.stages import STAGES
+from tests.spark.frames import in_order
 
-if importlib.util.find_spec("pyspark") is None:
-    pytest.skip("PySpark is not installed: uv sync --group spark (make env installs it)", allow_module_level=True)
-if (reason := java_missing()) is not None:
+if (reason := unavailable()) is not None:
     pytest.skip(reason, allow_module_level=True)
 
 from demandlab.spark.rows import SparkRows
@@ -69,10 +66,6 @@ def spark_run(spark, district, demo_run, tmp_path_factory) -> dict:
     return {"store": store, "config": cfg, "summary": summary, "in_spark": in_spark}
 
 
-def in_order(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.sort([c for c, t in frame.schema.items() if not isinstance(t, pl.List)], nulls_last=True)
-
-
 @pytest.mark.parametrize("table", TABLES)
 def test_a_table_is_the_same_with_the_rows_stages_in_spark(spark_run, demo_run, table):
     got, want = spark_run["store"].sql(f"select * from {table}"), demo_run["store"].sql(f"select * from {table}")
@@ -97,4 +90,4 @@ def test_the_rows_stages_ran_in_spark(spark_run):
 
 
 def test_the_exchange_folder_is_gone_after_the_run(spark_run):
-    assert not (spark_run["config"].paths.db.parent / (spark_run["config"].paths.db.name + SCRATCH_SUFFIX)).exists()
+    assert not scratch_path(spark_run["store"]).exists()

@@ -8,29 +8,23 @@ Skipped only where Spark cannot run (no Java 17, or PySpark not installed), sayi
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from demandlab.spark.session import java_missing
+from demandlab.spark.session import unavailable
 from demandlab.stages import STAGES
+from tests.spark.frames import in_order
 
-if importlib.util.find_spec("pyspark") is None:
-    pytest.skip("PySpark is not installed: uv sync --group spark (make env installs it)", allow_module_level=True)
-if (reason := java_missing()) is not None:
+if (reason := unavailable()) is not None:
     pytest.skip(reason, allow_module_level=True)
 
-from demandlab.spark.stages import arrow_for_spark, map_groups, map_rows, output_schema
+from demandlab.spark.stages import arrow_for_spark, map_groups, map_rows, output_schema, spark_schema
 
 
 def to_spark(spark, frame: pl.DataFrame, partitions: int):
     return spark.createDataFrame(arrow_for_spark(frame.to_arrow())).repartition(partitions)
-
-
-def in_order(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.sort([c for c, t in frame.schema.items() if not isinstance(t, pl.List)], nulls_last=True)
 
 
 @pytest.mark.parametrize("name", [n for n, s in STAGES.items() if s.partition == "rows"])
@@ -69,13 +63,7 @@ def test_a_stage_failing_in_spark_says_where_but_never_what_the_record_said(spar
     good = STAGES["segment"]
     monkeypatch.setitem(STAGES, "segment", dataclasses.replace(good, fn=failing))
     broken = frame.head(30).with_columns(pl.lit(secret).alias("title"))
-    schema = _schema_of(good, ctx, frame.head(5))  # the stage's real columns (the failing one gives none)
+    schema = spark_schema(good.fn(frame.head(5), ctx))  # the stage's real columns (the failing one gives none)
     with pytest.raises(Exception, match="stage segment failed in Spark: ValueError") as caught:
         map_rows(to_spark(spark, broken, 2), "segment", ctx, schema).toArrow()
     assert "13912345678" not in str(caught.value) and "张三" not in str(caught.value)
-
-
-def _schema_of(stage, ctx, sample):
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    return from_arrow_schema(arrow_for_spark(stage.fn(sample, ctx).to_arrow()).schema)

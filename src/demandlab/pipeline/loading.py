@@ -48,6 +48,11 @@ WARNING_VALUES = ("batch_id", "file_name", "sheet", "row_number", "column_name",
 SCRATCH_SUFFIX = ".spill"
 
 
+def scratch_path(store: Store) -> Path | None:
+    """The private folder beside the database where rows wait on disk (``<db>.spill``); None for ``:memory:``."""
+    return None if store.path == ":memory:" else Path(store.path + SCRATCH_SUFFIX)
+
+
 @dataclass(frozen=True)
 class Loaded:
     """A file read and checked, ready to land: ``parts`` gives its prepared rows a chunk at a time."""
@@ -91,7 +96,7 @@ def load_file(
     digest, skipped = seen_before(store, path)
     if skipped:
         return skipped
-    scratch = True if store.path == ":memory:" else Path(store.path + SCRATCH_SUFFIX)
+    scratch = scratch_path(store) or True
     try:
         loaded = read_file(path, digest, config, grids, loaded_at, mapping, sheet, scratch)
         try:

@@ -47,7 +47,7 @@ from ..themes.policy import refit_reason
 from ..themes.registry import Overrides
 from . import analysis, batches, contexts, inputs, outputs, runs
 from .inbox import ingest_inbox
-from .loading import SCRATCH_SUFFIX, load_file
+from .loading import load_file, scratch_path
 from .reports import BatchReport, Progress, RunReport, log, silent
 from .signal_pass import run_signals
 
@@ -356,15 +356,9 @@ class Pipeline:
 
 def _check_engine(config: Config) -> None:
     """``engine.name = "spark"`` where Spark cannot run: a usage error saying what to install, before the stage."""
-    if config.engine.name != "spark":
-        return
-    import importlib.util
+    from ..spark.session import unavailable
 
-    if importlib.util.find_spec("pyspark") is None:
-        raise UsageError('engine.name = "spark" 需要 PySpark：请运行 uv sync --group spark（make env 会一并安装）')
-    from ..spark.session import java_missing
-
-    if (reason := java_missing()) is not None:
+    if config.engine.name == "spark" and (reason := unavailable()) is not None:
         raise UsageError(f'engine.name = "spark" 无法运行：{reason}')
 
 
@@ -372,12 +366,12 @@ def _spark_mapper(pipe: Pipeline, stage: str, ctx) -> Callable:
     """``engine.name = "spark"``: the stage's batches through Spark (:class:`demandlab.spark.rows.SparkRows`),
     exchanged as Parquet in the private folder beside the database."""
     _check_engine(pipe.config)
-    from ..spark.rows import spark_rows
+    from ..spark.rows import SparkRows
     from ..spark.session import session
 
-    engine, path = pipe.config.engine, pipe.store.path
-    folder = Path(tempfile.gettempdir() if path == ":memory:" else path + SCRATCH_SUFFIX)
-    return partial(spark_rows, session(engine.spark_master), stage, ctx, folder, engine.batch_rows)
+    engine = pipe.config.engine
+    folder = scratch_path(pipe.store) or Path(tempfile.gettempdir())
+    return SparkRows(session(engine.spark_master), stage, ctx, folder, engine.batch_rows).map
 
 
 def _replace_rows(table: str, con, out: pl.DataFrame) -> None:

@@ -19,7 +19,6 @@ table). A cluster's executors must see the folder (a shared mount); ``local[N]``
 
 from __future__ import annotations
 
-import itertools
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator
@@ -29,6 +28,7 @@ from typing import Any
 import polars as pl
 import pyarrow.parquet as pq
 
+from ..ingest.table import scratch_folder
 from ..stages import STAGES
 from .stages import arrow_for_spark, map_rows, spark_schema
 
@@ -46,7 +46,7 @@ class SparkRows:
     def map(self, frames: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
         """The stage's output of all ``frames``, a batch of at most ``batch_rows`` rows at a time (rows of one
         input batch may come back in another: the pipeline writes them by their record key)."""
-        self.folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        scratch_folder(self.folder.parent)
         self.folder.mkdir(mode=0o700)
         try:
             yield from self._run(frames)
@@ -76,13 +76,4 @@ class SparkRows:
                 yield pl.from_arrow(batch).cast(types)
 
 
-def spark_rows(spark: Any, stage: str, ctx: Any, folder: Path, batch_rows: int, frames: Iterable[pl.DataFrame]):
-    """:meth:`SparkRows.map` in one call; an empty ``frames`` starts no Spark job."""
-    frames = iter(frames)
-    first = next(frames, None)
-    if first is None:
-        return iter(())
-    return SparkRows(spark, stage, ctx, folder, batch_rows).map(itertools.chain([first], frames))
-
-
-__all__ = ["SAMPLE_ROWS", "SparkRows", "spark_rows"]
+__all__ = ["SAMPLE_ROWS", "SparkRows"]

@@ -54,6 +54,17 @@ def java_missing() -> str | None:
     return None
 
 
+def unavailable() -> str | None:
+    """Why Spark cannot run here, saying what to install (PySpark or sqlglot missing, :func:`java_missing`), else
+    None: what the pipeline refuses ``engine.name = "spark"`` with and what the Spark tests skip with."""
+    import importlib.util
+
+    missing = [name for name in ("pyspark", "sqlglot") if importlib.util.find_spec(name) is None]
+    if missing:
+        return f"{' and '.join(missing)} not installed: uv sync --group spark (make env installs it)"
+    return java_missing()
+
+
 def session(master: str = "local[2]", app: str = "demandlab", conf: dict[str, str] | None = None) -> Any:
     """A SparkSession (``master``: ``local[N]``, ``yarn``, ``spark://host:7077`` …) with :data:`SETTINGS` and
     ``conf`` on top; its log set to errors only. For a local master, shuffles use 2 partitions per core."""
@@ -84,4 +95,4 @@ def load_tables(spark: Any, store: Store, names: list[str]) -> None:
             spark.createDataFrame(table).createOrReplaceTempView(name)
 
 
-__all__ = ["SETTINGS", "java_missing", "load_tables", "session"]
+__all__ = ["SETTINGS", "java_missing", "load_tables", "session", "unavailable"]
