@@ -8,6 +8,8 @@ Skipped only where Spark cannot run (no Java 17, or PySpark not installed), sayi
 from __future__ import annotations
 
 import dataclasses
+import tempfile
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -67,3 +69,9 @@ def test_a_stage_failing_in_spark_says_where_but_never_what_the_record_said(spar
     with pytest.raises(Exception, match="stage segment failed in Spark: ValueError") as caught:
         map_rows(to_spark(spark, broken, 2), "segment", ctx, schema).toArrow()
     assert "13912345678" not in str(caught.value) and "张三" not in str(caught.value)
+
+
+def test_spark_keeps_its_catalog_folder_out_of_the_working_folder(spark):
+    warehouse = Path(spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:"))
+    assert Path(tempfile.gettempdir()) in warehouse.parents and Path.cwd() not in warehouse.parents
+    assert not (Path.cwd() / "spark-warehouse").exists()

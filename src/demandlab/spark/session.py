@@ -15,10 +15,12 @@ imports the same demandlab and the same pinned libraries as the driver.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +78,12 @@ def session(master: str = "local[2]", app: str = "demandlab", conf: dict[str, st
 
         builder = SparkSession.builder.master(master).appName(app)
         settings = dict(SETTINGS)
+        # Spark makes its catalog's folder where it starts (./spark-warehouse) even when, as here, no table is
+        # saved in it: a temporary folder of this process instead, removed when it exits
+        if SparkSession.getActiveSession() is None:  # else getOrCreate returns the session already made
+            warehouse = tempfile.mkdtemp(prefix="demandlab-spark-warehouse-")
+            atexit.register(shutil.rmtree, warehouse, True)
+            settings["spark.sql.warehouse.dir"] = warehouse
         if master.startswith("local["):
             cores = master[len("local[") : -1]
             settings["spark.sql.shuffle.partitions"] = str(2 * int(cores)) if cores.isdigit() else "4"
