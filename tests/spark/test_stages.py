@@ -22,7 +22,9 @@ from tests.spark.frames import in_order
 if (reason := unavailable()) is not None:
     pytest.skip(reason, allow_module_level=True)
 
-from demandlab.spark.stages import arrow_for_spark, map_groups, map_rows, output_schema, spark_schema
+from pyspark.sql.functions import col
+
+from demandlab.spark.stages import arrow_for_spark, map_chain, map_groups, map_rows, output_schema, spark_schema
 
 
 def to_spark(spark, frame: pl.DataFrame, partitions: int):
@@ -37,6 +39,21 @@ def test_a_rows_stage_in_map_in_arrow_gives_the_rows_of_one_process(spark, stage
     got = pl.from_arrow(map_rows(to_spark(spark, frame, 3), name, ctx, schema).toArrow())
     assert got.height == whole.height == frame.height
     assert_frame_equal(in_order(got), in_order(whole.cast(got.schema)), check_dtypes=False)
+
+
+def test_rows_stages_chained_run_in_one_python_process_a_task_with_the_rows_of_one_process(spark, stage_samples):
+    """segment → assign in one mapInArrow (map_chain): what the two give one after the other in one process, and
+    one Python step in Spark's plan (two would run two Python processes a task: two cores in one task slot)."""
+    (records, segment), (tokens, assign) = stage_samples["segment"], stage_samples["assign"]
+    columns = tokens.columns
+    whole = STAGES["assign"].fn(STAGES["segment"].fn(records, segment).select(columns), assign)
+    schema = output_schema("assign", assign, STAGES["segment"].fn(records.head(20), segment).select(columns))
+    chained = map_chain(to_spark(spark, records, 3), [("segment", segment, None), ("assign", assign, columns)], schema)
+    got = pl.from_arrow(chained.toArrow())
+    assert got.height == whole.height == records.height
+    assert_frame_equal(in_order(got), in_order(whole.cast(got.schema)), check_dtypes=False)
+    plan = chained._jdf.queryExecution().optimizedPlan().toString()
+    assert plan.count("MapInArrow") == 1, plan
 
 
 @pytest.mark.parametrize("name", [n for n, s in STAGES.items() if s.partition == "key"])
@@ -75,3 +92,11 @@ def test_spark_keeps_its_catalog_folder_out_of_the_working_folder(spark):
     warehouse = Path(spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:"))
     assert Path(tempfile.gettempdir()) in warehouse.parents and Path.cwd() not in warehouse.parents
     assert not (Path.cwd() / "spark-warehouse").exists()
+
+
+def test_spark_writes_its_scratch_into_a_folder_of_this_process_only(spark):
+    """A shuffle writes rows (of the records) into spark.local.dir: a 0700 folder of this process, not /tmp's."""
+    scratch = Path(spark.sparkContext.getConf().get("spark.local.dir"))
+    assert scratch.parent == Path(tempfile.gettempdir()) and scratch.name.startswith("demandlab-spark-scratch-")
+    spark.range(1000).groupBy((col("id") % 7).alias("k")).count().collect()  # a shuffle
+    assert scratch.stat().st_mode & 0o777 == 0o700 and any(scratch.iterdir())

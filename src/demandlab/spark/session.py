@@ -80,10 +80,13 @@ def session(master: str = "local[2]", app: str = "demandlab", conf: dict[str, st
         settings = dict(SETTINGS)
         # Spark makes its catalog's folder where it starts (./spark-warehouse) even when, as here, no table is
         # saved in it: a temporary folder of this process instead, removed when it exits
+        # and its scratch folder (spark.local.dir: what a shuffle or a spilled cache writes — records' rows) is
+        # private to this process (0700) in place of /tmp's shared one; a cluster's executors use their own
         if SparkSession.getActiveSession() is None:  # else getOrCreate returns the session already made
-            warehouse = tempfile.mkdtemp(prefix="demandlab-spark-warehouse-")
-            atexit.register(shutil.rmtree, warehouse, True)
-            settings["spark.sql.warehouse.dir"] = warehouse
+            for key, prefix in (("spark.sql.warehouse.dir", "warehouse"), ("spark.local.dir", "scratch")):
+                folder = tempfile.mkdtemp(prefix=f"demandlab-spark-{prefix}-")
+                atexit.register(shutil.rmtree, folder, True)
+                settings[key] = folder
         if master.startswith("local["):
             cores = master[len("local[") : -1]
             settings["spark.sql.shuffle.partitions"] = str(2 * int(cores)) if cores.isdigit() else "4"

@@ -22,7 +22,7 @@ input rows (``sample``) and takes its frame's schema; each batch's output is cas
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import polars as pl
@@ -92,14 +92,29 @@ def _guarded(name: str, fn, frame: pl.DataFrame, ctx: Any) -> pl.DataFrame:
 def map_rows(frame: Any, name: str, ctx: Any, schema: Any) -> Any:
     """The rows stage ``name`` over the Spark DataFrame ``frame`` (``mapInArrow``); ``schema``:
     :func:`output_schema`."""
+    return map_chain(frame, [(name, ctx, None)], schema)
+
+
+def map_chain(frame: Any, steps: Sequence[tuple[str, Any, Sequence[str] | None]], schema: Any) -> Any:
+    """Rows stages one after another in **one** ``mapInArrow``: each step ``(name, ctx, columns)`` reads the
+    previous one's output (narrowed to ``columns``, None: all); ``schema``: the last step's output.
+
+    Two ``mapInArrow`` in a row would run two Python processes for each task, the second fed the first's rows
+    through the JVM: two cores busy in one task slot, while executors are sized at one core a task
+    (``spark.task.cpus``). One process a task keeps that true — and the stages' work shared by the executors'
+    cores (``bench/engines.py``: segment → assign on local[1] and local[2])."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
-    fn, target = _stage(name, "rows").fn, to_arrow_schema(schema)
+    chain = [(name, _stage(name, "rows").fn, ctx, list(columns) if columns else None) for name, ctx, columns in steps]
+    target = to_arrow_schema(schema)
 
     def apply(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             if batch.num_rows:
-                yield from _out(_guarded(name, fn, pl.from_arrow(batch), ctx).to_arrow(), target).to_batches()
+                out = pl.from_arrow(batch)
+                for name, fn, ctx, columns in chain:
+                    out = _guarded(name, fn, out.select(columns) if columns else out, ctx)
+                yield from _out(out.to_arrow(), target).to_batches()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
@@ -126,4 +141,13 @@ def map_groups(frame: Any, name: str, ctx: Any, schema: Any, buckets: int = KEY_
         return frame.select("*", bucket).groupBy("_bucket").applyInArrow(apply, schema)
 
 
-__all__ = ["KEY_BUCKETS", "StageFailed", "arrow_for_spark", "map_groups", "map_rows", "output_schema", "spark_schema"]
+__all__ = [
+    "KEY_BUCKETS",
+    "StageFailed",
+    "arrow_for_spark",
+    "map_chain",
+    "map_groups",
+    "map_rows",
+    "output_schema",
+    "spark_schema",
+]
