@@ -7,72 +7,29 @@ Skipped only where Spark cannot run (no Java 17, or PySpark not installed), sayi
 
 from __future__ import annotations
 
-import dataclasses
-import shutil
-
 import pytest
-from polars.testing import assert_frame_equal
 
-import demandlab as dl
-from demandlab.config import demo_config
-from demandlab.marts.build import sql_models
 from demandlab.pipeline.loading import scratch_path
-from demandlab.signals.stage import SIGNAL_MARTS_ORDER
 from demandlab.spark.session import unavailable
 from demandlab.stages import STAGES
-from tests.spark.frames import in_order
+from tests.spark.frames import DERIVED_TABLES, engine_run, same_table
 
 if (reason := unavailable()) is not None:
     pytest.skip(reason, allow_module_level=True)
-
-from demandlab.spark.rows import SparkRows
-
-#: What the stages derive (the rows stages: records, tokens, assignments, record_places; then the model's themes,
-#: the marts and the signal marts); batches and runs say where and when files were loaded, which differs.
-TABLES = (
-    "records",
-    "tokens",
-    "assignments",
-    "record_places",
-    "themes",
-    *(name for name, _ in sql_models()),
-    *SIGNAL_MARTS_ORDER,
-)
 
 
 @pytest.fixture(scope="module")
 def spark_run(spark, district, demo_run, tmp_path_factory) -> dict:
     """The run uses the session the tests share (``session()`` returns the one already started)."""
-    root = tmp_path_factory.mktemp("spark-run")
-    cfg = demo_config(root / "data", root / "reports")
-    cfg = dataclasses.replace(cfg, engine=dataclasses.replace(cfg.engine, name="spark", spark_master="local[2]"))
-    cfg.privacy.salt_file.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(demo_run["config"].privacy.salt_file, cfg.privacy.salt_file)  # the same contact keys
-    store = dl.connect(cfg.paths.db)
-    pipe = dl.Pipeline(store, cfg)
-    pipe.load_grids(district.registry)
-    for path in district.export_paths:
-        pipe.ingest(path)
-    in_spark = []  # the stages whose batches went through Spark
-    run = SparkRows._run
-
-    def counted(self, frames):
-        in_spark.append(self.stage)
-        yield from run(self, frames)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(SparkRows, "_run", counted)
-        summary = pipe.run()
-    return {"store": store, "config": cfg, "summary": summary, "in_spark": in_spark}
+    root, salt = tmp_path_factory.mktemp("spark-run"), demo_run["config"].privacy.salt_file
+    return engine_run(root, "spark", district.export_paths, district.registry, salt_from=salt)
 
 
-@pytest.mark.parametrize("table", TABLES)
+@pytest.mark.parametrize("table", DERIVED_TABLES)
 def test_a_table_is_the_same_with_the_rows_stages_in_spark(spark_run, demo_run, table):
     got, want = spark_run["store"].sql(f"select * from {table}"), demo_run["store"].sql(f"select * from {table}")
     assert want.height > 0, f"{table} is empty in the district: the comparison would prove nothing"
-    if "cleaned_at" in want.columns:  # the moment each engine's run stamped
-        got, want = got.drop("cleaned_at"), want.drop("cleaned_at")
-    assert_frame_equal(in_order(got), in_order(want))
+    same_table(got, want)
 
 
 def test_the_spark_run_counts_what_the_duckdb_run_counts(spark_run, demo_run):

@@ -41,7 +41,6 @@ grouped as (
             when grouping(street) = 0 then 'street'
             when grouping(theme_id) = 0 then 'theme'
             when grouping(week_start) = 0 then 'week'
-            else 'total'
         end as level,
         street,
         community,
@@ -52,12 +51,28 @@ grouped as (
         count(*) as problems,
         count(*) filter (where by_grid) as found_by_grid
     from episodes
-    group by grouping sets ((), (street), (street, community), (street, community, grid_id), (theme_id), (week_start))
+    group by grouping sets ((street), (street, community), (street, community, grid_id), (theme_id), (week_start))
+),
+
+-- the total apart from the grouping sets: of no episodes at all (exports without grids) it is one row of 0
+-- problems, where a grand-total set `()` gives that row in DuckDB and none in Spark
+total as (
+    select
+        'total' as level,
+        null as street,
+        null as community,
+        null as grid_id,
+        null as theme_id,
+        null as theme_label,
+        null as week_start,
+        count(*) as problems,
+        count(*) filter (where by_grid) as found_by_grid
+    from episodes
 ),
 
 final as (
-    select *, found_by_grid / problems as proactive_rate
-    from grouped
+    select *, found_by_grid / nullif(problems, 0) as proactive_rate
+    from (select * from grouped union all select * from total)
 )
 
 select * from final
