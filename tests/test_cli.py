@@ -42,12 +42,19 @@ def test_synth_ingest_run_report_from_the_command_line(tmp_path):
     assert '"status": "loaded"' in result.output and '"rows_rejected": 21' in result.output
     again = runner.invoke(app, ["ingest", str(out / "exports" / "grid_visits.jsonl"), "--db", db])
     assert "已跳过" in again.output
-    assert runner.invoke(app, ["run", "--db", db]).exit_code == 0
+    lake = tmp_path / "lake"
+    assert runner.invoke(app, ["run", "--db", db, "--lake", str(lake)]).exit_code == 0
     with dl.connect(db, read_only=True) as store:  # every run leaves its row, as the weekly job does
         assert store.sql("select command, status from runs").rows() == [("run", "done")]
-    report = tmp_path / "r.html"
+    with dl.connect(lake) as store:  # --lake: the database as Parquet once the run is recorded
+        assert store.sql("select command, status from runs").rows() == [("run", "done")]
+    report, from_lake = tmp_path / "r.html", tmp_path / "lake.html"
     result = runner.invoke(app, ["report", "--db", db, "--out", str(report)])
     assert result.exit_code == 0 and report.exists(), result.output
+    result = runner.invoke(app, ["report", "--db", str(lake), "--out", str(from_lake)])
+    assert result.exit_code == 0 and from_lake.stat().st_size == report.stat().st_size, result.output
+    result = runner.invoke(app, ["run", "--db", str(lake)])
+    assert result.exit_code == EXIT_USAGE and "只能读取" in result.output, result.output
     result = runner.invoke(app, ["report", "--db", db, "--week", "2001-W01", "--out", str(report)])
     assert result.exit_code == EXIT_NO_DATA and "2001-W01 没有数据" in result.output
 

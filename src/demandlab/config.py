@@ -54,6 +54,7 @@ class PathsConfig:
     logs: Path | None = None  # the weekly job's log file (weekly.log); data/logs or logs/ beside the database
     grids: Path | None = None  # grid registry CSV loaded before each ingest, if set
     mappings: Path | None = None  # folder of user mapping TOML files
+    lake: Path | None = None  # the database as a folder of Parquet each run ends with (demandlab.lake), if set
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ class EngineConfig:
     # (bench/results/scale.json, weekly_memory_limits); a district of a million records never reaches it
     memory_limit: str = "2GB"
     # where the rows stages run: "duckdb" (this machine, worker processes) or "spark" (demandlab.spark; the
-    # optional group `spark` and Java 17); spark_master: the Spark master ("local[2]", "yarn", "spark://host:7077")
+    # optional group `spark` and Java 17); spark_master: the Spark master ("local[2]", "yarn", "spark://host:7077";
+    # "": the one spark-submit names, as under pipelines/spark/submit.sh)
     name: str = "duckdb"
     spark_master: str = "local[2]"
 

@@ -40,6 +40,7 @@ import pyarrow as pa
 from . import schema, sql
 from .duck import quiet
 from .errors import EXIT_USAGE, BusyError, DemandlabError, disk_problem
+from .lake import is_lake, lake_connection
 from .options import DEFAULT_WAIT
 
 SCHEMA_VERSION = 10
@@ -241,7 +242,7 @@ class Store:
         self, path: str | Path = ":memory:", read_only: bool = False, wait: float = 0.0, create: bool = True
     ) -> None:
         self.path = str(path)
-        self.read_only = read_only
+        self.read_only = read_only or is_lake(path)  # a folder of Parquet (demandlab.lake) is only read
         self.restricted_attached = False
         self.memory_limit: str | None = None  # what the pipeline capped DuckDB at (None: DuckDB's default)
         memory = self.path == ":memory:"
@@ -255,10 +256,10 @@ class Store:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StoreError(disk_problem(exc) or f"无法创建目录 {Path(self.path).parent}") from exc
-        self.con = self._open(read_only, wait)
+        self.con = lake_connection(self.path) if is_lake(path) else self._open(read_only, wait)
         try:
             quiet(self.con)
-            if read_only:
+            if self.read_only:
                 self._check_schema()
             else:
                 # one checkpoint when the store closes rather than one per large commit: a weekly run

@@ -46,6 +46,7 @@ from .errors import EXIT_BUSY, EXIT_ERROR, EXIT_INPUT, EXIT_NO_DATA, EXIT_OK, EX
 from .marts import read
 from .options import inside, parse_week, safe_name
 from .pipeline import Pipeline, Progress, runs, silent
+from .pipeline.runner import write_configured_lake
 from .report import ReportError, write_report
 from .store import Store, StoreBusy, writer_lock
 
@@ -126,6 +127,7 @@ def run_weekly(
                 summary.fail("failed", exit_code(exc), describe(exc))
                 log.error("run %s: failed: %s", summary.run_id, summary.error, exc_info=log.isEnabledFor(logging.DEBUG))
             _record(store, summary, now)
+            _write_lake(store, config, summary, now)
     except StoreBusy as exc:
         summary.fail("busy", EXIT_BUSY, str(exc))
         log.error("run %s: not started: %s", summary.run_id, exc)
@@ -252,6 +254,23 @@ def _record(store: Store, summary: WeeklySummary, now: Callable[[], dt.datetime]
     summary.finished_at = now().isoformat(timespec="seconds")
     finished = dt.datetime.fromisoformat(summary.finished_at)
     runs.finish(store, summary.run_id, finished, summary.status, summary.as_dict())
+
+
+def _write_lake(store: Store, config: Config, summary: WeeklySummary, now: Callable[[], dt.datetime]) -> None:
+    """``paths.lake``: the database as a folder of Parquet once the run is recorded (the lake holds the run's row),
+    after a run that processed its data; a lake that cannot be written fails the run (recorded again), the lake
+    written before left whole."""
+    if config.paths.lake is None or summary.status not in ("done", "input_failed"):
+        return
+    started = time.perf_counter()
+    try:
+        write_configured_lake(store, config)
+    except Exception as exc:
+        summary.fail("failed", exit_code(exc), f"Parquet 数据湖 {config.paths.lake} 未能写入：{describe(exc)}")
+        log.error("run %s: %s", summary.run_id, summary.error)
+        _record(store, summary, now)
+        return
+    summary.timings["lake"] = round(time.perf_counter() - started, 2)
 
 
 def _write_summary(config: Config, summary: WeeklySummary) -> Path | None:

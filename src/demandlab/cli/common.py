@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..config import Config, ConfigError, load_config
-from ..errors import EXIT_NO_DATA, EXIT_USAGE, DemandlabError, describe, exit_code
+from ..errors import EXIT_NO_DATA, EXIT_USAGE, DemandlabError, UsageError, describe, exit_code
 from ..options import DEFAULT_WAIT
 
 if TYPE_CHECKING:
@@ -84,9 +84,13 @@ def reading(cfg: Config, wait: float) -> Iterator[Store]:
 @contextlib.contextmanager
 def writing(cfg: Config, wait: float, command: str, create: bool = True) -> Iterator[Store]:
     """The database opened for writing under its write lock (created when ``create``)."""
+    from ..lake import is_lake
     from ..store import Store, writer_lock
 
     db = Path(cfg.paths.db)
+    if is_lake(db):
+        with guard():
+            raise UsageError(f"{db} 是 Parquet 数据湖（目录），只能读取：demandlab {command} 需要 DuckDB 数据库文件")
     if not create and not db.exists():
         with guard():
             Store(db, create=False)  # raises MissingDatabase with the message users need

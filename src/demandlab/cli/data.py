@@ -180,14 +180,22 @@ def run(
     spark_master: Annotated[
         str | None, typer.Option(help="With --engine spark: the Spark master, e.g. local[2] or yarn.")
     ] = None,
+    lake: Annotated[
+        Path | None,
+        typer.Option(help="Then write the database as a folder of Parquet (paths.lake; marts by Spark with spark)."),
+    ] = None,
     db: DbOption = None,
     config: ConfigOption = None,
     wait: WaitOption = DEFAULT_WAIT,
 ) -> None:
     """Every stage after ingest, incrementally: clean + mask, segment, themes, marts, signals.
 
+    With --lake (or paths.lake), the run ends by writing the database as a folder of Parquet files that
+    demandlab report --db FOLDER and dl.connect(FOLDER) read: the records by year=…/week=… folders, and under
+    --engine spark the marts built by Spark from them.
+
     Example: demandlab run --db data/demandlab.duckdb
-    Example: demandlab run --engine spark --spark-master local[2] --db data/demandlab.duckdb
+    Example: demandlab run --engine spark --spark-master local[2] --lake data/lake --db data/demandlab.duckdb
     """
     import dataclasses
 
@@ -201,6 +209,8 @@ def run(
             cfg = dataclasses.replace(cfg, engine=dataclasses.replace(cfg.engine, **chosen))
         except ConfigError as exc:
             raise typer.BadParameter(str(exc), param_hint="--engine") from None
+    if lake is not None:
+        cfg = dataclasses.replace(cfg, paths=dataclasses.replace(cfg.paths, lake=lake))
     with writing(cfg, wait, "run", create=False) as store, progress_bars() as progress:
         report = Pipeline(store, cfg, progress=progress).run(refit=refit)
     out.print(

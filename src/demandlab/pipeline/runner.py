@@ -312,7 +312,9 @@ class Pipeline:
         if not record:
             return self._run(refit)
         with runs.recorded(self.store, "run", self.now) as done:
-            return done(self._run(refit))
+            report = done(self._run(refit))
+        write_configured_lake(self.store, self.config)  # after the run's row: the lake holds it
+        return report
 
     def _run(self, refit: bool) -> RunReport:
         report, started = RunReport(), time.perf_counter()
@@ -332,9 +334,7 @@ class Pipeline:
         started = time.perf_counter()
         result = step()
         report.timings[name] = round(time.perf_counter() - started, 3)
-        log.info(
-            "stage %s: %s in %.1f s", name, result if not isinstance(result, RunReport) else "", report.timings[name]
-        )
+        log.info("stage %s: %s in %.1f s", name, "" if isinstance(result, RunReport) else result, report.timings[name])
         return result
 
     # --- analysts' tools (:mod:`.analysis`) ------------------------------------------------------------
@@ -360,6 +360,27 @@ def _check_engine(config: Config) -> None:
 
     if config.engine.name == "spark" and (reason := unavailable()) is not None:
         raise UsageError(f'engine.name = "spark" 无法运行：{reason}')
+
+
+def write_configured_lake(store: Store, config: Config) -> dict[str, int] | None:
+    """``paths.lake`` set: the database as a folder of Parquet (:func:`demandlab.lake.write_lake`), its marts built
+    by Spark from the lake's records under ``engine.name = "spark"``; the rows per table, None when it is unset."""
+    if config.paths.lake is None:
+        return None
+    from ..lake import write_lake
+
+    marts = None
+    if config.engine.name == "spark":
+        _check_engine(config)
+        from ..spark.lake import spark_marts
+        from ..spark.session import session
+
+        marts = spark_marts(session(config.engine.spark_master))
+    started = time.perf_counter()
+    rows = write_lake(store, config.paths.lake, marts)
+    log.info("lake %s: %d tables, %d records in %.1f s", config.paths.lake, len(rows), rows["records"],
+             time.perf_counter() - started)  # fmt: skip
+    return rows
 
 
 def _spark_mapper(pipe: Pipeline, stage: str, ctx) -> Callable:
