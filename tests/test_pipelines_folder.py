@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.main import get_command
 
+import demandlab as dl
 from demandlab.cli import app
 from tests.test_weekly import CONFIG
 
@@ -76,3 +77,47 @@ def test_backfill_writes_a_report_for_every_week(district, tmp_path):
         assert '"status": "done"' in (site / "reports" / week / "run-summary.json").read_text("utf-8")
     usage = subprocess.run(["sh", str(PIPELINES / "backfill.sh")], env=env, capture_output=True, text=True)
     assert usage.returncode == 2 and "usage:" in usage.stderr
+
+
+SPARK_SITE = """
+[paths]
+db = "data/demandlab.duckdb"
+
+[engine]
+name = "spark"
+spark_master = ""
+"""
+
+
+def test_spark_submit_runs_demandlab_with_the_master_it_names(tmp_path):
+    """pipelines/spark/submit.sh: spark-submit runs job.py (demandlab's command line) as the driver, and with
+    engine.spark_master = "" the rows stages run on the master spark-submit was given (here local[1])."""
+    from demandlab.spark.session import unavailable
+
+    if (reason := unavailable()) is not None:
+        pytest.skip(reason)
+    script = PIPELINES / "spark" / "submit.sh"
+    assert os.access(script, os.X_OK) and script.read_text("utf-8").startswith("#!/bin/sh\n")
+    subprocess.run(["sh", "-n", str(script)], check=True)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "demandlab.toml").write_text(SPARK_SITE, encoding="utf-8")
+    (site / ".venv").symlink_to(Path(sys.executable).parents[1])
+    env = {**os.environ, "DEMANDLAB_HOME": str(site), "DEMANDLAB_SALT": "test-salt", "PYTHONHASHSEED": "0"}
+    demandlab = [str(Path(sys.executable).with_name("demandlab"))]
+    subprocess.run([*demandlab, "synth", "--out", "syn", "--records", "600", "--seed", "3"], cwd=site, env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    db = ["--db", "data/demandlab.duckdb"]
+    subprocess.run([*demandlab, "grids", "load", "syn/grids.csv", *db], cwd=site, env=env, check=True)
+    exports = sorted(str(p) for p in (site / "syn" / "exports").iterdir())
+    subprocess.run([*demandlab, "ingest", *exports, *db], cwd=site, env=env, check=True, capture_output=True)
+    env |= {"SPARK_MASTER": "local[1]", "EXECUTORS": "1", "EXECUTOR_CORES": "1"}
+    done = subprocess.run(["sh", str(script), "run", "--config", "demandlab.toml"], cwd=site, env=env,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    said = done.stdout  # spark-submit's PythonRunner sends the driver's stderr to its stdout
+    assert "stage clean: in Spark (local[1], 1 cores)" in said, said[-3000:]
+    assert re.search(r"records \d+: cleaned \d+", said), said[-3000:]
+    with dl.connect(site / "data" / "demandlab.duckdb", read_only=True) as store:
+        assert store.sql("select command, status from runs").rows() == [("run", "done")]
+        assert store.count("assignments") == store.count("records") > 500

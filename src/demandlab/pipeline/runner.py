@@ -392,7 +392,10 @@ def _spark_mapper(pipe: Pipeline, stage: str, ctx) -> Callable:
 
     engine = pipe.config.engine
     folder = scratch_path(pipe.store) or Path(tempfile.gettempdir())
-    return SparkRows(session(engine.spark_master), stage, ctx, folder, engine.batch_rows).map
+    spark = session(engine.spark_master)
+    context = spark.sparkContext
+    log.info("stage %s: in Spark (%s, %d cores)", stage, context.master, context.defaultParallelism)
+    return SparkRows(spark, stage, ctx, folder, engine.batch_rows).map
 
 
 def _replace_rows(table: str, con, out: pl.DataFrame) -> None:

@@ -68,15 +68,17 @@ def unavailable() -> str | None:
 
 
 def session(master: str = "local[2]", app: str = "demandlab", conf: dict[str, str] | None = None) -> Any:
-    """A SparkSession (``master``: ``local[N]``, ``yarn``, ``spark://host:7077`` …) with :data:`SETTINGS` and
-    ``conf`` on top; its log set to errors only. For a local master, shuffles use 2 partitions per core."""
+    """A SparkSession (``master``: ``local[N]``, ``yarn``, ``spark://host:7077`` …; ``""``: the one ``spark-submit``
+    or ``spark-defaults.conf`` names, as under ``pipelines/spark/submit.sh``) with :data:`SETTINGS` and ``conf`` on
+    top; its log set to errors only. For a local master, shuffles use 2 partitions per core."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     with warnings.catch_warnings():  # PySpark 4.3 warns that it has not been tried with pandas 3 (we use Arrow)
         warnings.simplefilter("ignore", FutureWarning)
         from pyspark.sql import SparkSession
 
-        builder = SparkSession.builder.master(master).appName(app)
+        builder = SparkSession.builder.appName(app)
+        builder = builder.master(master) if master else builder  # "": spark-submit's --master
         settings = dict(SETTINGS)
         # Spark makes its catalog's folder where it starts (./spark-warehouse) even when, as here, no table is
         # saved in it: a temporary folder of this process instead, removed when it exits
