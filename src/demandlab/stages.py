@@ -56,4 +56,14 @@ STAGES: dict[str, Stage] = {
 #: Stages that need every row at once; they run on one machine (the driver) whatever the engine.
 GLOBAL = ("fit", "surges", "hot_issues")
 
-__all__ = ["GLOBAL", "STAGES", "Partition", "Stage"]
+#: How the pipeline runs a key stage over a frame of whole values of its key: ``run(name, frame, ctx)`` —
+#: :func:`in_process`, or in Spark (:func:`demandlab.spark.stages.key_runner`, ``engine.name = "spark"``).
+KeyRunner = Callable[[str, pl.DataFrame, Any], pl.DataFrame]
+
+
+def in_process(name: str, frame: pl.DataFrame, ctx: Any) -> pl.DataFrame:
+    """The stage ``name`` over ``frame`` in this process."""
+    return STAGES[name].fn(frame, ctx)
+
+
+__all__ = ["GLOBAL", "STAGES", "KeyRunner", "Partition", "Stage", "in_process"]

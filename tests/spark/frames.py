@@ -48,7 +48,9 @@ def engine_run(root: Path, engine: str, exports: list[Path], registry: Path | No
                salt_from: Path | None = None) -> dict:  # fmt: skip
     """``exports`` (and the grid ``registry``) through every stage with ``engine`` (Spark: local[2], the session the
     tests share) in a database under ``root``; ``salt_from``: the salt file of another run (the same contact keys).
-    Returns the store, config, run report and, under Spark, the stages whose batches went through it."""
+    Returns the store, config, run report and, under Spark, the stages that ran in it (rows stages once a batch
+    stream, key stages once a call)."""
+    import demandlab.spark.stages as spark_stages
     from demandlab.spark.rows import SparkRows
 
     cfg = demo_config(root / "data", root / "reports")
@@ -69,7 +71,19 @@ def engine_run(root: Path, engine: str, exports: list[Path], registry: Path | No
         in_spark.append(self.stage)
         yield from run(self, frames)
 
+    runner = spark_stages.key_runner
+
+    def counting_runner(spark, buckets=None):
+        run_key = runner(spark, buckets)
+
+        def counted_key(name, frame, ctx):
+            in_spark.append(name)
+            return run_key(name, frame, ctx)
+
+        return counted_key
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(SparkRows, "_run", counted)
+        patch.setattr(spark_stages, "key_runner", counting_runner)
         summary = pipe.run()
     return {"store": store, "config": cfg, "summary": summary, "in_spark": in_spark}

@@ -37,8 +37,8 @@ def test_the_real_messages_ran_through_spark(both):
     assert want.records > 3_000 and want.n_themes >= 5
     counted = ("records", "cleaned", "segmented", "model_version")
     assert [getattr(got, k) for k in counted] == [getattr(want, k) for k in counted]
-    rows_stages = {n for n, s in STAGES.items() if s.partition == "rows"}
-    assert {"clean", "segment"} <= set(both["spark"]["in_spark"]) <= rows_stages
+    rows_and_key = {n for n, s in STAGES.items() if s.partition in ("rows", "key")}
+    assert {"clean", "segment", "repeat_callers"} <= set(both["spark"]["in_spark"]) <= rows_and_key
 
 
 @pytest.mark.parametrize("table", DERIVED_TABLES)

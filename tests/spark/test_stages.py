@@ -24,7 +24,15 @@ if (reason := unavailable()) is not None:
 
 from pyspark.sql.functions import col
 
-from demandlab.spark.stages import arrow_for_spark, map_chain, map_groups, map_rows, output_schema, spark_schema
+from demandlab.spark.stages import (
+    arrow_for_spark,
+    key_runner,
+    map_chain,
+    map_groups,
+    map_rows,
+    output_schema,
+    spark_schema,
+)
 
 
 def to_spark(spark, frame: pl.DataFrame, partitions: int):
@@ -64,6 +72,18 @@ def test_a_key_stage_in_apply_in_arrow_gives_the_rows_of_one_process(spark, stag
     schema = output_schema(name, ctx, frame)
     got = pl.from_arrow(map_groups(to_spark(spark, frame, 3), name, ctx, schema, buckets=4).toArrow())
     assert_frame_equal(in_order(got), in_order(whole.cast(got.schema)), check_dtypes=False)
+
+
+@pytest.mark.parametrize("name", [n for n, s in STAGES.items() if s.partition == "key"])
+def test_the_pipelines_key_runner_gives_what_one_process_gives_in_its_types(spark, stage_samples, name):
+    """What the signal pass calls under engine.name = "spark": a polars frame in, Spark's groups, a polars frame out
+    in the very types of one process; no rows in, the stage's empty frame out."""
+    frame, ctx = stage_samples[name]
+    whole, run = STAGES[name].fn(frame, ctx), key_runner(spark, buckets=3)
+    got = run(name, frame, ctx)
+    assert got.schema == whole.schema and got.height == whole.height > 0
+    assert_frame_equal(in_order(got), in_order(whole))
+    assert run(name, frame.head(0), ctx).schema == whole.schema
 
 
 def test_a_stage_split_another_way_than_it_declares_is_refused(spark, stage_samples):

@@ -38,6 +38,7 @@ from ..marts.build import build_marts, sql_models
 from ..signals import PLACES_VERSION
 from ..signals.places import LocateContext, PlaceEvidence, Scanned, learn_places, locate_records, scan_places
 from ..signals.stage import SIGNAL_MARTS_ORDER, SIGNALS_VERSION
+from ..stages import KeyRunner, in_process
 from ..store import Store
 from ..text.clean import focus_column
 from ..text.segment import Segmenter
@@ -299,7 +300,7 @@ class Pipeline:
             since = None if full or not since_text else dt.datetime.fromisoformat(since_text)
             current = self.current_model()
             ctx = contexts.signals(self.config, current[1] if current else None, since)
-            run_signals(self.store, ctx, settings, self.progress)
+            run_signals(self.store, ctx, settings, self.progress, _key_runner(self.config))
         return analysis.signal_counts(self.store, RunReport(placed=placed))
 
     # --- everything after ingest --------------------------------------------------------------------
@@ -381,6 +382,17 @@ def write_configured_lake(store: Store, config: Config) -> dict[str, int] | None
     log.info("lake %s: %d tables, %d records in %.1f s", config.paths.lake, len(rows), rows["records"],
              time.perf_counter() - started)  # fmt: skip
     return rows
+
+
+def _key_runner(config: Config) -> KeyRunner:
+    """The signal pass's key stages: in Spark (``engine.name = "spark"``), else in this process."""
+    if config.engine.name != "spark":
+        return in_process
+    _check_engine(config)
+    from ..spark.session import session
+    from ..spark.stages import key_runner
+
+    return key_runner(session(config.engine.spark_master))
 
 
 def _spark_mapper(pipe: Pipeline, stage: str, ctx) -> Callable:

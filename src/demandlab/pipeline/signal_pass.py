@@ -51,7 +51,6 @@ from ..signals.stage import (
     block_weeks,
     hot_stage,
     lookback,
-    repeat_caller_stage,
     repeat_groups,
     score_block,
     surge_cells_to_read,
@@ -59,6 +58,7 @@ from ..signals.stage import (
     week_blocks,
     weekly_signals,
 )
+from ..stages import KeyRunner, in_process
 from ..store import Store, registered
 from . import outputs
 from .batches import commit_so_far
@@ -83,8 +83,12 @@ def _one_transaction() -> None:
     """The ``step`` of an update: nothing commits before the end."""
 
 
-def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Progress = silent) -> None:
-    """Bring the signal marts up to date (see the module docstring); ``settings`` are noted with them."""
+def run_signals(
+    store: Store, ctx: SignalsContext, settings: str, progress: Progress = silent, key_stage: KeyRunner = in_process
+) -> None:
+    """Bring the signal marts up to date (see the module docstring); ``settings`` are noted with them.
+    ``key_stage`` runs the key stages — 一人多诉 by person, a whole pass's repeats by block — here or in Spark
+    (:func:`demandlab.spark.stages.key_runner`); 多人同诉's counts stay inside the weeks' global test."""
     first_data, last_data, busiest = store.con.execute(sql.text("io/signal_weeks")).fetchall()[0]
     ctx = replace(ctx, start=first_data, last_week=last_data, block_weeks=block_weeks(busiest or 0))
     with store.transaction() as con:
@@ -95,7 +99,7 @@ def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Prog
             step = partial(commit_so_far, con, store)  # DuckDB's cache let go between the transactions
         if first_data is not None:
             keys = read.place_keys(store)
-            regrouped = _repeats(store, ctx, keys, step)
+            regrouped = _repeats(store, ctx, keys, step, key_stage)
             first = ctx.first_week()
             # a record without a contact is counted as its group's person: the weeks of those whose group changed
             # are computed again (a record with a contact is its contact, whatever its group)
@@ -106,7 +110,7 @@ def run_signals(store: Store, ctx: SignalsContext, settings: str, progress: Prog
             if ctx.since is not None:
                 outputs.signal_weeks_forgotten(con, first)
             _weeks(store, ctx, keys, first, progress, families(store, keys), step)
-            _repeat_callers(store, ctx, keys, regrouped, step)
+            _repeat_callers(store, ctx, keys, regrouped, step, key_stage)
             _hot(store, ctx, keys, step)
         outputs.signals(con, settings)
 
@@ -115,7 +119,9 @@ def _week_start(moment: dt.date) -> dt.datetime:
     return dt.datetime.combine(moment, dt.time())
 
 
-def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callable[[], None]) -> pl.DataFrame:
+def _repeats(
+    store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callable[[], None], key_stage: KeyRunner = in_process
+) -> pl.DataFrame:
     """Bring ``mart_repeats`` up to date, calling ``step`` after each block's reads and after its writes; returns
     the records whose group changed (source, record_id, created_at, contact_key)."""
     window = dt.timedelta(days=ctx.config.repeat_window_days)
@@ -140,7 +146,10 @@ def _repeats(store: Store, ctx: SignalsContext, keys: pl.DataFrame, step: Callab
             else pl.DataFrame(schema=REPEAT_COLUMNS)
         )
         step()
-        groups = repeat_groups(previous if since is not None else None, texts, since, ctx, vectorize)
+        if since is None:  # every record compared: the key stage (by block)
+            groups = key_stage("repeats", texts.drop("title", "text", strict=False), ctx)
+        else:
+            groups = repeat_groups(previous, texts, since, ctx, vectorize)
         outputs.repeat_groups(store.con, groups, previous)
         step()
         if ctx.since is not None:
@@ -266,7 +275,12 @@ def _held(store: Store, records: pl.DataFrame) -> pl.DataFrame:
 
 
 def _repeat_callers(
-    store: Store, ctx: SignalsContext, keys: pl.DataFrame, regrouped: pl.DataFrame, step: Callable[[], None]
+    store: Store,
+    ctx: SignalsContext,
+    keys: pl.DataFrame,
+    regrouped: pl.DataFrame,
+    step: Callable[[], None],
+    key_stage: KeyRunner = in_process,
 ) -> None:
     """一人多诉: every person a part at a time (full pass, ``step`` after each), else the people the changes
     touched."""
@@ -278,7 +292,7 @@ def _repeat_callers(
         for _, part in people.partition_by("_part", as_dict=True).items():
             records = _person_records(store, part.drop("_part"), keys)
             step()
-            alerts = repeat_caller_stage(with_people(records), ctx)
+            alerts = key_stage("repeat_callers", with_people(records), ctx)
             outputs.repeat_caller_alerts(store.con, alerts, [])
             step()
         return
@@ -290,7 +304,7 @@ def _repeat_callers(
     )
     records = _person_records(store, touched_people(touched), keys)
     gone = _held(store, pl.concat([records.select(schema.KEY), changed]))
-    alerts = repeat_caller_stage(with_people(records), ctx)
+    alerts = key_stage("repeat_callers", with_people(records), ctx)
     outputs.repeat_caller_alerts(store.con, alerts, gone["alert_id"].unique().to_list())
 
 
