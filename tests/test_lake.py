@@ -61,6 +61,12 @@ def test_the_report_command_reads_a_lake(lake, tmp_path):
     assert out.stat().st_size > 10_000
 
 
+def test_a_lake_is_its_owners_only_as_the_database_is(lake):
+    assert (lake["folder"].stat().st_mode & 0o777) == 0o700
+    modes = {p.stat().st_mode & 0o777 for p in lake["folder"].rglob("*")}
+    assert modes == {0o700, 0o600}
+
+
 def test_a_lake_is_only_read(lake):
     assert lake["store"].read_only
     with pytest.raises(duckdb.Error):

@@ -8,8 +8,11 @@ and its rows:
 * ``records/year=2026/week=07/*.parquet`` — the canonical records partitioned by ISO year and week (ASCII keys:
   a week's records are a folder a cluster job reads or replaces alone);
 * ``mart_*/*.parquet`` — the marts, built by Spark from those Parquet files with the same SQL models
-  (:func:`demandlab.spark.lake.write_lake`);
+  (:func:`demandlab.spark.lake.spark_marts`);
 * every other table (themes, assignments, signal marts, runs, …) as its database wrote it.
+
+Like the database file, a lake is its owner's only: folders ``0700``, files ``0600`` (share it with a group's
+ACL where other jobs must read it).
 
 ``dl.connect(folder)`` opens a lake **read-only** (:func:`lake_connection`): a DuckDB in memory with one view a
 table, each column cast to the manifest's type, and the staging views built from the same SQL files as in the
@@ -144,6 +147,7 @@ def write_lake(store: Store, folder: str | Path, marts: MartBuilder | None = Non
     there is replaced; any other folder that is not empty is refused)."""
     from .marts.build import sql_models
     from .sql import text as sql_text
+    from .store import private_files
 
     folder = Path(folder).resolve()
     if folder.exists() and any(folder.iterdir()) and not (folder / MANIFEST).exists():
@@ -151,25 +155,36 @@ def write_lake(store: Store, folder: str | Path, marts: MartBuilder | None = Non
     kinds = dict(store.con.execute(sql_text("io/lake_tables")).fetchall())
     built = [n for n, _ in sql_models() if kinds.get(n) == "BASE TABLE"] if marts else []
     partial = folder.parent / f".{folder.name}.partial-{uuid.uuid4().hex[:12]}"
-    partial.mkdir(parents=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial.mkdir(mode=0o700)
     try:
         tables: dict[str, dict[str, Any]] = {}
-        for name in sorted(kinds):
-            if kinds[name] == "BASE TABLE" and name not in built:
-                _copy(store.con, name, partial / name)
-                rows = store.con.execute(f"select count(*) from {_quote(name)}").fetchone()[0]
-                tables[name] = {"columns": _columns(store.con, name), "rows": rows}
+        with private_files():
+            for name in sorted(kinds):
+                if kinds[name] == "BASE TABLE" and name not in built:
+                    _copy(store.con, name, partial / name)
+                    rows = store.con.execute(f"select count(*) from {_quote(name)}").fetchone()[0]
+                    tables[name] = {"columns": _columns(store.con, name), "rows": rows}
         tables["records"]["partitioned_by"] = list(PARTITIONS)
         if marts:
             tables.update(marts(store, partial, built))
         manifest = {"format": FORMAT, "version": VERSION, "schema_version": store.meta("schema_version"),
                     "marts_by": "spark" if marts else "duckdb", "tables": dict(sorted(tables.items()))}  # fmt: skip
         (partial / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        _private(partial)
         _swap(partial, folder)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return {name: spec["rows"] for name, spec in tables.items()}
+
+
+def _private(root: Path) -> None:
+    """Every folder under ``root`` ``0700`` and every file ``0600``: what another writer (Spark's JVM, with the
+    umask it started with) made too."""
+    root.chmod(0o700)
+    for path in root.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _swap(partial: Path, folder: Path) -> None:

@@ -42,6 +42,12 @@ def test_a_mart_spark_built_from_the_lake_equals_the_database(lake, demo_run, ma
     assert lake["rows"][mart] == want.height
 
 
+def test_the_marts_spark_wrote_are_its_owners_only(lake):
+    files = [p for p in lake["folder"].rglob("*") if p.is_file()]
+    assert any("mart_kpi" in p.parts for p in files)
+    assert {p.stat().st_mode & 0o777 for p in files} == {0o600}
+
+
 def test_the_manifest_says_spark_built_the_marts(lake):
     manifest = json.loads((lake["folder"] / MANIFEST).read_text("utf-8"))
     assert manifest["marts_by"] == "spark" and manifest["tables"]["records"]["partitioned_by"] == ["year", "week"]
