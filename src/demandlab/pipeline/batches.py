@@ -230,8 +230,8 @@ def run_rows(
             if mapper is None and workers > 1 and many:
                 pool = RowsPool(stage, ctx, min(workers, -(-total // batch_rows)))
             with pool or contextlib.nullcontext():
-                if mapper is not None:
-                    outputs = mapper(frames())
+                if mapper is not None:  # its batches are not the input's: progress counts what it gives
+                    outputs = mapper(itertools.chain(head, reader))
                 else:
                     outputs = pool.map(frames()) if pool else (fn(frame, ctx) for frame in frames())
                 # closed when a write fails too: the mapper's files are removed now, not when it is collected
