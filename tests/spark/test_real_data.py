@@ -38,7 +38,7 @@ def test_the_real_messages_ran_through_spark(both):
     counted = ("records", "cleaned", "segmented", "model_version")
     assert [getattr(got, k) for k in counted] == [getattr(want, k) for k in counted]
     rows_and_key = {n for n, s in STAGES.items() if s.partition in ("rows", "key")}
-    assert {"clean", "segment", "repeat_callers"} <= set(both["spark"]["in_spark"]) <= rows_and_key
+    assert {"clean", "segment", "crowd", "repeat_callers"} <= set(both["spark"]["in_spark"]) <= rows_and_key
 
 
 @pytest.mark.parametrize("table", DERIVED_TABLES)

@@ -87,8 +87,8 @@ def run_signals(
     store: Store, ctx: SignalsContext, settings: str, progress: Progress = silent, key_stage: KeyRunner = in_process
 ) -> None:
     """Bring the signal marts up to date (see the module docstring); ``settings`` are noted with them.
-    ``key_stage`` runs the key stages — 一人多诉 by person, a whole pass's repeats by block — here or in Spark
-    (:func:`demandlab.spark.stages.key_runner`); 多人同诉's counts stay inside the weeks' global test."""
+    ``key_stage`` runs the key stages — 多人同诉's counts by place × theme, 一人多诉 by person, a whole pass's
+    repeats by block — here or in Spark (:func:`demandlab.spark.stages.key_runner`)."""
     first_data, last_data, busiest = store.con.execute(sql.text("io/signal_weeks")).fetchall()[0]
     ctx = replace(ctx, start=first_data, last_week=last_data, block_weeks=block_weeks(busiest or 0))
     with store.transaction() as con:
@@ -109,7 +109,7 @@ def run_signals(
                 first = max(min(first, earliest - dt.timedelta(days=earliest.weekday())), first_data)
             if ctx.since is not None:
                 outputs.signal_weeks_forgotten(con, first)
-            _weeks(store, ctx, keys, first, progress, families(store, keys), step)
+            _weeks(store, ctx, keys, first, progress, families(store, keys), step, key_stage)
             _repeat_callers(store, ctx, keys, regrouped, step, key_stage)
             _hot(store, ctx, keys, step)
         outputs.signals(con, settings)
@@ -187,6 +187,7 @@ def _weeks(
     progress: Progress,
     streets: tuple[pl.DataFrame, pl.DataFrame] | None = None,
     step: Callable[[], None] = _one_transaction,
+    key_stage: KeyRunner = in_process,
 ) -> None:
     """Surge tests, surge and crowd alerts of the weeks from ``first``, a block of weeks at a time, calling
     ``step`` after each block's reads and after its writes; ``streets``: :func:`families` (None: the district is
@@ -226,7 +227,7 @@ def _weeks(
             records = pl.concat(parts).unique(schema.KEY, keep="first", maintain_order=True)
             step()
             inputs.records = with_people(records.sort("created_at", "source", "record_id"))
-            found = weekly_signals(inputs, ctx, scored)
+            found = weekly_signals(inputs, ctx, scored, key_stage)
             outputs.signal_rows(store.con, "mart_surge_scores", found.surge_scores)
             outputs.signal_rows(store.con, "mart_alerts", found.alerts)
             step()

@@ -118,6 +118,7 @@ def crowd_alerts(
     start: dt.date | None = None,
     previous: pl.DataFrame | None = None,
     families: pl.DataFrame | None = None,
+    counts: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Alerts of kind ``crowd`` (多人同诉): a place × theme whose distinct people within ``days`` days ending
     in an ISO week reach ``min_people`` and are improbably many against its own trailing weeks (see the
@@ -134,7 +135,8 @@ def crowd_alerts(
     weeks before ``first_week``, so that a run over the recent weeks gives what a run over everything
     gives (alerted weeks count at their expected value; runs go on counting). ``families``: place_key,
     family (the place's street), what the tests are corrected for multiple testing within (None: the
-    district).
+    district). ``counts``: :func:`crowd_counts` of ``records`` from ``first_week`` to ``last_week``, counted
+    elsewhere (by place × theme: the key stage ``crowd``); None, counted here.
     """
     cols = ["place_key", "theme_id"]
     if records.is_empty():
@@ -143,7 +145,7 @@ def crowd_alerts(
     first_week = first_week or records["week_start"].min()
     start = start or records["week_start"].min()
     days = model.days
-    counts = crowd_counts(records, model, first_week, last_week)
+    counts = crowd_counts(records, model, first_week, last_week) if counts is None else counts
     rows = counts.filter(pl.col("week_start") >= first_week)
     if model.relative:
         history = _crowd_history(counts.filter(pl.col("week_start") < first_week), previous, days)

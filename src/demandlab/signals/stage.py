@@ -194,23 +194,35 @@ def score_block(inputs: WeekInputs, ctx: SignalsContext) -> pl.DataFrame:
                         families=inputs.grid_families)  # fmt: skip
 
 
-def weekly_signals(inputs: WeekInputs, ctx: SignalsContext, scored: pl.DataFrame | None = None) -> WeekSignals:
+def weekly_signals(
+    inputs: WeekInputs,
+    ctx: SignalsContext,
+    scored: pl.DataFrame | None = None,
+    key_stage: Callable[[str, pl.DataFrame, SignalsContext], pl.DataFrame] | None = None,
+) -> WeekSignals:
     """Surges and 多人同诉 of the weeks ``inputs.first`` … ``inputs.last`` (see :class:`WeekInputs`).
 
     ``scored``: the block's :func:`score_block` when the caller has it (it reads the records of the
-    alerted cells in between); ``inputs.records`` must then hold those records too.
+    alerted cells in between); ``inputs.records`` must then hold those records too. ``key_stage``: how the
+    people behind 多人同诉 are counted (the key stage ``crowd``, by place × theme: :data:`demandlab.stages.KeyRunner`,
+    in Spark under the Spark engine); None, here. The test over all places of a week stays here.
     """
     scored = score_block(inputs, ctx) if scored is None else scored
     start = ctx.start or (inputs.records["week_start"].min() if inputs.records.height else inputs.first)
+    last = min(inputs.last, ctx.last_week or inputs.last)
+    counts = None
+    if key_stage is not None and inputs.records.height:  # crowd_stage counts from first_week() = start to last_week
+        counts = key_stage("crowd", inputs.records, replace(ctx, since=None, start=inputs.first, last_week=last))
     surges = surge_alerts(inputs.records, scored=scored, previous=inputs.surge_previous)
     crowds = crowd_alerts(
         inputs.records,
         ctx.crowd_model(),
-        min(inputs.last, ctx.last_week or inputs.last),
+        last,
         first_week=inputs.first,
         start=start,
         previous=inputs.crowd_previous,
         families=inputs.place_families,
+        counts=counts,
     )
     alerts = pl.concat([surges, crowds], how="vertical")
     return WeekSignals(_sorted_alerts(alerts), scored.select(SURGE_SCORE_COLUMNS.keys()).cast(SURGE_SCORE_COLUMNS))
