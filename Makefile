@@ -16,7 +16,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export PYTHONHASHSEED := 0
 
-.PHONY: demo lab test lint format bench bench-anchors clean env lock vendor-plotly
+.PHONY: demo lab test lint format bench bench-anchors clean env env-spark lock vendor-plotly
 
 ## demo: generate the synthetic district, run the pipeline, write reports/demo/latest.html
 demo: $(STAMP)
@@ -76,6 +76,10 @@ vendor-plotly: $(STAMP)
 	cd $(VENDOR_DIR) && sha256sum plotly-cartesian.min.js plotly-locale-zh-cn.js LICENSE > SHA256SUMS; \
 	echo "plotly.js-cartesian-dist-min $$version, plotly.js-locales $(PLOTLY_LOCALES_VERSION):"; cat SHA256SUMS; \
 	echo "copy these into $(VENDOR_DIR)/README.md"
+
+## env-spark: the same environment (every group, spark's included), then whether Spark can run here (Java 17)
+env-spark: $(STAMP)
+	$(RUN) python -c "from demandlab.spark.session import unavailable; why = unavailable(); print(why or 'Spark can run here'); raise SystemExit(1 if why else 0)"
 
 env: $(STAMP)
 

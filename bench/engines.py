@@ -18,6 +18,11 @@ other) and local[2] had nothing to add — the first recording of this bench (lo
 not the stages. Traced batch by batch (10,000 rows: ~0.1 s segment, ~0.15 s assign), each Python process is busy
 all the time in both modes; with one process a task, two tasks run side by side at local[2].
 
+CPU seconds two ways: ``cpu_s`` from /usr/bin/time (the process tree, children counted when waited for — Spark
+kills its Python workers at stop without waiting, so their CPU is missing there: local[1]'s cpu_s came out below
+its own job's time) and ``machine_cpu_s``, every core's busy time on the machine while the way ran (from
+/proc/stat; the bench runs nothing else, so what the machine did is what the way did, and a little background).
+
 Each way also reports ``job_s``, the job alone (the Spark action from reading the Parquet file to the counts, or
 one process's loop), without the process's start, the contexts and Spark's JVM (about 18 s of fixed cost at
 local[2] on this machine: contexts 5, JVM 9, the output columns learned on the driver 4).
@@ -136,6 +141,13 @@ def _job(way: str, parquet: Path, db: Path, out: Path) -> None:
     out.with_suffix(".json").write_text(json.dumps(timing), encoding="utf-8")
 
 
+def _machine_cpu_s() -> float:
+    """Busy CPU seconds of every core since boot (/proc/stat: all but idle and iowait)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def _export(db: Path, parquet: Path) -> int:
     import duckdb
 
@@ -173,7 +185,9 @@ def main(argv: list[str] | None = None) -> dict | None:
                 out = work / f"counts-{way.replace('[', '').replace(']', '')}.parquet"  # no glob in the name
                 argv_ = [sys.executable, "-m", "bench.engines", "--job", way, "--parquet", str(parquet),
                          "--db", str(db), "--out", str(out)]  # fmt: skip
+                busy = _machine_cpu_s()
                 timed = _timed(way, argv_, cwd=Path(__file__).resolve().parents[1])
+                timed["machine_cpu_s"] = round(_machine_cpu_s() - busy, 1)
                 runs[way].append({**timed, **json.loads(out.with_suffix(".json").read_text("utf-8"))})
                 counts[way] = pl.read_parquet(out)
         equal = all(counts[way].equals(counts["one_process"]) for way in WAYS)
