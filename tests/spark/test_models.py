@@ -24,6 +24,8 @@ from demandlab.spark.models import BASE_TABLES, build_models
 from demandlab.spark.session import load_tables
 
 MODELS = [name for name, _ in sql_models()]
+#: The models that total over grouping sets (a group may be empty: no grid, no focus group)
+GROUPING_SETS = [name for name, sql in sql_models() if "grouping sets" in sql]
 
 
 @pytest.fixture(scope="module")
@@ -43,24 +45,25 @@ def test_model_equal_on_both_engines(built, demo_run, name):
     )
 
 
-def test_records_without_grids_give_the_same_models_on_both_engines(spark, demo_run):
+def test_records_without_grids_give_the_same_totals_on_both_engines(spark, demo_run):
     """The 泰迪杯 messages carry no grid: no grid × theme episode at all, where mart_proactive's grand total (a
     `()` grouping set) was one row of 0 problems on DuckDB and no row on Spark. Hand-made: the district's
     records with their grids taken away."""
     source = demo_run["store"]
     with dl.connect(":memory:") as store:
         with store.transaction() as con:
-            Store.insert(con, "records", source.table("records").with_columns(grid_id=pl.lit(None, pl.String)))
+            records = source.sql("select * from records order by source, record_id limit 1500")
+            Store.insert(con, "records", records.with_columns(grid_id=pl.lit(None, pl.String)))
             for name in ("themes", "assignments", "grids"):
                 Store.insert(con, name, source.table(name))
         build_marts(store)
         load_tables(spark, store, list(BASE_TABLES))
-        built = {name: pl.from_arrow(frame.toArrow()) for name, frame in build_models(spark).items()}
+        models = build_models(spark)
         total = store.sql("select problems, proactive_rate from mart_proactive where level = 'total'").rows()
         assert total == [(0, None)]
-        for name in MODELS:
-            want = store.sql(f"select * from {name}")
-            assert_frame_equal(in_order(built[name], floats=False), in_order(want, floats=False), check_exact=False,
+        for name in GROUPING_SETS:  # totals over groups that may be empty: where the engines can differ
+            built, want = pl.from_arrow(models[name].toArrow()), store.sql(f"select * from {name}")
+            assert_frame_equal(in_order(built, floats=False), in_order(want, floats=False), check_exact=False,
                                rel_tol=1e-9, abs_tol=1e-9)  # fmt: skip
 
 
