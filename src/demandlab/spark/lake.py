@@ -17,6 +17,7 @@ from typing import Any
 
 from ..lake import PARTITIONS, MartBuilder
 from .models import BASE_TABLES, build_models, declared_types
+from .session import from_arrow
 from .stages import arrow_for_spark
 
 
@@ -25,7 +26,7 @@ def _base(spark: Any, store: Any, folder: Path, name: str) -> Any:
     if any((folder / name).rglob("*.parquet")):
         frame = spark.read.parquet(str(folder / name))
         return frame.drop(*PARTITIONS) if name == "records" else frame
-    return spark.createDataFrame(arrow_for_spark(store.con.sql(f"select * from {name} limit 0").to_arrow_table()))
+    return from_arrow(spark, arrow_for_spark(store.con.sql(f"select * from {name} limit 0").to_arrow_table()))
 
 
 def spark_marts(spark: Any) -> MartBuilder:

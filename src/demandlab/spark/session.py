@@ -25,6 +25,8 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 if TYPE_CHECKING:
     from ..store import Store
 
@@ -99,13 +101,19 @@ def session(master: str = "local[2]", app: str = "demandlab", conf: dict[str, st
     return spark
 
 
+def from_arrow(spark: Any, table: pa.Table) -> Any:
+    """A Spark DataFrame of ``table``. An empty table is given one empty chunk a column: DuckDB gives none, and
+    PySpark's check of timestamp columns then fails ("cannot construct ChunkedArray from empty vector") — an
+    export without a grid registry leaves ``grids`` empty."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return spark.createDataFrame(table if table.num_rows else table.schema.empty_table())
+
+
 def load_tables(spark: Any, store: Store, names: list[str]) -> None:
     """Each table ``names`` of ``store`` as a temporary view of the same name in ``spark`` (through Arrow)."""
     for name in names:
-        table = store.con.sql(f"select * from {name}").to_arrow_table()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            spark.createDataFrame(table).createOrReplaceTempView(name)
+        from_arrow(spark, store.con.sql(f"select * from {name}").to_arrow_table()).createOrReplaceTempView(name)
 
 
-__all__ = ["SETTINGS", "java_missing", "load_tables", "session", "unavailable"]
+__all__ = ["SETTINGS", "from_arrow", "java_missing", "load_tables", "session", "unavailable"]

@@ -146,14 +146,14 @@ def key_runner(spark: Any, buckets: int | None = None) -> Any:
     ``buckets`` groups, default two a core): the frame handed to Spark through Arrow, the stage's output back in
     the column types one process gives (learned from the stage run here on no rows)."""
 
+    from .session import from_arrow
+
     def run(name: str, frame: pl.DataFrame, ctx: Any) -> pl.DataFrame:
         shape = _stage(name, "key").fn(frame.head(0), ctx)
         if frame.is_empty():
             return shape
         groups = buckets or 2 * max(1, spark.sparkContext.defaultParallelism)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            rows = spark.createDataFrame(arrow_for_spark(frame.to_arrow()))
+        rows = from_arrow(spark, arrow_for_spark(frame.to_arrow()))
         out = map_groups(rows, name, ctx, spark_schema(shape), buckets=groups).toArrow()
         return pl.from_arrow(out).cast(shape.schema) if out.num_rows else shape
 
