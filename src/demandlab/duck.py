@@ -1,4 +1,5 @@
-"""Settings of the DuckDB connections the package opens: no progress bar, a memory limit, its cache let go."""
+"""Settings of the DuckDB connections the package opens (no progress bar, a memory limit, its cache let go), and
+names and texts written into DuckDB SQL (:func:`quote`, :func:`literal`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,16 @@ import duckdb
 #: A memory size DuckDB accepts, as ``engine.memory_limit`` may give it ('4GB', '800MiB'); checked before it
 #: is written into the ``set`` statement.
 MEMORY_SIZE = r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)"
+
+
+def quote(identifier: str) -> str:
+    """Quote an SQL identifier (a table or column name that came from outside)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A text as an SQL string literal (a path in ``attach``, ``copy … to``, ``read_parquet``: no parameters there)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def quiet(con: duckdb.DuckDBPyConnection) -> None:
@@ -53,4 +64,4 @@ def release_cache(con: duckdb.DuckDBPyConnection, limit: str | None) -> None:
             con.execute("reset memory_limit")
 
 
-__all__ = ["EVICT_TO", "MEMORY_SIZE", "limit_memory", "quiet", "release_cache"]
+__all__ = ["EVICT_TO", "MEMORY_SIZE", "limit_memory", "literal", "quiet", "quote", "release_cache"]

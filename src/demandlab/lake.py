@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from .duck import literal, quote
 from .errors import UsageError
 
 if TYPE_CHECKING:
@@ -75,26 +76,18 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def table_view(folder: Path, name: str, spec: dict[str, Any]) -> str:
     """The SQL of the view of table ``name``: its Parquet files read (Hive partitions for the records, their keys
     not among the columns), every column cast to the manifest's type; no files — an empty table of those types."""
-    columns = ", ".join(f"cast({_quote(c)} as {t}) as {_quote(c)}" for c, t in spec["columns"])
+    columns = ", ".join(f"cast({quote(c)} as {t}) as {quote(c)}" for c, t in spec["columns"])
     files = sorted((folder / name).rglob("*.parquet")) if (folder / name).is_dir() else []
     if not files:
         if spec.get("rows"):
             raise LakeError(f"数据湖 {folder} 的表 {name} 应有 {spec['rows']} 行，但没有 Parquet 文件")
-        nulls = ", ".join(f"cast(null as {t}) as {_quote(c)}" for c, t in spec["columns"])
+        nulls = ", ".join(f"cast(null as {t}) as {quote(c)}" for c, t in spec["columns"])
         return f"select {nulls} where false"
     hive = "true" if spec.get("partitioned_by") else "false"
-    glob = _literal(str(folder / name / "**" / "*.parquet"))
+    glob = literal(str(folder / name / "**" / "*.parquet"))
     return f"select {columns} from read_parquet({glob}, hive_partitioning = {hive}, union_by_name = true)"
 
 
@@ -108,7 +101,7 @@ def lake_connection(folder: str | Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     try:
         for name, spec in manifest["tables"].items():
-            con.execute(f"create view {_quote(name)} as {table_view(folder, name, spec)}")
+            con.execute(f"create view {quote(name)} as {table_view(folder, name, spec)}")
         if "records" in manifest["tables"]:
             for name, sql in sql_models():
                 if name.startswith("stg_"):
@@ -125,7 +118,7 @@ MartBuilder = Callable[["Store", Path, list[str]], dict[str, dict[str, Any]]]
 
 
 def _columns(con: duckdb.DuckDBPyConnection, name: str) -> list[list[str]]:
-    described = con.execute(f"select column_name, column_type from (describe {_quote(name)})").fetchall()
+    described = con.execute(f"select column_name, column_type from (describe {quote(name)})").fetchall()
     return [[c, t] for c, t in described]
 
 
@@ -136,8 +129,8 @@ def _copy(con: duckdb.DuckDBPyConnection, name: str, target: Path) -> None:
         options = "format parquet, partition_by (year, week)"
     else:
         target.mkdir()
-        query, target, options = f"select * from {_quote(name)}", target / "part-0.parquet", "format parquet"
-    con.execute(f"copy ({query}) to {_literal(str(target))} ({options})")
+        query, target, options = f"select * from {quote(name)}", target / "part-0.parquet", "format parquet"
+    con.execute(f"copy ({query}) to {literal(str(target))} ({options})")
 
 
 def write_lake(store: Store, folder: str | Path, marts: MartBuilder | None = None) -> dict[str, int]:
@@ -163,7 +156,7 @@ def write_lake(store: Store, folder: str | Path, marts: MartBuilder | None = Non
             for name in sorted(kinds):
                 if kinds[name] == "BASE TABLE" and name not in built:
                     _copy(store.con, name, partial / name)
-                    rows = store.con.execute(f"select count(*) from {_quote(name)}").fetchone()[0]
+                    rows = store.con.execute(f"select count(*) from {quote(name)}").fetchone()[0]
                     tables[name] = {"columns": _columns(store.con, name), "rows": rows}
         tables["records"]["partitioned_by"] = list(PARTITIONS)
         if marts:

@@ -38,7 +38,7 @@ import polars as pl
 import pyarrow as pa
 
 from . import schema, sql
-from .duck import quiet
+from .duck import literal, quiet, quote
 from .errors import EXIT_USAGE, BusyError, DemandlabError, disk_problem
 from .lake import is_lake, lake_connection
 from .options import DEFAULT_WAIT
@@ -90,11 +90,6 @@ class MissingDatabase(StoreError):
 
 class StoreBusy(StoreError, BusyError):
     """Another process holds the database for longer than we were asked to wait."""
-
-
-def quote(identifier: str) -> str:
-    """Quote an SQL identifier (a table or column name that came from outside)."""
-    return '"' + identifier.replace('"', '""') + '"'
 
 
 def restricted_path(db: str | Path) -> Path:
@@ -359,7 +354,7 @@ class Store:
         target = ":memory:" if self.path == ":memory:" else str(restricted_path(self.path))
         try:
             with private_files():
-                self.con.execute(f"attach {_literal(target)} as {RESTRICTED}")
+                self.con.execute(f"attach {literal(target)} as {RESTRICTED}")
         except duckdb.Error as exc:
             raise StoreError(_open_failure(target, exc)) from exc
         if target != ":memory:":
@@ -431,7 +426,7 @@ class Store:
         fresh = target.with_name(target.name + ".compact")
         fresh.unlink(missing_ok=True)
         with private_files():
-            self.con.execute(f"attach {_literal(str(fresh))} as _compact")
+            self.con.execute(f"attach {literal(str(fresh))} as _compact")
             try:
                 self.con.execute(f"copy from database {RESTRICTED} to _compact")
             finally:
@@ -544,10 +539,6 @@ def _table(name: str) -> str:
     if catalog and catalog != RESTRICTED:
         raise ValueError(f"unknown catalog in {name!r}")
     return f"{catalog}.{quote(table)}" if catalog else quote(table)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _open_failure(path: str, exc: duckdb.Error) -> str:

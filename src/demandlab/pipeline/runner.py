@@ -355,12 +355,14 @@ class Pipeline:
         return analysis.route(self, label_column, source)
 
 
-def _check_engine(config: Config) -> None:
-    """``engine.name = "spark"`` where Spark cannot run: a usage error saying what to install, before the stage."""
-    from ..spark.session import unavailable
+def _spark(config: Config):
+    """The Spark session of ``engine.spark_master``; where Spark cannot run, a usage error saying what to install,
+    raised before any stage uses it."""
+    from ..spark.session import session, unavailable
 
-    if config.engine.name == "spark" and (reason := unavailable()) is not None:
+    if (reason := unavailable()) is not None:
         raise UsageError(f'engine.name = "spark" 无法运行：{reason}')
+    return session(config.engine.spark_master)
 
 
 def write_configured_lake(store: Store, config: Config) -> dict[str, int] | None:
@@ -372,11 +374,9 @@ def write_configured_lake(store: Store, config: Config) -> dict[str, int] | None
 
     marts = None
     if config.engine.name == "spark":
-        _check_engine(config)
         from ..spark.lake import spark_marts
-        from ..spark.session import session
 
-        marts = spark_marts(session(config.engine.spark_master))
+        marts = spark_marts(_spark(config))
     started = time.perf_counter()
     rows = write_lake(store, config.paths.lake, marts)
     log.info("lake %s: %d tables, %d records in %.1f s", config.paths.lake, len(rows), rows["records"],
@@ -388,23 +388,18 @@ def _key_runner(config: Config) -> KeyRunner:
     """The signal pass's key stages: in Spark (``engine.name = "spark"``), else in this process."""
     if config.engine.name != "spark":
         return in_process
-    _check_engine(config)
-    from ..spark.session import session
     from ..spark.stages import key_runner
 
-    return key_runner(session(config.engine.spark_master))
+    return key_runner(_spark(config))
 
 
 def _spark_mapper(pipe: Pipeline, stage: str, ctx) -> Callable:
     """``engine.name = "spark"``: the stage's batches through Spark (:class:`demandlab.spark.rows.SparkRows`),
     exchanged as Parquet in the private folder beside the database."""
-    _check_engine(pipe.config)
     from ..spark.rows import SparkRows
-    from ..spark.session import session
 
-    engine = pipe.config.engine
+    engine, spark = pipe.config.engine, _spark(pipe.config)
     folder = scratch_path(pipe.store) or Path(tempfile.gettempdir())
-    spark = session(engine.spark_master)
     context = spark.sparkContext
     log.info("stage %s: in Spark (%s, %d cores)", stage, context.master, context.defaultParallelism)
     return SparkRows(spark, stage, ctx, folder, engine.batch_rows).map

@@ -29,6 +29,7 @@ import polars as pl
 import pyarrow as pa
 
 from ..stages import STAGES, Stage
+from .session import from_arrow
 
 #: Groups a key stage's rows are sent to (each holds whole values of the key).
 KEY_BUCKETS = 8
@@ -145,8 +146,6 @@ def key_runner(spark: Any, buckets: int | None = None) -> Any:
     """A :data:`demandlab.stages.KeyRunner` running each key stage in ``spark`` (:func:`map_groups` over
     ``buckets`` groups, default two a core): the frame handed to Spark through Arrow, the stage's output back in
     the column types one process gives (learned from the stage run here on no rows)."""
-
-    from .session import from_arrow
 
     def run(name: str, frame: pl.DataFrame, ctx: Any) -> pl.DataFrame:
         shape = _stage(name, "key").fn(frame.head(0), ctx)
